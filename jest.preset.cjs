@@ -1,0 +1,22 @@
+// Shared jest settings: TypeScript through ts-jest (transpile only; `tsc` typechecks separately) and
+// workspace packages resolved to their sources, so tests never depend on a stale build.
+const path = require('node:path');
+
+/** @param {string} packageDir */
+module.exports = function jestConfig(packageDir, overrides = {}) {
+  return {
+    rootDir: packageDir,
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+    transform: {
+      '^.+\\.tsx?$': [require.resolve('ts-jest'), { tsconfig: { isolatedModules: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true, sourceMap: true } }],
+    },
+    moduleNameMapper: {
+      '^@mlps/timeseries$': path.join(__dirname, 'packages/timeseries/src/index.ts'),
+      '^@mlps/multihost$': path.join(__dirname, 'packages/multihost/src/index.ts'),
+      '^@mlps/benchmark$': path.join(__dirname, 'packages/benchmark/src/index.ts'),
+    },
+    testTimeout: 30000,
+    ...overrides,
+  };
+};

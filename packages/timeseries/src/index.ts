@@ -1,0 +1,23 @@
+// Public API of @mlps/timeseries. Only what is exported here is public.
+export { MlpsError, isMlpsError, invalidArgument } from './errors';
+export type { MlpsErrorCode } from './errors';
+export type {
+  DiskStatsRecord,
+  NetDevRecord,
+  LoadAvgRecord,
+  CpuTimes,
+  PerCpuTimes,
+  CpuStatRecord,
+  PressureLine,
+  PressureRecord,
+  PressureStats,
+  SampleSource,
+  TimeSeriesSample,
+  CollectionMethod,
+  HostHealth,
+  HostStatusRecord,
+  IntervalStatsRecord,
+  TimeSeriesData,
+  Clock,
+} from './types';
+export { systemClock, ManualClock } from './clock';

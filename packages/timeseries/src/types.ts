@@ -1,0 +1,197 @@
+/**
+ * The record types of one sample and one run. They mirror the on-disk JSON of `mlpstorage` and keep its
+ * snake_case keys (DESIGN §3): a file either tool writes must load in the other.
+ */
+
+/** One line of `/proc/diskstats`. Raw kernel counters, as cumulative since boot. */
+export interface DiskStatsRecord {
+  major: number;
+  minor: number;
+  device_name: string;
+  reads_completed: number;
+  reads_merged: number;
+  sectors_read: number;
+  time_reading_ms: number;
+  writes_completed: number;
+  writes_merged: number;
+  sectors_written: number;
+  time_writing_ms: number;
+  ios_in_progress: number;
+  time_io_ms: number;
+  weighted_time_io_ms: number;
+  /** Kernel 4.18+ (18+ fields). */
+  discards_completed?: number;
+  discards_merged?: number;
+  sectors_discarded?: number;
+  time_discarding_ms?: number;
+  /** Kernel 5.5+ (20 fields). */
+  flush_requests_completed?: number;
+  time_flushing_ms?: number;
+}
+
+/** One interface of `/proc/net/dev`: the 16 kernel counters. */
+export interface NetDevRecord {
+  interface_name: string;
+  rx_bytes: number;
+  rx_packets: number;
+  rx_errors: number;
+  rx_dropped: number;
+  rx_fifo: number;
+  rx_frame: number;
+  rx_compressed: number;
+  rx_multicast: number;
+  tx_bytes: number;
+  tx_packets: number;
+  tx_errors: number;
+  tx_dropped: number;
+  tx_fifo: number;
+  tx_collisions: number;
+  tx_carrier: number;
+  tx_compressed: number;
+}
+
+/** `/proc/loadavg`. */
+export interface LoadAvgRecord {
+  load_1min: number;
+  load_5min: number;
+  load_15min: number;
+  running_processes: number;
+  total_processes: number;
+}
+
+/** CPU time of one `cpu` line of `/proc/stat`, in USER_HZ ticks. `guest` is already inside `user`. */
+export interface CpuTimes {
+  user: number;
+  nice: number;
+  system: number;
+  idle: number;
+  iowait: number;
+  irq: number;
+  softirq: number;
+  steal: number;
+  guest: number;
+  guest_nice: number;
+}
+
+/** One per-CPU line of `/proc/stat` (`cpu0`, `cpu1`, …). */
+export interface PerCpuTimes extends CpuTimes {
+  cpu: string;
+}
+
+/** `/proc/stat`: aggregate and per-CPU times plus scheduler counters. */
+export interface CpuStatRecord {
+  total: CpuTimes;
+  per_cpu: PerCpuTimes[];
+  ctxt?: number;
+  intr?: number;
+  procs_running?: number;
+  procs_blocked?: number;
+}
+
+/** One `some` or `full` line of a PSI file. `avg*` are percentages, `total` microseconds. */
+export interface PressureLine {
+  avg10: number;
+  avg60: number;
+  avg300: number;
+  total: number;
+}
+
+/** One PSI file (`/proc/pressure/cpu|memory|io`). */
+export interface PressureRecord {
+  some?: PressureLine;
+  full?: PressureLine;
+}
+
+/** PSI from `/proc/pressure/*`, each resource where present. */
+export interface PressureStats {
+  cpu?: PressureRecord;
+  memory?: PressureRecord;
+  io?: PressureRecord;
+}
+
+/** The names of the sources a sample reads. */
+export type SampleSource =
+  | 'diskstats'
+  | 'vmstat'
+  | 'meminfo'
+  | 'loadavg'
+  | 'netdev'
+  | 'cpu'
+  | 'pressure'
+  | 'uptime';
+
+/** One host at one instant (DESIGN §3). A source that could not be read is absent and named in `errors`. */
+export interface TimeSeriesSample {
+  /** ISO-8601 UTC; mlps writes milliseconds (`2026-01-24T12:00:00.123Z`). */
+  timestamp: string;
+  /** The sampled host's own name (what the host says, not what was requested). */
+  hostname: string;
+  diskstats?: DiskStatsRecord[];
+  vmstat?: Record<string, number>;
+  meminfo?: Record<string, number>;
+  loadavg?: LoadAvgRecord;
+  netdev?: NetDevRecord[];
+  /** mlps addition: `/proc/stat`. */
+  cpu?: CpuStatRecord;
+  /** mlps addition: PSI, where the kernel has it. */
+  pressure?: PressureStats;
+  /** mlps addition: the host's monotonic clock (`/proc/uptime`), for exact intervals. */
+  uptime_seconds?: number;
+  /** Source → message, for each source that failed. Absent when empty. */
+  errors?: Record<string, string>;
+}
+
+/** How the samples of a run were really collected. */
+export type CollectionMethod = 'local' | 'ssh' | 'mixed';
+
+/** Health of one host over a run. */
+export type HostHealth = 'ok' | 'partial' | 'failed';
+
+/** Per-host status recorded in the document (mlps addition). */
+export interface HostStatusRecord {
+  status: HostHealth;
+  samples: number;
+  /** Samples that carry at least one error (an error sample or a failed source). */
+  error_samples: number;
+  reconnects?: number;
+  last_error?: string;
+}
+
+/** Measured scheduling statistics of a collector (mlps addition). */
+export interface IntervalStatsRecord {
+  ticks: number;
+  samples: number;
+  skipped_ticks: number;
+  failed_samples: number;
+  /** Error of each sample's start against its due time, in milliseconds. */
+  interval_error_ms?: { mean: number; p50: number; p99: number; max: number };
+  /** Measured time between consecutive sample starts, in seconds. */
+  measured_interval_seconds?: { mean: number; p50: number; p99: number; max: number };
+}
+
+/** One run's time series (DESIGN §3). */
+export interface TimeSeriesData {
+  collection_interval_seconds: number;
+  start_time: string | null;
+  end_time: string | null;
+  num_samples: number;
+  samples_by_host: Record<string, TimeSeriesSample[]>;
+  collection_method: CollectionMethod;
+  hosts_requested: string[];
+  hosts_collected: string[];
+  /** mlps addition; absent in files written by Python mlpstorage. */
+  format_version?: number;
+  host_status?: Record<string, HostStatusRecord>;
+  interval_stats?: IntervalStatsRecord;
+}
+
+/** A monotonic clock in milliseconds plus wall-clock time; injectable so schedule tests are exact. */
+export interface Clock {
+  /** Monotonic milliseconds (never goes backwards). */
+  monotonicMs(): number;
+  /** Wall-clock milliseconds since the epoch (for sample timestamps). */
+  wallMs(): number;
+  /** Calls `fn` after `ms`; returns a handle for {@link Clock.clearTimer}. Must not keep the process alive past stop. */
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
