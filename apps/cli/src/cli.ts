@@ -1,0 +1,1 @@
+console.error('mlpstorage: not built yet'); process.exit(2);

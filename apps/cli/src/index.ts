@@ -1,0 +1,2 @@
+// Programmatic entry of the CLI (used by tests).
+export {};

@@ -1,0 +1,2 @@
+// Public API of benchmark. Only what is exported here is public.
+export {};
