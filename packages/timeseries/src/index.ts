@@ -21,3 +21,14 @@ export type {
   Clock,
 } from './types';
 export { systemClock, ManualClock } from './clock';
+export {
+  FORMAT_VERSION,
+  buildTimeSeriesData,
+  serializeTimeSeriesData,
+  parseTimeSeriesData,
+  parseTimestampMs,
+  isGoodSample,
+  deriveHostStatus,
+  validateSample,
+} from './format';
+export type { RunDescription, DescribesRun } from './format';

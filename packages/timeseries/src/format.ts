@@ -1,0 +1,464 @@
+/**
+ * The time-series document (DESIGN §3): building it from a collector, writing it as JSON and loading it
+ * back with validation. Files written by Python `mlpstorage` load too: they have whole-second or naive
+ * timestamps and none of the mlps keys.
+ */
+import { MlpsError } from './errors';
+import type {
+  CollectionMethod,
+  HostHealth,
+  HostStatusRecord,
+  IntervalStatsRecord,
+  TimeSeriesData,
+  TimeSeriesSample,
+} from './types';
+
+/** Version of the document and journal formats this code writes (`format_version`). */
+export const FORMAT_VERSION = 1;
+
+/** Everything a collector knows about its run, from which {@link buildTimeSeriesData} builds the document. */
+export interface RunDescription {
+  /** The configured sampling interval. */
+  intervalSeconds: number;
+  /** When collection started (first sample due), or null if it never started. */
+  startTime: Date | null;
+  /** When collection stopped, or null while running / never started. */
+  endTime: Date | null;
+  /** Hosts as the user requested them (the keys of `samples_by_host`). */
+  hostsRequested: string[];
+  /** Samples kept per requested host (after any `maxSamples` overflow policy). */
+  samplesByHost: Record<string, TimeSeriesSample[]>;
+  /** How samples were really taken (`local` in-process, `ssh`, or `mixed`). */
+  collectionMethod: CollectionMethod;
+  /** Per-host health as the collector saw it; derived from the samples for hosts it omits. */
+  hostStatus?: Record<string, HostStatusRecord>;
+  /** Measured scheduling statistics. */
+  intervalStats?: IntervalStatsRecord;
+}
+
+/** Anything that can describe a finished run: both the single-host and the multi-host collector. */
+export interface DescribesRun {
+  describeRun(): RunDescription;
+}
+
+/** The keys of a sample that carry collected data (as opposed to `timestamp`, `hostname`, `errors`). */
+const DATA_KEYS = ['diskstats', 'vmstat', 'meminfo', 'loadavg', 'netdev', 'cpu', 'pressure', 'uptime_seconds'] as const;
+
+/**
+ * True when the sample holds at least one collected source. An error sample (host unreachable, every
+ * source failed) holds none and does not make its host "collected".
+ */
+export function isGoodSample(sample: TimeSeriesSample): boolean {
+  for (const key of DATA_KEYS) {
+    if (sample[key] !== undefined && sample[key] !== null) return true;
+  }
+  return false;
+}
+
+function hasErrors(sample: TimeSeriesSample): boolean {
+  return sample.errors !== undefined && sample.errors !== null && Object.keys(sample.errors).length > 0;
+}
+
+/**
+ * Health of one host judged from its samples alone: `failed` without a single good sample, `partial`
+ * when some samples carry errors, else `ok`.
+ */
+export function deriveHostStatus(samples: readonly TimeSeriesSample[]): HostStatusRecord {
+  let good = 0;
+  let errorSamples = 0;
+  let lastError: string | undefined;
+  for (const sample of samples) {
+    if (isGoodSample(sample)) good++;
+    if (hasErrors(sample)) {
+      errorSamples++;
+      const messages = Object.entries(sample.errors ?? {});
+      const last = messages[messages.length - 1];
+      if (last) lastError = `${last[0]}: ${last[1]}`;
+    }
+  }
+  const status: HostHealth = good === 0 ? 'failed' : errorSamples > 0 ? 'partial' : 'ok';
+  const record: HostStatusRecord = { status, samples: samples.length, error_samples: errorSamples };
+  if (lastError !== undefined) record.last_error = lastError;
+  return record;
+}
+
+function isoOrNull(date: Date | null): string | null {
+  if (date === null || Number.isNaN(date.getTime())) return null;
+  return date.toISOString();
+}
+
+/**
+ * Builds the run document from a (stopped) collector, filling every DESIGN §3 field from what really
+ * happened:
+ * - `samples_by_host` has an entry for every requested host, empty when nothing came back;
+ * - `num_samples` is the total number of samples in the document over all hosts (what a reader finds
+ *   in `samples_by_host`, i.e. after any `maxSamples` decimation; `interval_stats.samples` counts every
+ *   sample taken);
+ * - `hosts_collected` lists, in request order, the hosts with at least one good sample
+ *   ({@link isGoodSample}); a host that only produced error samples is not collected;
+ * - `host_status` comes from the collector, or is derived from the samples ({@link deriveHostStatus}).
+ */
+export function buildTimeSeriesData(source: DescribesRun): TimeSeriesData {
+  const run = source.describeRun();
+  const samplesByHost: Record<string, TimeSeriesSample[]> = {};
+  for (const host of run.hostsRequested) samplesByHost[host] = [...(run.samplesByHost[host] ?? [])];
+  for (const [host, samples] of Object.entries(run.samplesByHost)) {
+    if (!(host in samplesByHost)) samplesByHost[host] = [...samples];
+  }
+  const hosts = Object.keys(samplesByHost);
+  let numSamples = 0;
+  const hostStatus: Record<string, HostStatusRecord> = {};
+  for (const host of hosts) {
+    const samples = samplesByHost[host] ?? [];
+    numSamples += samples.length;
+    hostStatus[host] = run.hostStatus?.[host] ?? deriveHostStatus(samples);
+  }
+  const data: TimeSeriesData = {
+    collection_interval_seconds: run.intervalSeconds,
+    start_time: isoOrNull(run.startTime),
+    end_time: isoOrNull(run.endTime),
+    num_samples: numSamples,
+    samples_by_host: samplesByHost,
+    collection_method: run.collectionMethod,
+    hosts_requested: [...run.hostsRequested],
+    hosts_collected: hosts.filter((host) => (samplesByHost[host] ?? []).some(isGoodSample)),
+    format_version: FORMAT_VERSION,
+    host_status: hostStatus,
+  };
+  if (run.intervalStats !== undefined) data.interval_stats = run.intervalStats;
+  return data;
+}
+
+/** The document as JSON, indented by 2 like `mlpstorage` writes it. */
+export function serializeTimeSeriesData(data: TimeSeriesData): string {
+  return JSON.stringify(data, null, 2);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Loading and validation
+
+// Date, then optional time with optional fraction and zone. Python writes `isoformat()` (naive or
+// `+00:00`, maybe microseconds) or `...Z`; JavaScript writes `.123Z`.
+const ISO_TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * Milliseconds since the epoch of an ISO-8601 timestamp as either tool writes it; a timestamp without
+ * a zone (Python's naive `isoformat()`) is taken as UTC, since both tools sample in UTC. Null when the
+ * text is not such a timestamp.
+ */
+export function parseTimestampMs(text: string): number | null {
+  if (typeof text !== 'string') return null;
+  const m = ISO_TIMESTAMP.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
+  const ms = frac === '' ? 0 : Number(`0.${frac}`) * 1000;
+  let offsetMin = 0;
+  if (zone !== 'Z' && zone !== 'z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
+  }
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second) + ms - offsetMin * 60_000;
+  // Reject dates that Date.UTC silently rolls over (Feb 30 → Mar 2).
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (check.getUTCDate() !== day) return null;
+  return Number.isFinite(utc) ? utc : null;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing (missing)';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function fail(path: string, expected: string, value: unknown): never {
+  throw new MlpsError('INVALID_FORMAT', `${path}: expected ${expected}, got ${describe(value)}`);
+}
+
+function keyPath(base: string, key: string): string {
+  const part = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+  return base === '' ? (part.startsWith('.') ? part.slice(1) : part) : `${base}${part}`;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function expectObject(value: unknown, path: string): Obj {
+  if (!isObject(value)) fail(path, 'an object', value);
+  return value;
+}
+
+function expectArray(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) fail(path, 'an array', value);
+  return value;
+}
+
+function expectString(value: unknown, path: string): string {
+  if (typeof value !== 'string') fail(path, 'a string', value);
+  return value;
+}
+
+function expectNumber(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, 'a finite number', value);
+  return value;
+}
+
+function expectCount(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) fail(path, 'a non-negative integer', value);
+  return value;
+}
+
+function expectTimestamp(value: unknown, path: string): string {
+  if (typeof value !== 'string' || parseTimestampMs(value) === null) fail(path, 'an ISO-8601 string', value);
+  return value;
+}
+
+/** Checks that every listed field present in `record` is a finite number; other keys are kept. */
+function checkNumericFields(record: Obj, fields: readonly string[], path: string): void {
+  for (const field of fields) {
+    const value = record[field];
+    if (value !== undefined) expectNumber(value, keyPath(path, field));
+  }
+}
+
+function checkNumberMap(value: unknown, path: string): Record<string, number> {
+  const record = expectObject(value, path);
+  for (const [key, entry] of Object.entries(record)) expectNumber(entry, keyPath(path, key));
+  return record as Record<string, number>;
+}
+
+const DISK_FIELDS = [
+  'major', 'minor', 'reads_completed', 'reads_merged', 'sectors_read', 'time_reading_ms', 'writes_completed',
+  'writes_merged', 'sectors_written', 'time_writing_ms', 'ios_in_progress', 'time_io_ms', 'weighted_time_io_ms',
+  'discards_completed', 'discards_merged', 'sectors_discarded', 'time_discarding_ms', 'flush_requests_completed',
+  'time_flushing_ms',
+] as const;
+
+const NET_FIELDS = [
+  'rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'rx_fifo', 'rx_frame', 'rx_compressed', 'rx_multicast',
+  'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped', 'tx_fifo', 'tx_collisions', 'tx_carrier', 'tx_compressed',
+] as const;
+
+const LOADAVG_FIELDS = ['load_1min', 'load_5min', 'load_15min', 'running_processes', 'total_processes'] as const;
+
+const CPU_FIELDS = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'guest', 'guest_nice'] as const;
+
+const PSI_FIELDS = ['avg10', 'avg60', 'avg300', 'total'] as const;
+
+function checkRecordList(value: unknown, path: string, nameField: string, fields: readonly string[]): void {
+  const list = expectArray(value, path);
+  list.forEach((item, i) => {
+    const itemPath = `${path}[${i}]`;
+    const record = expectObject(item, itemPath);
+    expectString(record[nameField], keyPath(itemPath, nameField));
+    checkNumericFields(record, fields, itemPath);
+  });
+}
+
+function checkCpu(value: unknown, path: string): void {
+  const cpu = expectObject(value, path);
+  checkNumericFields(expectObject(cpu.total, keyPath(path, 'total')), CPU_FIELDS, keyPath(path, 'total'));
+  if (cpu.per_cpu !== undefined) {
+    checkRecordList(cpu.per_cpu, keyPath(path, 'per_cpu'), 'cpu', CPU_FIELDS);
+  }
+  checkNumericFields(cpu, ['ctxt', 'intr', 'procs_running', 'procs_blocked'], path);
+}
+
+function checkPressure(value: unknown, path: string): void {
+  const pressure = expectObject(value, path);
+  for (const [resource, record] of Object.entries(pressure)) {
+    const resourcePath = keyPath(path, resource);
+    const lines = expectObject(record, resourcePath);
+    for (const [kind, line] of Object.entries(lines)) {
+      const linePath = keyPath(resourcePath, kind);
+      checkNumericFields(expectObject(line, linePath), PSI_FIELDS, linePath);
+    }
+  }
+}
+
+/**
+ * Validates one sample and returns it normalised: optional keys that are `null` (as Python may write
+ * them) are dropped, an empty `errors` is dropped, unknown keys are kept. Throws INVALID_FORMAT naming
+ * the field.
+ */
+export function validateSample(value: unknown, path: string): TimeSeriesSample {
+  const input = expectObject(value, path);
+  const out: Obj = {};
+  for (const [key, entry] of Object.entries(input)) {
+    if (entry === null && key !== 'timestamp' && key !== 'hostname') continue;
+    const entryPath = keyPath(path, key);
+    switch (key) {
+      case 'timestamp':
+        expectTimestamp(entry, entryPath);
+        break;
+      case 'hostname':
+        expectString(entry, entryPath);
+        break;
+      case 'diskstats':
+        checkRecordList(entry, entryPath, 'device_name', DISK_FIELDS);
+        break;
+      case 'netdev':
+        checkRecordList(entry, entryPath, 'interface_name', NET_FIELDS);
+        break;
+      case 'vmstat':
+      case 'meminfo':
+        checkNumberMap(entry, entryPath);
+        break;
+      case 'loadavg':
+        checkNumericFields(expectObject(entry, entryPath), LOADAVG_FIELDS, entryPath);
+        break;
+      case 'cpu':
+        checkCpu(entry, entryPath);
+        break;
+      case 'pressure':
+        checkPressure(entry, entryPath);
+        break;
+      case 'uptime_seconds':
+        expectNumber(entry, entryPath);
+        break;
+      case 'errors': {
+        const errors = expectObject(entry, entryPath);
+        for (const [source, message] of Object.entries(errors)) expectString(message, keyPath(entryPath, source));
+        if (Object.keys(errors).length === 0) continue;
+        break;
+      }
+      default:
+        break;
+    }
+    out[key] = entry;
+  }
+  if (!('timestamp' in out)) fail(keyPath(path, 'timestamp'), 'an ISO-8601 string', undefined);
+  if (!('hostname' in out)) fail(keyPath(path, 'hostname'), 'a string', undefined);
+  return out as unknown as TimeSeriesSample;
+}
+
+const COLLECTION_METHODS: readonly CollectionMethod[] = ['local', 'ssh', 'mixed'];
+const HOST_HEALTH: readonly HostHealth[] = ['ok', 'partial', 'failed'];
+
+function checkStringList(value: unknown, path: string): string[] {
+  const list = expectArray(value, path);
+  list.forEach((item, i) => expectString(item, `${path}[${i}]`));
+  return list as string[];
+}
+
+function checkHostStatus(value: unknown, path: string): Record<string, HostStatusRecord> {
+  const map = expectObject(value, path);
+  for (const [host, entry] of Object.entries(map)) {
+    const hostPath = keyPath(path, host);
+    const record = expectObject(entry, hostPath);
+    if (!HOST_HEALTH.includes(record.status as HostHealth)) fail(keyPath(hostPath, 'status'), `one of ${HOST_HEALTH.join(', ')}`, record.status);
+    expectCount(record.samples, keyPath(hostPath, 'samples'));
+    expectCount(record.error_samples, keyPath(hostPath, 'error_samples'));
+    if (record.reconnects !== undefined) expectCount(record.reconnects, keyPath(hostPath, 'reconnects'));
+    if (record.last_error !== undefined) expectString(record.last_error, keyPath(hostPath, 'last_error'));
+  }
+  return map as Record<string, HostStatusRecord>;
+}
+
+function checkIntervalStats(value: unknown, path: string): IntervalStatsRecord {
+  const stats = expectObject(value, path);
+  for (const field of ['ticks', 'samples', 'skipped_ticks', 'failed_samples']) {
+    expectCount(stats[field], keyPath(path, field));
+  }
+  for (const field of ['interval_error_ms', 'measured_interval_seconds']) {
+    if (stats[field] !== undefined) {
+      const summaryPath = keyPath(path, field);
+      checkNumericFields(expectObject(stats[field], summaryPath), ['mean', 'p50', 'p99', 'max'], summaryPath);
+    }
+  }
+  return stats as unknown as IntervalStatsRecord;
+}
+
+function parseJsonText(text: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    return JSON.parse(body);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const match = /position (\d+)/.exec(message);
+    const position = match ? Number(match[1]) : /end of JSON input/i.test(message) ? body.length : null;
+    let where = '';
+    if (position !== null) {
+      const before = body.slice(0, position);
+      const line = before.split('\n').length;
+      const column = position - before.lastIndexOf('\n');
+      where = ` at line ${line} column ${column} (position ${position})`;
+    }
+    throw new MlpsError('INVALID_FORMAT', `time-series document is not valid JSON${where}: ${message}`, { cause: err });
+  }
+}
+
+/**
+ * Validates and loads a time-series document: JSON text (or bytes), or an already parsed object.
+ * Accepts mlps files and files written by Python `mlpstorage` (whole-second or zone-less timestamps,
+ * no `format_version`/`host_status`/`interval_stats`). Unknown keys are kept, so a round trip through
+ * {@link serializeTimeSeriesData} loses nothing; `null` optional sample fields are dropped.
+ *
+ * @throws MlpsError `INVALID_FORMAT` naming the offending field, e.g.
+ *   `samples_by_host.h1[3].timestamp: expected an ISO-8601 string, got 42`, or the line and column of
+ *   invalid JSON.
+ */
+export function parseTimeSeriesData(input: string | unknown): TimeSeriesData {
+  let value: unknown = input;
+  if (typeof input === 'string') value = parseJsonText(input);
+  else if (input instanceof Uint8Array) value = parseJsonText(Buffer.from(input).toString('utf8'));
+  const doc = expectObject(value, '(document)');
+
+  const data: Obj = {};
+  const interval = expectNumber(doc.collection_interval_seconds, 'collection_interval_seconds');
+  if (interval < 0) fail('collection_interval_seconds', 'a number >= 0', interval);
+  data.collection_interval_seconds = interval;
+  for (const field of ['start_time', 'end_time']) {
+    const entry = doc[field];
+    data[field] = entry === null ? null : expectTimestamp(entry, field);
+  }
+  data.num_samples = expectCount(doc.num_samples, 'num_samples');
+
+  const byHost = expectObject(doc.samples_by_host, 'samples_by_host');
+  const samplesByHost: Record<string, TimeSeriesSample[]> = {};
+  for (const [host, list] of Object.entries(byHost)) {
+    const hostPath = keyPath('samples_by_host', host);
+    samplesByHost[host] = expectArray(list, hostPath).map((sample, i) => validateSample(sample, `${hostPath}[${i}]`));
+  }
+  data.samples_by_host = samplesByHost;
+
+  if (!COLLECTION_METHODS.includes(doc.collection_method as CollectionMethod)) {
+    fail('collection_method', `one of ${COLLECTION_METHODS.map((m) => `"${m}"`).join(', ')}`, doc.collection_method);
+  }
+  data.collection_method = doc.collection_method;
+  data.hosts_requested = checkStringList(doc.hosts_requested, 'hosts_requested');
+  data.hosts_collected = checkStringList(doc.hosts_collected, 'hosts_collected');
+
+  if (doc.format_version !== undefined) {
+    const version = expectCount(doc.format_version, 'format_version');
+    if (version < 1 || version > FORMAT_VERSION) {
+      throw new MlpsError(
+        'INVALID_FORMAT',
+        `format_version: this mlps reads format versions 1 to ${FORMAT_VERSION}, the file has ${version}; upgrade @mlps/timeseries`,
+      );
+    }
+    data.format_version = version;
+  }
+  if (doc.host_status !== undefined) data.host_status = checkHostStatus(doc.host_status, 'host_status');
+  if (doc.interval_stats !== undefined) data.interval_stats = checkIntervalStats(doc.interval_stats, 'interval_stats');
+
+  for (const [key, entry] of Object.entries(doc)) {
+    if (!(key in data) && entry !== undefined) data[key] = entry;
+  }
+  return data as unknown as TimeSeriesData;
+}
