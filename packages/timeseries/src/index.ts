@@ -32,3 +32,20 @@ export {
   validateSample,
 } from './format';
 export type { RunDescription, DescribesRun } from './format';
+export { parseProcDiskstats } from './proc/diskstats';
+export { parseProcVmstat } from './proc/vmstat';
+export { parseProcMeminfo } from './proc/meminfo';
+export { parseProcLoadavg } from './proc/loadavg';
+export { parseProcNetDev } from './proc/netdev';
+export { parseProcStat } from './proc/stat';
+export { parseProcPressure } from './proc/pressure';
+export { parseProcUptime } from './proc/uptime';
+export {
+  SAMPLE_SOURCE_FILES,
+  buildSampleFromSourceTexts,
+  collectTimeseriesSampleSync,
+  collectTimeseriesSample,
+  formatTimestamp,
+} from './sampling';
+export type { SampleSourceFile, SourceTexts, CollectSampleOptions } from './sampling';
+export { writeFileAtomic, writeFileAtomicSync } from './atomic';
