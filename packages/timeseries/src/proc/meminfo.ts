@@ -1,0 +1,26 @@
+import { Scanner, asText, isUnsafeKey } from './scanner';
+
+const COLON = 58;
+
+/**
+ * Parses `/proc/meminfo` (`MemTotal:       24683656 kB`) into key → integer: the key without its colon,
+ * the value as printed (kB for most keys; `HugePages_*` are page counts and carry no unit).
+ *
+ * A line that is not `Key: integer` optionally followed by `kB` is dropped on its own. A repeated key
+ * keeps its last value.
+ *
+ * Pure and total: never throws, whatever the input (non-strings give `{}`).
+ */
+export function parseProcMeminfo(text: string): Record<string, number> {
+  const s = new Scanner(asText(text));
+  const out: Record<string, number> = {};
+  for (; !s.done(); s.nextLine()) {
+    const key = s.wordUntil(COLON);
+    if (key === '' || isUnsafeKey(key)) continue;
+    const value = s.int();
+    if (value !== value) continue;
+    if (!s.atLineEnd() && !(s.expect('kB') && s.atLineEnd())) continue;
+    out[key] = value;
+  }
+  return out;
+}
