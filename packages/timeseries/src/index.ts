@@ -49,3 +49,5 @@ export {
 } from './sampling';
 export type { SampleSourceFile, SourceTexts, CollectSampleOptions } from './sampling';
 export { writeFileAtomic, writeFileAtomicSync } from './atomic';
+export { JOURNAL_FORMAT, JournalWriter, readJournal, readJournalWithReport } from './journal';
+export type { JournalHeader, JournalReadReport } from './journal';

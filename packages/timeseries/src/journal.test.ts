@@ -1,0 +1,279 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import ts from 'typescript';
+import { isMlpsError } from './errors';
+import { parseTimeSeriesData, serializeTimeSeriesData } from './format';
+import { JOURNAL_FORMAT, JournalWriter, readJournal, readJournalWithReport, type JournalHeader } from './journal';
+import type { TimeSeriesSample } from './types';
+
+const FIXTURE = path.join(__dirname, '__fixtures__/formats/python-mlpstorage-timeseries.json');
+// Real captures of this machine's /proc (see the fixture's generator), re-stamped per test.
+const captured = parseTimeSeriesData(fs.readFileSync(FIXTURE, 'utf8')).samples_by_host.node1!;
+
+function sampleAt(host: string, ms: number, i = 0): TimeSeriesSample {
+  return { ...captured[i % captured.length]!, hostname: host, timestamp: new Date(ms).toISOString(), uptime_seconds: 1000 + ms / 1000 };
+}
+
+const T0 = Date.UTC(2026, 0, 24, 12, 0, 0);
+const header: JournalHeader = {
+  collection_interval_seconds: 0.5,
+  hosts_requested: ['alpha', 'beta', 'gamma'],
+  collection_method: 'mixed',
+  start_time: new Date(T0).toISOString(),
+};
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlps-journal-'));
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function writeRun(target: string, ticks: number): TimeSeriesSample[] {
+  const writer = JournalWriter.open(target, header);
+  const written: TimeSeriesSample[] = [];
+  for (let k = 0; k < ticks; k++) {
+    const a = sampleAt('alpha.example', T0 + k * 500, k);
+    const b: TimeSeriesSample = { timestamp: new Date(T0 + k * 500 + 3).toISOString(), hostname: 'beta', errors: { ssh: 'timed out' } };
+    writer.append('alpha', a);
+    writer.append('beta', b);
+    written.push(a, b);
+    writer.flush();
+  }
+  writer.close();
+  return written;
+}
+
+function errorOf(fn: () => unknown): Error & { code?: string } {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error & { code?: string };
+  }
+  throw new Error('expected a throw');
+}
+
+describe('JournalWriter', () => {
+  it('writes a header line, then one {host, sample} line per sample', () => {
+    const target = path.join(dir, 'run_timeseries.jsonl');
+    const written = writeRun(target, 3);
+    const lines = fs.readFileSync(target, 'utf8').split('\n');
+    expect(lines[lines.length - 1]).toBe('');
+    expect(lines).toHaveLength(1 + 6 + 1);
+    expect(JSON.parse(lines[0]!)).toEqual({ type: 'header', format: JOURNAL_FORMAT, format_version: 1, ...header });
+    expect(JSON.parse(lines[1]!)).toEqual({ host: 'alpha', sample: written[0] });
+    expect(JSON.parse(lines[2]!)).toEqual({ host: 'beta', sample: written[1] });
+  });
+
+  it('buffers appends until flush, and flush hands them to the kernel', () => {
+    const target = path.join(dir, 'j.jsonl');
+    const writer = JournalWriter.open(target, header);
+    const headerBytes = fs.statSync(target).size;
+    expect(headerBytes).toBe(writer.bytesWritten);
+    writer.append('alpha', sampleAt('a', T0));
+    writer.append('beta', sampleAt('b', T0));
+    expect(writer.pendingLines).toBe(2);
+    expect(fs.statSync(target).size).toBe(headerBytes);
+    writer.flush();
+    expect(writer.pendingLines).toBe(0);
+    expect(writer.linesWritten).toBe(2);
+    // Another reader sees the data before close: it is in the kernel, not in our buffers.
+    expect(fs.readFileSync(target, 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(fs.statSync(target).size).toBe(writer.bytesWritten);
+    writer.flush();
+    expect(writer.linesWritten).toBe(2);
+    writer.close();
+  });
+
+  it('close is idempotent and flushes; append after close is INVALID_STATE', () => {
+    const target = path.join(dir, 'j.jsonl');
+    const writer = JournalWriter.open(target, header);
+    writer.append('alpha', sampleAt('a', T0));
+    writer.close();
+    writer.close();
+    expect(writer.closed).toBe(true);
+    expect(fs.readFileSync(target, 'utf8').trim().split('\n')).toHaveLength(2);
+    const err = errorOf(() => writer.append('alpha', sampleAt('a', T0)));
+    expect(isMlpsError(err)).toBe(true);
+    expect(err.code).toBe('INVALID_STATE');
+  });
+
+  it('refuses a missing directory and an existing file with IO_ERROR naming the path', () => {
+    const missing = path.join(dir, 'nope', 'j.jsonl');
+    const err = errorOf(() => JournalWriter.open(missing, header));
+    expect(err.code).toBe('IO_ERROR');
+    expect(err.message).toContain(missing);
+    expect(err.message).toContain(`the directory ${path.join(dir, 'nope')} does not exist`);
+    const existing = path.join(dir, 'old.jsonl');
+    fs.writeFileSync(existing, 'precious\n');
+    const exists = errorOf(() => JournalWriter.open(existing, header));
+    expect(exists.code).toBe('IO_ERROR');
+    expect(exists.message).toMatch(/never overwritten/);
+    expect(fs.readFileSync(existing, 'utf8')).toBe('precious\n');
+  });
+});
+
+describe('readJournal', () => {
+  it('rebuilds the run document from the header and the lines', async () => {
+    const target = path.join(dir, 'run_timeseries.jsonl');
+    const written = writeRun(target, 4);
+    const report = await readJournalWithReport(target);
+    const { data } = report;
+    expect(report.tornLastLine).toBe(false);
+    expect(report.badLines).toBe(0);
+    expect(report.samplesPerHost).toEqual({ alpha: 4, beta: 4, gamma: 0 });
+    expect(report.samplesByHost).toEqual(report.samplesPerHost);
+    expect(data.collection_interval_seconds).toBe(0.5);
+    expect(data.collection_method).toBe('mixed');
+    expect(data.hosts_requested).toEqual(['alpha', 'beta', 'gamma']);
+    expect(data.hosts_collected).toEqual(['alpha']);
+    expect(data.num_samples).toBe(8);
+    expect(data.start_time).toBe(header.start_time);
+    expect(data.end_time).toBe(written[written.length - 1]!.timestamp);
+    expect(data.samples_by_host.alpha).toEqual(written.filter((_, i) => i % 2 === 0));
+    expect(data.samples_by_host.gamma).toEqual([]);
+    expect(data.host_status?.beta?.status).toBe('failed');
+    expect(data.host_status?.gamma).toEqual({ status: 'failed', samples: 0, error_samples: 0 });
+    // The rebuilt document is a valid document.
+    expect(parseTimeSeriesData(serializeTimeSeriesData(data))).toEqual(data);
+    expect(await readJournal(target)).toEqual(data);
+  });
+
+  it('works without a header: interval from the median gap, hosts from the lines', async () => {
+    const target = path.join(dir, 'noheader.jsonl');
+    const gaps = [250, 250, 260, 250, 900];
+    let t = T0;
+    const lines = [JSON.stringify({ host: 'h2', sample: sampleAt('h2', t) })];
+    for (const gap of gaps) {
+      t += gap;
+      lines.push(JSON.stringify({ host: 'h1', sample: sampleAt('h1', t) }), JSON.stringify({ host: 'h2', sample: sampleAt('h2', t) }));
+    }
+    fs.writeFileSync(target, `${lines.join('\n')}\n`);
+    const report = await readJournalWithReport(target);
+    expect(report.header).toBeNull();
+    expect(report.data.collection_interval_seconds).toBe(0.25);
+    expect(report.data.hosts_requested).toEqual(['h2', 'h1']);
+    expect(report.data.collection_method).toBe('local');
+    expect(report.data.start_time).toBe(new Date(T0).toISOString());
+    expect(report.data.end_time).toBe(new Date(t).toISOString());
+    expect(report.samplesPerHost).toEqual({ h2: 6, h1: 5 });
+  });
+
+  it('skips blank lines and counts a bad line in the middle', async () => {
+    const target = path.join(dir, 'bad.jsonl');
+    writeRun(target, 2);
+    const lines = fs.readFileSync(target, 'utf8').split('\n');
+    lines.splice(2, 0, '', '   ', '{"host":"alpha","sample":{"timestamp":42}}', 'garbage {', '');
+    fs.writeFileSync(target, lines.join('\n'));
+    const report = await readJournalWithReport(target);
+    expect(report.badLines).toBe(2);
+    expect(report.tornLastLine).toBe(false);
+    expect(report.data.num_samples).toBe(4);
+  });
+
+  it('an empty file is an empty run', async () => {
+    const target = path.join(dir, 'empty.jsonl');
+    fs.writeFileSync(target, '');
+    const report = await readJournalWithReport(target);
+    expect(report.data).toMatchObject({ num_samples: 0, start_time: null, end_time: null, hosts_requested: [], collection_interval_seconds: 0 });
+    expect(report.tornLastLine).toBe(false);
+  });
+
+  it('a missing file is IO_ERROR naming it', async () => {
+    const target = path.join(dir, 'absent.jsonl');
+    await expect(readJournal(target)).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringContaining(target) });
+  });
+
+  it('recovers every complete line whatever byte the last line is cut at', async () => {
+    const target = path.join(dir, 'full.jsonl');
+    const written = writeRun(target, 3);
+    const full = fs.readFileSync(target);
+    const body = full.subarray(0, full.length - 1);
+    const lastStart = body.lastIndexOf(0x0a) + 1;
+    const cut = path.join(dir, 'cut.jsonl');
+    // Every cut inside the last line (including a line break in the middle of a UTF-8 sequence or number).
+    for (let end = lastStart; end <= full.length; end++) {
+      fs.writeFileSync(cut, full.subarray(0, end));
+      const report = await readJournalWithReport(cut);
+      const complete = end >= full.length - 1;
+      const torn = end > lastStart && !complete;
+      expect({ end, torn: report.tornLastLine }).toEqual({ end, torn });
+      expect(report.badLines).toBe(0);
+      expect(report.data.num_samples).toBe(complete ? 6 : 5);
+      expect(report.data.samples_by_host.alpha).toEqual(written.filter((_, i) => i % 2 === 0));
+    }
+  });
+
+  it('treats a NUL-filled tail (crash on a delayed-allocation filesystem) as torn, not as data', async () => {
+    const target = path.join(dir, 'nul.jsonl');
+    writeRun(target, 2);
+    fs.appendFileSync(target, Buffer.concat([Buffer.from('{"host":"alpha","sam'), Buffer.alloc(4096)]));
+    const report = await readJournalWithReport(target);
+    expect(report.tornLastLine).toBe(true);
+    expect(report.badLines).toBe(0);
+    expect(report.data.num_samples).toBe(4);
+  });
+
+  it('streams a large journal split across many read chunks', async () => {
+    const target = path.join(dir, 'large.jsonl');
+    const writer = JournalWriter.open(target, header);
+    const ticks = 600;
+    for (let k = 0; k < ticks; k++) {
+      writer.append('alpha', sampleAt('alpha', T0 + k * 500, k));
+      writer.flush();
+    }
+    writer.close();
+    expect(fs.statSync(target).size).toBeGreaterThan(3 << 20);
+    const report = await readJournalWithReport(target);
+    expect(report.samplesPerHost.alpha).toBe(ticks);
+    expect(report.badLines).toBe(0);
+    expect(report.data.end_time).toBe(new Date(T0 + (ticks - 1) * 500).toISOString());
+  });
+});
+
+describe('crash safety', () => {
+  // The writer runs in a real child process killed with SIGKILL: no exit handler, no flush at exit.
+  let childDir: string;
+  beforeAll(() => {
+    childDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlps-journal-child-'));
+    for (const name of ['journal', 'format', 'errors', 'types']) {
+      const source = fs.readFileSync(path.join(__dirname, `${name}.ts`), 'utf8');
+      const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+      fs.writeFileSync(path.join(childDir, `${name}.js`), out.outputText);
+    }
+  });
+  afterAll(() => fs.rmSync(childDir, { recursive: true, force: true }));
+
+  it('SIGKILL loses nothing that was flushed', async () => {
+    const target = path.join(dir, 'crash.jsonl');
+    const script = `
+      const { JournalWriter } = require(${JSON.stringify(path.join(childDir, 'journal.js'))});
+      const sample = ${JSON.stringify(captured[0])};
+      const w = JournalWriter.open(process.argv[1], { collection_interval_seconds: 0.005, hosts_requested: ['a', 'b'], collection_method: 'local', start_time: null });
+      let k = 0;
+      setInterval(() => {
+        for (const host of ['a', 'b']) w.append(host, { ...sample, timestamp: new Date(Date.UTC(2026, 0, 1) + k * 5).toISOString() });
+        w.flush();
+        k++;
+        process.stdout.write(k + '\\n');
+      }, 5);`;
+    const child = spawn(process.execPath, ['-e', script, target], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let reported = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      const ticks = chunk.toString().trim().split('\n');
+      reported = Number(ticks[ticks.length - 1]);
+      if (reported >= 40) child.kill('SIGKILL');
+    });
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    expect(signal).toBe('SIGKILL');
+    const report = await readJournalWithReport(target);
+    expect(report.badLines).toBe(0);
+    // Every tick the child reported flushed is in the file (it may have flushed a few more before dying).
+    expect(report.samplesPerHost.a).toBeGreaterThanOrEqual(reported);
+    expect(report.samplesPerHost.b).toBe(report.samplesPerHost.a);
+    expect(report.data.collection_interval_seconds).toBe(0.005);
+  });
+});
