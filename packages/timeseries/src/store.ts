@@ -1,0 +1,384 @@
+/**
+ * Bounded, compact per-host sample storage (DESIGN §4 "Bounds"). Samples are kept encoded (see
+ * `compact.ts`: a shared layout per shape, numbers as varint deltas packed into large shared byte chunks),
+ * about 1–2 KB each instead of ~40 KB of objects, and decoded on read. At `maxSamples` the overflow policy
+ * decides what is kept: `decimate` (default) halves the resolution so the whole run stays covered,
+ * `keep-first` stops storing like the Python reference.
+ */
+import {
+  buildLayout,
+  ByteWriter,
+  decodeValues,
+  encodeValues,
+  type ExternalFields,
+  type Layout,
+  matchLayout,
+  materialize,
+  rebaseLayout,
+} from './compact';
+import { invalidArgument } from './errors';
+import type { TimeSeriesSample } from './types';
+
+/** What happens when a store holds `maxSamples` samples and another one arrives. */
+export type OverflowPolicy = 'decimate' | 'keep-first';
+
+/** The overflow policies, for validation and help texts. */
+export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['decimate', 'keep-first'];
+
+/** Passed to {@link SampleStoreOptions.onCapReached}. */
+export interface CapReachedInfo {
+  maxSamples: number;
+  overflow: OverflowPolicy;
+  /** Samples pushed so far, including the one that hit the cap. */
+  totalPushed: number;
+}
+
+/** Options of {@link SampleStore}. */
+export interface SampleStoreOptions {
+  /** Most samples kept (an integer ≥ 1). */
+  maxSamples: number;
+  /**
+   * `decimate` (default): at the cap, drop every other stored sample and from then on keep every 2nd
+   * (then 4th, … each time the cap is reached again), always keeping the newest sample as well, so the
+   * kept samples span the whole run evenly. `keep-first`: keep the first `maxSamples`, drop the rest.
+   */
+  overflow?: OverflowPolicy;
+  /** Called once, the first time the cap is reached (for a single warning, not one per sample). */
+  onCapReached?: (info: CapReachedInfo) => void;
+}
+
+interface Extras {
+  /** Timestamp text when it is not the canonical `toISOString()` form of `timestampMs`. */
+  timestamp?: string;
+  hasErrors: boolean;
+  errors?: unknown;
+  errorsAt: number;
+  /** The whole sample, for the rare sample the codec cannot describe (kept as a private copy). */
+  raw?: unknown;
+}
+
+interface LayoutState {
+  layout: Layout;
+  createdAt: number;
+}
+
+const CHUNK_BYTES = 64 * 1024;
+/** Samples a layout serves at least before it may be rebased (bounds the cost of base vectors). */
+const MIN_SAMPLES_PER_BASE = 64;
+/** Recently used layouts tried before building a new one (devices that come and go). */
+const RECENT_LAYOUTS = 8;
+
+function copyOf(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  try {
+    return structuredClone(value);
+  } catch {
+    return value; // functions or symbols inside: not clonable, keep the reference
+  }
+}
+
+/**
+ * Compact bounded storage for one host's samples.
+ *
+ * @example
+ * const store = new SampleStore({ maxSamples: 3600, onCapReached: () => log.warn('cap reached') });
+ * store.push(sample);
+ * const samples = store.toArray(); // decoded copies, oldest first
+ */
+export class SampleStore {
+  /** The cap. */
+  readonly maxSamples: number;
+  /** The overflow policy in force. */
+  readonly overflow: OverflowPolicy;
+  private readonly onCapReached: ((info: CapReachedInfo) => void) | undefined;
+  private capNotified = false;
+  private pushed = 0;
+  private strideValue = 1;
+  private tail = false;
+
+  // One entry per stored sample, in parallel arrays (no object per sample).
+  private idx: number[] = [];
+  private layouts: (Layout | null)[] = [];
+  private chunks: (Uint8Array | null)[] = [];
+  private offsets: number[] = [];
+  private lengths: number[] = [];
+  private times: number[] = [];
+  private hosts: (string | undefined)[] = [];
+  private extras: (Extras | undefined)[] = [];
+
+  private chunk: Uint8Array = new Uint8Array(0);
+  private chunkPos = 0;
+  private bytesUsed = 0;
+  private readonly recent: LayoutState[] = [];
+  private readonly writer = new ByteWriter();
+  private readonly scratch = { values: new Float64Array(1024) };
+  private readonly external: ExternalFields = {
+    timestamp: undefined,
+    hostname: undefined,
+    hasErrors: false,
+    errors: undefined,
+    errorsAt: -1,
+  };
+
+  constructor(options: SampleStoreOptions) {
+    const { maxSamples } = options;
+    if (typeof maxSamples !== 'number' || !Number.isInteger(maxSamples) || maxSamples < 1) {
+      throw invalidArgument(`maxSamples must be an integer >= 1, got ${String(maxSamples)}`);
+    }
+    const overflow = options.overflow ?? 'decimate';
+    if (!OVERFLOW_POLICIES.includes(overflow)) {
+      throw invalidArgument(`overflow must be 'decimate' or 'keep-first', got ${JSON.stringify(overflow)}`);
+    }
+    this.maxSamples = maxSamples;
+    this.overflow = overflow;
+    this.onCapReached = options.onCapReached;
+  }
+
+  /** Samples currently kept. */
+  get length(): number {
+    return this.idx.length;
+  }
+
+  /** Samples ever pushed. */
+  get totalPushed(): number {
+    return this.pushed;
+  }
+
+  /** Samples pushed but not kept (overflow). */
+  get dropped(): number {
+    return this.pushed - this.idx.length;
+  }
+
+  /** Decimation stride: 1 until the cap is first reached, then 2, 4, … (`decimate` only). */
+  get stride(): number {
+    return this.strideValue;
+  }
+
+  /** Bytes of encoded sample data currently referenced (excludes layouts and bookkeeping). */
+  get encodedBytes(): number {
+    return this.bytesUsed;
+  }
+
+  /** Push number (0-based) of each kept sample, oldest first: shows which part of the run is covered. */
+  pushIndices(): number[] {
+    return this.idx.slice();
+  }
+
+  /**
+   * Stores a copy of `sample` (compactly) if the overflow policy keeps it; returns whether it was kept.
+   * Never throws for odd samples: what the codec cannot describe is kept as a private copy.
+   */
+  push(sample: TimeSeriesSample): boolean {
+    const index = this.pushed++;
+    if (this.overflow === 'keep-first') {
+      if (this.idx.length >= this.maxSamples) {
+        this.notifyCap();
+        return false;
+      }
+      this.append(sample, index);
+      return true;
+    }
+    if (this.tail) this.removeLast();
+    this.tail = false;
+    if (this.idx.length >= this.maxSamples) {
+      this.notifyCap();
+      while (this.idx.length >= this.maxSamples && this.idx.length > 1) this.halve();
+      if (this.idx.length >= this.maxSamples) return false; // maxSamples 1: only the first is kept
+    }
+    this.append(sample, index);
+    this.tail = index % this.strideValue !== 0;
+    return true;
+  }
+
+  /** Decoded copy of kept sample `i` (0 = oldest), or undefined when out of range. */
+  at(i: number): TimeSeriesSample | undefined {
+    if (!Number.isInteger(i) || i < 0 || i >= this.idx.length) return undefined;
+    return this.decode(i);
+  }
+
+  /** Decoded copies of every kept sample, oldest first. */
+  toArray(): TimeSeriesSample[] {
+    const out = new Array<TimeSeriesSample>(this.idx.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.decode(i);
+    return out;
+  }
+
+  private notifyCap(): void {
+    if (this.capNotified) return;
+    this.capNotified = true;
+    try {
+      this.onCapReached?.({ maxSamples: this.maxSamples, overflow: this.overflow, totalPushed: this.pushed });
+    } catch {
+      // A failing warning callback must not lose the sample.
+    }
+  }
+
+  private append(sample: TimeSeriesSample, index: number): void {
+    const ext = this.external;
+    const state = this.findLayout(sample, index);
+    if (!state) {
+      this.pushEntry(index, null, null, 0, 0, NaN, undefined, {
+        hasErrors: false,
+        errorsAt: -1,
+        raw: copyOf(sample),
+      });
+      return;
+    }
+    let layout = state.layout;
+    const w = this.writer;
+    w.reset();
+    encodeValues(this.scratch.values, layout.base, layout.slots, w);
+    if (w.pos > 2 * layout.slots + 256 && index - state.createdAt >= MIN_SAMPLES_PER_BASE) {
+      // Counters have moved far from the base: start a new base so deltas stay one or two bytes.
+      layout = rebaseLayout(layout, this.scratch.values);
+      state.layout = layout;
+      state.createdAt = index;
+      w.reset();
+      encodeValues(this.scratch.values, layout.base, layout.slots, w);
+    }
+    const [chunk, offset] = this.place(w.buf, w.pos);
+
+    let timeMs = NaN;
+    let extras: Extras | undefined;
+    if (ext.timestamp !== undefined) {
+      const ms = Date.parse(ext.timestamp);
+      if (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 && new Date(ms).toISOString() === ext.timestamp) timeMs = ms;
+      else extras = { timestamp: ext.timestamp, hasErrors: false, errorsAt: -1 };
+    }
+    if (ext.hasErrors) {
+      extras ??= { hasErrors: false, errorsAt: -1 };
+      extras.hasErrors = true;
+      extras.errors = copyOf(ext.errors);
+      extras.errorsAt = ext.errorsAt;
+    }
+    this.pushEntry(index, layout, chunk, offset, w.pos, timeMs, ext.hostname, extras);
+  }
+
+  private findLayout(sample: TimeSeriesSample, index: number): LayoutState | null {
+    const recent = this.recent;
+    for (let r = 0; r < recent.length; r++) {
+      const state = recent[r] as LayoutState;
+      if (matchLayout(state.layout, sample, this.external, this.scratch)) {
+        if (r > 0) {
+          recent.splice(r, 1);
+          recent.unshift(state);
+        }
+        return state;
+      }
+    }
+    const layout = buildLayout(sample, this.external, this.scratch);
+    if (!layout) return null;
+    const state = { layout, createdAt: index };
+    recent.unshift(state);
+    if (recent.length > RECENT_LAYOUTS) recent.pop();
+    return state;
+  }
+
+  /** Copies `length` bytes into the shared chunks; returns where they went. */
+  private place(bytes: Uint8Array, length: number): [Uint8Array, number] {
+    this.bytesUsed += length;
+    if (length > CHUNK_BYTES / 4) {
+      // Large samples get their own exact-size buffer instead of wasting chunk space.
+      return [bytes.slice(0, length), 0];
+    }
+    if (this.chunkPos + length > this.chunk.length) {
+      this.chunk = new Uint8Array(CHUNK_BYTES);
+      this.chunkPos = 0;
+    }
+    const offset = this.chunkPos;
+    this.chunk.set(bytes.subarray(0, length), offset);
+    this.chunkPos += length;
+    return [this.chunk, offset];
+  }
+
+  private pushEntry(
+    index: number,
+    layout: Layout | null,
+    chunk: Uint8Array | null,
+    offset: number,
+    length: number,
+    timeMs: number,
+    hostname: string | undefined,
+    extras: Extras | undefined,
+  ): void {
+    this.idx.push(index);
+    this.layouts.push(layout);
+    this.chunks.push(chunk);
+    this.offsets.push(offset);
+    this.lengths.push(length);
+    this.times.push(timeMs);
+    this.hosts.push(hostname);
+    this.extras.push(extras);
+  }
+
+  /** Forgets the newest entry (a superseded "newest sample" between decimation strides). */
+  private removeLast(): void {
+    const chunk = this.chunks.pop();
+    const offset = this.offsets.pop() as number;
+    const length = this.lengths.pop() as number;
+    this.idx.pop();
+    this.layouts.pop();
+    this.times.pop();
+    this.hosts.pop();
+    this.extras.pop();
+    this.bytesUsed -= length;
+    // It was the last write into the current chunk: reclaim its bytes.
+    if (chunk === this.chunk && offset + length === this.chunkPos) this.chunkPos = offset;
+  }
+
+  /** Doubles the stride: keeps the entries on the new grid and repacks their bytes into fresh chunks. */
+  private halve(): void {
+    const stride = this.strideValue * 2;
+    this.strideValue = stride;
+    const old = {
+      idx: this.idx,
+      layouts: this.layouts,
+      chunks: this.chunks,
+      offsets: this.offsets,
+      lengths: this.lengths,
+      times: this.times,
+      hosts: this.hosts,
+      extras: this.extras,
+    };
+    this.idx = [];
+    this.layouts = [];
+    this.chunks = [];
+    this.offsets = [];
+    this.lengths = [];
+    this.times = [];
+    this.hosts = [];
+    this.extras = [];
+    this.chunk = new Uint8Array(0);
+    this.chunkPos = 0;
+    this.bytesUsed = 0;
+    for (let i = 0; i < old.idx.length; i++) {
+      const index = old.idx[i] as number;
+      if (index % stride !== 0) continue;
+      const src = old.chunks[i] ?? null;
+      const offset = old.offsets[i] as number;
+      const length = old.lengths[i] as number;
+      let chunk: Uint8Array | null = null;
+      let at = 0;
+      if (src) [chunk, at] = this.place(src.subarray(offset, offset + length), length);
+      this.pushEntry(index, old.layouts[i] ?? null, chunk, at, length, old.times[i] as number, old.hosts[i], old.extras[i]);
+    }
+  }
+
+  private decode(i: number): TimeSeriesSample {
+    const layout = this.layouts[i];
+    const extras = this.extras[i];
+    if (!layout) return copyOf(extras?.raw) as TimeSeriesSample;
+    const values = this.scratch;
+    if (values.values.length < layout.slots) values.values = new Float64Array(layout.slots);
+    decodeValues(this.chunks[i] as Uint8Array, this.offsets[i] as number, layout.base, layout.slots, values.values);
+    const time = this.times[i] as number;
+    const ext: ExternalFields = {
+      timestamp: extras?.timestamp ?? (Number.isNaN(time) ? undefined : new Date(time).toISOString()),
+      hostname: this.hosts[i],
+      hasErrors: extras?.hasErrors ?? false,
+      errors: extras?.hasErrors ? copyOf(extras.errors) : undefined,
+      errorsAt: extras?.errorsAt ?? -1,
+    };
+    return materialize(layout, values.values, ext) as unknown as TimeSeriesSample;
+  }
+}
