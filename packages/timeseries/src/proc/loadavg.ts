@@ -18,7 +18,7 @@ export function parseProcLoadavg(text: string): LoadAvgRecord | null {
   if (load1 !== load1 || load5 !== load5 || load15 !== load15) return null;
   const running = s.uintBefore(SLASH);
   if (running !== running) return null;
-  const total = s.uint();
+  const total = s.uintAdjacent();
   if (total !== total) return null;
   return {
     load_1min: load1,

@@ -126,17 +126,23 @@ export class Scanner {
    * 2^53 becomes the nearest double (precision lost in the last digits, never a wrong magnitude).
    */
   uint(): number {
+    this.skipBlanks();
     return this.digits(-1);
   }
 
   /** An unsigned integer immediately followed by the char code `stop`, which is consumed (`2/94`). */
   uintBefore(stop: number): number {
+    this.skipBlanks();
     return this.digits(stop);
   }
 
-  /** Reads digits ending at a token end (`stop` < 0) or at `stop`. */
+  /** An unsigned integer starting right at the cursor, no blanks skipped (the `94` of `2/94`). */
+  uintAdjacent(): number {
+    return this.digits(-1);
+  }
+
+  /** Reads digits at the cursor ending at a token end (`stop` < 0) or at `stop`. */
   private digits(stop: number): number {
-    this.skipBlanks();
     const { text, length } = this;
     const start = this.pos;
     let p = start;
