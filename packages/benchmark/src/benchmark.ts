@@ -1,0 +1,511 @@
+import { join } from 'node:path';
+import {
+  MlpsError,
+  buildTimeSeriesData,
+  isMlpsError,
+  serializeTimeSeriesData,
+  writeFileAtomic,
+  type TimeSeriesData,
+} from '@mlps/timeseries';
+import { isLocalHost, parseHostList, type HostSpec, type SshOptions } from '@mlps/multihost';
+import { collectClusterSnapshot, type ClusterSnapshot, type RemoteCommandRunner } from './cluster-snapshot';
+import {
+  DEFAULT_TIMESERIES_SETTINGS,
+  createRunCollector,
+  readCollectionProgress,
+  type CollectionProgress,
+  type RunCollector,
+  type TimeseriesSettings,
+} from './collection';
+import { CommandExecutor } from './executor';
+import {
+  allocateRunDirectory,
+  formatRunDatetime,
+  resultsParentDirectory,
+  runFileNames,
+  type BenchmarkType,
+} from './run-directory';
+
+/** Exit codes of a benchmark run (and of the CLI). */
+export const EXIT_CODES = {
+  OK: 0,
+  /** The workload failed (non-zero exit, or it could not be run). */
+  WORKLOAD_FAILED: 1,
+  /** Bad arguments or configuration: nothing was run. */
+  BAD_ARGUMENTS: 2,
+  /** Interrupted by SIGINT (128 + 2). */
+  SIGINT: 130,
+  /** Interrupted by SIGTERM (128 + 15). */
+  SIGTERM: 143,
+} as const;
+
+/** The stages of {@link Benchmark.run}, reported through {@link BenchmarkEvents.stage}. */
+export type BenchmarkStage =
+  | 'validate'
+  | 'run-directory'
+  | 'cluster-start'
+  | 'collection-start'
+  | 'workload'
+  | 'collection-stop'
+  | 'write-timeseries'
+  | 'cluster-end'
+  | 'write-metadata'
+  | 'done';
+
+/** Observers of a run (the CLI's progress display). All optional; none may throw. */
+export interface BenchmarkEvents {
+  stage?(stage: BenchmarkStage, detail?: string): void;
+  warning?(message: string): void;
+  /** A progress line from the workload. */
+  info?(message: string): void;
+  /** Called once per forwarded signal. */
+  interrupted?(signal: NodeJS.Signals): void;
+}
+
+/** Options shared by every benchmark. */
+export interface BenchmarkOptions {
+  /** The benchmark command: `run`, `datagen`, `datasize`, `configview`. Collection only for `run`. */
+  command: string;
+  /** Model, for the results layout of training and checkpointing. */
+  model?: string;
+  /** `--results-dir`. */
+  resultsDir: string;
+  /** `--hosts`, as written (`host`, `host:slots`, `user@host`, `[v6]:slots`). Default: this machine. */
+  hosts?: string[];
+  /** `--what-if`: print the commands, run and write nothing. */
+  whatIf?: boolean;
+  debug?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+  timeseries?: Partial<TimeseriesSettings>;
+  ssh?: SshOptions;
+  /** Directories whose mounts the cluster snapshots record (data dir, checkpoint folder…). */
+  dataDirs?: string[];
+  /** Every parsed argument, recorded as given in the metadata. */
+  args?: Record<string, unknown>;
+  events?: BenchmarkEvents;
+  /** Runs snapshot commands on remote hosts; without it remote snapshots are `unavailable`. */
+  remoteRunner?: RemoteCommandRunner;
+  /** Copy workload output to the console. Default: not when quiet. */
+  echoWorkloadOutput?: boolean;
+  /** Install SIGINT/SIGTERM handlers during `run()`. Default true. */
+  handleSignals?: boolean;
+  /** The run's start time (tests). Default: now. */
+  now?: Date;
+}
+
+/** `timeseries_data` of the metadata: where the document is and what it holds. */
+export interface TimeseriesMetadata {
+  file: string;
+  journal_file: string;
+  num_samples: number;
+  interval_seconds: number;
+  hosts_requested: string[];
+  hosts_collected: string[];
+  collection_method: string;
+  host_status: TimeSeriesData['host_status'];
+  skipped_ticks: number;
+  max_samples: number;
+  overflow: string;
+}
+
+/**
+ * The base of every benchmark (DESIGN §4). `run()` goes validate → cluster snapshot → start collection
+ * → `_run()` → (always) stop collection → write the time-series document → end snapshot → metadata, so a
+ * failing or interrupted workload still leaves complete, atomically written files. Subclasses implement
+ * `_run()` (and usually `validate()`); the executor runs their commands.
+ */
+export abstract class Benchmark {
+  /** `training`, `checkpointing`, `vector_database` or `kv_cache`. */
+  abstract readonly BENCHMARK_TYPE: BenchmarkType;
+  /** Runs the commands of `_run()`; prints them instead in what-if mode. */
+  readonly executor: CommandExecutor;
+  /** Seconds `_run()` took (0 until it ran). */
+  runtime = 0;
+  /** The hosts of the run, parsed. */
+  readonly hosts: HostSpec[];
+  /** Collection settings with defaults applied. */
+  readonly timeseriesSettings: TimeseriesSettings;
+  protected readonly options: BenchmarkOptions;
+  /** Aborted when the run is interrupted, for workloads that run in-process. */
+  protected readonly abortController = new AbortController();
+  private datetime: string;
+  private runDir: string | null = null;
+  private collector: RunCollector | null = null;
+  private collectorKind: 'single-host' | 'multi-host' | null = null;
+  private collectionStartMs: number | null = null;
+  private timeseriesData: TimeSeriesData | null = null;
+  private timeseriesWritten = false;
+  private clusterStart: ClusterSnapshot | null = null;
+  private clusterEnd: ClusterSnapshot | null = null;
+  private interruptedBy: NodeJS.Signals | null = null;
+  private exitCode: number | null = null;
+  private workloadExitCode: number | null = null;
+  private workloadError: string | null = null;
+  private startedAt: Date | null = null;
+  private endedAt: Date | null = null;
+  private readonly warnings: string[] = [];
+
+  constructor(options: BenchmarkOptions) {
+    this.options = options;
+    this.hosts = parseHostList(options.hosts && options.hosts.length > 0 ? options.hosts : ['127.0.0.1']);
+    this.timeseriesSettings = { ...DEFAULT_TIMESERIES_SETTINGS, ...stripUndefined(options.timeseries ?? {}) };
+    this.datetime = formatRunDatetime(options.now ?? new Date());
+    this.executor = new CommandExecutor({
+      whatIf: options.whatIf ?? false,
+      echo: options.echoWorkloadOutput ?? !options.quiet,
+    });
+  }
+
+  /** The workload. Returns its exit code (0 = success). Runs its commands through {@link executor}. */
+  protected abstract _run(): Promise<number>;
+
+  /**
+   * Checks the configuration before anything is created or run; throws `MlpsError` (`INVALID_ARGUMENT`,
+   * `PROGRAM_NOT_FOUND`), which the CLI turns into one line and exit code 2. Default: nothing to check.
+   */
+  protected validate(): void {}
+
+  /** Whether this run writes a results directory at all (false for `datasize`, `configview`, what-if). */
+  protected writesResults(): boolean {
+    return !this.options.whatIf && (this.options.command === 'run' || this.options.command === 'datagen');
+  }
+
+  /** `YYYYMMDD_HHMMSS` (local time) of the run; moves on if the directory name was taken. */
+  get runDatetime(): string {
+    return this.datetime;
+  }
+
+  /** The run directory (`<results-dir>/training/<model>/<command>/<datetime>` …). */
+  get runResultOutput(): string {
+    return this.runDir ?? join(this.resultsParent, this.datetime);
+  }
+
+  /** `{benchmark_type}_{datetime}_timeseries.json`. */
+  get timeseriesFilename(): string {
+    return runFileNames(this.BENCHMARK_TYPE, this.datetime).timeseries;
+  }
+
+  /** Full path of the time-series document. */
+  get timeseriesFilePath(): string {
+    return join(this.runResultOutput, this.timeseriesFilename);
+  }
+
+  /** `{benchmark_type}_{datetime}_timeseries.jsonl`: the journal, streamed from the first sample. */
+  get journalFilename(): string {
+    return runFileNames(this.BENCHMARK_TYPE, this.datetime).journal;
+  }
+
+  /** Full path of the journal. */
+  get journalFilePath(): string {
+    return join(this.runResultOutput, this.journalFilename);
+  }
+
+  /** `{benchmark_type}_{datetime}_metadata.json`. */
+  get metadataFilename(): string {
+    return runFileNames(this.BENCHMARK_TYPE, this.datetime).metadata;
+  }
+
+  /** Full path of the metadata file. */
+  get metadataFilePath(): string {
+    return join(this.runResultOutput, this.metadataFilename);
+  }
+
+  /** The document written at the end of the run (null before, or when not collected). */
+  get timeseries(): TimeSeriesData | null {
+    return this.timeseriesData;
+  }
+
+  /** Warnings raised during the run (collection failures and the like). */
+  get runWarnings(): readonly string[] {
+    return this.warnings;
+  }
+
+  /** The signal that interrupted the run, if any. */
+  get interruptedSignal(): NodeJS.Signals | null {
+    return this.interruptedBy;
+  }
+
+  /** Seconds since collection started, and samples per host so far (null when not collecting). */
+  collectionProgress(): (CollectionProgress & { elapsedSeconds: number }) | null {
+    if (!this.collector || this.collectionStartMs === null) return null;
+    try {
+      return { ...readCollectionProgress(this.collector), elapsedSeconds: (performance.now() - this.collectionStartMs) / 1000 };
+    } catch {
+      return null;
+    }
+  }
+
+  private get resultsParent(): string {
+    return resultsParentDirectory(this.options.resultsDir, {
+      benchmarkType: this.BENCHMARK_TYPE,
+      command: this.options.command,
+      ...(this.options.model === undefined ? {} : { model: this.options.model }),
+    });
+  }
+
+  /** Collection only for command `run`, never in what-if mode, never with `--skip-timeseries`. */
+  shouldCollectTimeseries(): boolean {
+    return this.options.command === 'run' && !this.options.whatIf && !this.timeseriesSettings.skip;
+  }
+
+  /**
+   * Starts background collection (single- or multi-host) with the journal in the run directory. A failure
+   * is a warning: the benchmark goes on without time series.
+   */
+  async startTimeseriesCollection(): Promise<void> {
+    if (!this.shouldCollectTimeseries() || this.collector) return;
+    try {
+      const created = createRunCollector({
+        hosts: this.hosts,
+        settings: this.timeseriesSettings,
+        journalPath: this.journalFilePath,
+        ...(this.options.ssh ? { ssh: this.options.ssh } : {}),
+      });
+      await created.collector.start();
+      this.collector = created.collector;
+      this.collectorKind = created.kind;
+      this.collectionStartMs = performance.now();
+    } catch (err) {
+      this.warn(`time-series collection could not start: ${messageOf(err)}`);
+      this.collector = null;
+    }
+  }
+
+  /** Stops collection and keeps the document for writing. A failure is a warning. */
+  async stopTimeseriesCollection(): Promise<void> {
+    const collector = this.collector;
+    if (!collector || this.timeseriesData) return;
+    try {
+      await collector.stop();
+    } catch (err) {
+      this.warn(`time-series collection did not stop cleanly: ${messageOf(err)}`);
+    }
+    try {
+      this.timeseriesData = buildTimeSeriesData(collector);
+    } catch (err) {
+      this.warn(`time-series data could not be assembled: ${messageOf(err)} (the journal ${this.journalFilename} has every sample)`);
+    }
+  }
+
+  /** Writes the time-series document atomically (temporary file, fsync, rename). A failure is a warning. */
+  async writeTimeseriesData(): Promise<void> {
+    if (!this.timeseriesData || this.timeseriesWritten) return;
+    try {
+      await writeFileAtomic(this.timeseriesFilePath, serializeTimeSeriesData(this.timeseriesData));
+      this.timeseriesWritten = true;
+    } catch (err) {
+      this.warn(`time-series document not written: ${messageOf(err)} (the journal ${this.journalFilename} has every sample)`);
+    }
+  }
+
+  /** The run's metadata, as written to `{type}_{datetime}_metadata.json`. */
+  get metadata(): Record<string, unknown> {
+    const ts = this.timeseriesData;
+    const timeseries: TimeseriesMetadata | null =
+      ts && this.timeseriesWritten
+        ? {
+            file: this.timeseriesFilename,
+            journal_file: this.journalFilename,
+            num_samples: ts.num_samples,
+            interval_seconds: ts.collection_interval_seconds,
+            hosts_requested: ts.hosts_requested,
+            hosts_collected: ts.hosts_collected,
+            collection_method: ts.collection_method,
+            host_status: ts.host_status,
+            skipped_ticks: ts.interval_stats?.skipped_ticks ?? 0,
+            max_samples: this.timeseriesSettings.maxSamples,
+            overflow: this.timeseriesSettings.overflow,
+          }
+        : null;
+    return {
+      benchmark_type: this.BENCHMARK_TYPE,
+      command: this.options.command,
+      model: this.options.model ?? null,
+      run_datetime: this.datetime,
+      run_result_output: this.runResultOutput,
+      start_time: this.startedAt?.toISOString() ?? null,
+      end_time: this.endedAt?.toISOString() ?? null,
+      runtime: this.runtime,
+      exit_code: this.exitCode,
+      workload_exit_code: this.workloadExitCode,
+      workload_error: this.workloadError,
+      interrupted_by: this.interruptedBy,
+      hosts: this.hosts.map((h) => h.spec),
+      args: this.options.args ?? {},
+      commands: this.executor.records,
+      cluster_information: { start: this.clusterStart, end: this.clusterEnd },
+      timeseries_collection: {
+        enabled: this.shouldCollectTimeseries(),
+        collector: this.collectorKind,
+        interval_seconds: this.timeseriesSettings.intervalSeconds,
+        max_samples: this.timeseriesSettings.maxSamples,
+        overflow: this.timeseriesSettings.overflow,
+      },
+      ...(timeseries ? { timeseries_data: timeseries, interval_stats: ts?.interval_stats ?? null } : {}),
+      warnings: [...this.warnings],
+    };
+  }
+
+  /** Writes the metadata atomically; the last file of a run. */
+  async writeMetadata(): Promise<void> {
+    try {
+      await writeFileAtomic(this.metadataFilePath, `${JSON.stringify(this.metadata, null, 2)}\n`);
+    } catch (err) {
+      this.warn(`metadata not written: ${messageOf(err)}`);
+    }
+  }
+
+  /**
+   * Stops the workload on SIGINT/SIGTERM: the signal is forwarded to its processes and in-process work is
+   * aborted; `run()` then finishes the files and resolves 130/143. Public so embedders can forward their own.
+   */
+  interrupt(signal: NodeJS.Signals): void {
+    if (!this.interruptedBy) this.interruptedBy = signal;
+    this.options.events?.interrupted?.(signal);
+    this.executor.interrupt(signal);
+    if (!this.abortController.signal.aborted) this.abortController.abort(new MlpsError('INTERRUPTED', `interrupted by ${signal}`));
+  }
+
+  /**
+   * Runs the benchmark through its whole lifecycle and resolves the exit code: 0 ok, 1 the workload
+   * failed, 130/143 interrupted. Configuration errors throw `MlpsError` before anything is created.
+   */
+  async run(): Promise<number> {
+    const handlers = this.options.handleSignals === false ? null : this.installSignalHandlers();
+    try {
+      this.stage('validate');
+      this.validate();
+      if (!this.writesResults()) {
+        const code = await this.runWorkload();
+        return this.finalExitCode(code);
+      }
+      return await this.runWithResults();
+    } finally {
+      if (handlers) handlers();
+    }
+  }
+
+  private async runWithResults(): Promise<number> {
+    const allocated = allocateRunDirectory(this.resultsParent, this.options.now ?? new Date());
+    this.runDir = allocated.path;
+    this.datetime = allocated.datetime;
+    this.startedAt = new Date();
+    this.stage('run-directory', this.runDir);
+
+    this.stage('cluster-start');
+    this.clusterStart = await this.snapshot();
+
+    let code: number = EXIT_CODES.WORKLOAD_FAILED;
+    if (this.shouldCollectTimeseries()) this.stage('collection-start');
+    await this.startTimeseriesCollection();
+    try {
+      code = await this.runWorkload();
+    } finally {
+      if (this.collector) this.stage('collection-stop');
+      await this.stopTimeseriesCollection();
+      if (this.timeseriesData) this.stage('write-timeseries', this.timeseriesFilePath);
+      await this.writeTimeseriesData();
+      this.stage('cluster-end');
+      this.clusterEnd = await this.snapshot();
+      this.endedAt = new Date();
+      this.exitCode = this.finalExitCode(code);
+      this.stage('write-metadata', this.metadataFilePath);
+      await this.writeMetadata();
+      this.stage('done');
+    }
+    return this.exitCode;
+  }
+
+  /** Runs `_run()` and times it; a thrown error is the workload's failure, never an unfinished run. */
+  private async runWorkload(): Promise<number> {
+    if (this.interruptedBy) return signalExit(this.interruptedBy);
+    this.stage('workload');
+    const started = performance.now();
+    try {
+      const code = await this._run();
+      this.workloadExitCode = code;
+      return code;
+    } catch (err) {
+      if (isMlpsError(err) && err.code === 'INTERRUPTED' && this.interruptedBy) return signalExit(this.interruptedBy);
+      // Configuration errors found while building commands keep their meaning (exit 2) when nothing ran yet.
+      if (!this.writesResults() || this.runDir === null) throw err;
+      this.workloadError = messageOf(err);
+      this.warn(`workload failed: ${this.workloadError}`);
+      return EXIT_CODES.WORKLOAD_FAILED;
+    } finally {
+      this.runtime = Math.round(performance.now() - started) / 1000;
+    }
+  }
+
+  private finalExitCode(workloadCode: number): number {
+    if (this.interruptedBy) return signalExit(this.interruptedBy);
+    return workloadCode === 0 ? EXIT_CODES.OK : EXIT_CODES.WORKLOAD_FAILED;
+  }
+
+  private async snapshot(): Promise<ClusterSnapshot | null> {
+    try {
+      return await collectClusterSnapshot({
+        hosts: this.hosts.map((h) => h.host),
+        isLocal: isLocalHost,
+        dataDirs: this.options.dataDirs ?? [],
+        ...(this.options.remoteRunner ? { runRemote: this.options.remoteRunner } : {}),
+      });
+    } catch (err) {
+      this.warn(`cluster snapshot failed: ${messageOf(err)}`);
+      return null;
+    }
+  }
+
+  private installSignalHandlers(): () => void {
+    const onInt = (): void => this.interrupt('SIGINT');
+    const onTerm = (): void => this.interrupt('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    return () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    };
+  }
+
+  protected stage(stage: BenchmarkStage, detail?: string): void {
+    try {
+      this.options.events?.stage?.(stage, detail);
+    } catch {
+      // A broken progress display must not break the run.
+    }
+  }
+
+  /** Reports a progress line (not recorded). */
+  protected info(message: string): void {
+    try {
+      this.options.events?.info?.(message);
+    } catch {
+      // As above.
+    }
+  }
+
+  /** Records a warning in the metadata and reports it. */
+  protected warn(message: string): void {
+    this.warnings.push(message);
+    try {
+      this.options.events?.warning?.(message);
+    } catch {
+      // As above.
+    }
+  }
+}
+
+function signalExit(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? EXIT_CODES.SIGINT : signal === 'SIGTERM' ? EXIT_CODES.SIGTERM : 128;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

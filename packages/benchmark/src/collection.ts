@@ -1,0 +1,85 @@
+import { TimeSeriesCollector, type DescribesRun, type HostHealth } from '@mlps/timeseries';
+import { MultiHostTimeSeriesCollector, isLocalHost, type HostSpec, type SshOptions } from '@mlps/multihost';
+
+/** How time series are collected during a run (the CLI's "Time-Series Collection" group). */
+export interface TimeseriesSettings {
+  /** Seconds between samples (`--timeseries-interval`, default 10). */
+  intervalSeconds: number;
+  /** `--skip-timeseries`. */
+  skip: boolean;
+  /** Samples kept per host in memory and in the document (`--max-timeseries-samples`, default 3600). */
+  maxSamples: number;
+  /** What happens at the cap (`--timeseries-overflow`, default `decimate`). */
+  overflow: 'decimate' | 'keep-first';
+}
+
+/** The defaults of `mlpstorage`, plus decimation (DESIGN §4). */
+export const DEFAULT_TIMESERIES_SETTINGS: TimeseriesSettings = {
+  intervalSeconds: 10,
+  skip: false,
+  maxSamples: 3600,
+  overflow: 'decimate',
+};
+
+/** What the benchmark needs from either collector. */
+export interface RunCollector extends DescribesRun {
+  start(): unknown;
+  stop(): Promise<unknown>;
+}
+
+/** A collector plus how it was chosen, for messages and metadata. */
+export interface CreatedCollector {
+  collector: RunCollector;
+  kind: 'single-host' | 'multi-host';
+}
+
+/** Options of {@link createRunCollector}. */
+export interface CreateCollectorOptions {
+  hosts: HostSpec[];
+  settings: TimeseriesSettings;
+  journalPath: string;
+  ssh?: SshOptions;
+}
+
+/**
+ * Picks the collector of a run: the multi-host one when any host is not this machine, else the
+ * single-host one (sampled in-process, no ssh). Both stream to `journalPath` from the first sample.
+ */
+export function createRunCollector(options: CreateCollectorOptions): CreatedCollector {
+  const remote = options.hosts.some((h) => !isLocalHost(h.host));
+  const common = {
+    intervalSeconds: options.settings.intervalSeconds,
+    maxSamples: options.settings.maxSamples,
+    overflow: options.settings.overflow,
+    journalPath: options.journalPath,
+  };
+  if (remote) {
+    const collector = new MultiHostTimeSeriesCollector({ ...common, hosts: options.hosts, ssh: options.ssh ?? {} });
+    return { collector, kind: 'multi-host' };
+  }
+  return { collector: new TimeSeriesCollector(common), kind: 'single-host' };
+}
+
+/** Live view of a running collection, for the progress line. */
+export interface CollectionProgress {
+  samplesByHost: Record<string, number>;
+  health: Record<HostHealth, number>;
+}
+
+/** Reads a collector's live counters without decoding its samples. */
+export function readCollectionProgress(collector: RunCollector): CollectionProgress {
+  const health: Record<HostHealth, number> = { ok: 0, partial: 0, failed: 0 };
+  const samplesByHost: Record<string, number> = {};
+  if (collector instanceof MultiHostTimeSeriesCollector) {
+    for (const [host, st] of Object.entries(collector.hostStatus())) {
+      samplesByHost[host] = st.samples;
+      health[st.status]++;
+    }
+  } else if (collector instanceof TimeSeriesCollector) {
+    const st = collector.stats;
+    const host = 'localhost';
+    samplesByHost[host] = st.samples;
+    health[st.samples === 0 ? 'failed' : st.failedSamples > 0 ? 'partial' : 'ok']++;
+  }
+  return { samplesByHost, health };
+}

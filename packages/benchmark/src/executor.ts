@@ -1,0 +1,203 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+import { MlpsError } from '@mlps/timeseries';
+import { formatCommandLine } from './command-line';
+
+/** One command the executor ran (or, in what-if mode, would have run); recorded in the metadata. */
+export interface CommandRecord {
+  /** Display form, quoted for a POSIX shell. */
+  command: string;
+  argv: string[];
+  what_if: boolean;
+  stdout_log?: string;
+  stderr_log?: string;
+  exit_code: number | null;
+  /** The signal that ended the command, if one did. */
+  signal: string | null;
+  start_time: string;
+  end_time: string | null;
+  duration_seconds: number | null;
+}
+
+/** Where the executor writes: the console streams (defaults: this process's stdout/stderr). */
+export interface ExecutorOutput {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Options of {@link CommandExecutor}. */
+export interface CommandExecutorOptions {
+  /** Print the exact command lines to stdout and run nothing. */
+  whatIf?: boolean;
+  /** Copy the workload's output to the console (always kept in the log files). Default true. */
+  echo?: boolean;
+  output?: ExecutorOutput;
+}
+
+/** Options of one {@link CommandExecutor.execute} call. */
+export interface ExecuteOptions {
+  /** Log files `<logDir>/<logPrefix>.stdout.log` and `.stderr.log`; no files without it. */
+  logDir?: string;
+  logPrefix?: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+interface RunningChild {
+  pid: number;
+  signalled: number;
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return (osConstants.signals as Record<string, number>)[signal] ?? 0;
+}
+
+function closeStream(stream: WriteStream | undefined): Promise<void> {
+  if (!stream) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.end(() => resolve());
+    stream.once('error', () => resolve());
+  });
+}
+
+/**
+ * Runs workload commands as child processes: argv arrays, never a shell, so user values are never
+ * interpolated. Output goes to the console and to log files in the run directory; SIGINT/SIGTERM that the
+ * benchmark receives are forwarded with {@link CommandExecutor.interrupt}; the exit code is returned
+ * (128 + signal number when the command was killed by a signal, as a shell reports it).
+ */
+export class CommandExecutor {
+  /** Every command executed (or printed, in what-if mode), in order. */
+  readonly records: CommandRecord[] = [];
+  private readonly whatIf: boolean;
+  private readonly echo: boolean;
+  private readonly output: ExecutorOutput;
+  private readonly running = new Set<RunningChild>();
+  private interruptedBy: NodeJS.Signals | null = null;
+
+  constructor(options: CommandExecutorOptions = {}) {
+    this.whatIf = options.whatIf ?? false;
+    this.echo = options.echo ?? true;
+    this.output = options.output ?? { stdout: process.stdout, stderr: process.stderr };
+  }
+
+  /** True after {@link CommandExecutor.interrupt}: later commands are not started. */
+  get interrupted(): NodeJS.Signals | null {
+    return this.interruptedBy;
+  }
+
+  /**
+   * Runs `argv` to completion and returns its exit code. In what-if mode prints the command line to stdout
+   * and returns 0 without running anything. After an interrupt, returns 128 + signal without starting it.
+   */
+  async execute(argv: readonly string[], options: ExecuteOptions = {}): Promise<number> {
+    if (argv.length === 0 || argv[0] === '') throw new MlpsError('INVALID_ARGUMENT', 'empty command line');
+    const record: CommandRecord = {
+      command: formatCommandLine(argv),
+      argv: [...argv],
+      what_if: this.whatIf,
+      exit_code: null,
+      signal: null,
+      start_time: new Date().toISOString(),
+      end_time: null,
+      duration_seconds: null,
+    };
+    this.records.push(record);
+    if (this.whatIf) {
+      this.output.stdout.write(`${record.command}\n`);
+      record.exit_code = 0;
+      return 0;
+    }
+    if (this.interruptedBy) {
+      record.signal = this.interruptedBy;
+      return 128 + signalNumber(this.interruptedBy);
+    }
+
+    let stdoutLog: WriteStream | undefined;
+    let stderrLog: WriteStream | undefined;
+    if (options.logDir && options.logPrefix) {
+      record.stdout_log = `${options.logPrefix}.stdout.log`;
+      record.stderr_log = `${options.logPrefix}.stderr.log`;
+      stdoutLog = createWriteStream(join(options.logDir, record.stdout_log), { flags: 'a' });
+      stderrLog = createWriteStream(join(options.logDir, record.stderr_log), { flags: 'a' });
+    }
+
+    const started = performance.now();
+    try {
+      const { code, signal } = await this.spawnAndWait(argv, options, stdoutLog, stderrLog);
+      record.exit_code = code;
+      record.signal = signal;
+      if (code !== null) return code;
+      return 128 + (signal ? signalNumber(signal as NodeJS.Signals) : 0);
+    } finally {
+      record.end_time = new Date().toISOString();
+      record.duration_seconds = Math.round(performance.now() - started) / 1000;
+      await Promise.all([closeStream(stdoutLog), closeStream(stderrLog)]);
+    }
+  }
+
+  /**
+   * Forwards `signal` to every running command's process group (mpirun and its ranks, or a shell and its
+   * children). A second interrupt kills them with SIGKILL, for workloads that ignore the first.
+   */
+  interrupt(signal: NodeJS.Signals): void {
+    const escalate = this.interruptedBy !== null;
+    this.interruptedBy = signal;
+    for (const child of this.running) {
+      const sig = escalate || child.signalled > 0 ? 'SIGKILL' : signal;
+      child.signalled++;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        try {
+          process.kill(child.pid, sig);
+        } catch {
+          // Already gone: nothing to forward to.
+        }
+      }
+    }
+  }
+
+  private spawnAndWait(
+    argv: readonly string[],
+    options: ExecuteOptions,
+    stdoutLog: WriteStream | undefined,
+    stderrLog: WriteStream | undefined,
+  ): Promise<{ code: number | null; signal: string | null }> {
+    return new Promise((resolve, reject) => {
+      // Own process group, so a forwarded signal reaches the whole workload tree, not just its leader.
+      const child = spawn(argv[0] as string, argv.slice(1), {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+        shell: false,
+      });
+      let entry: RunningChild | undefined;
+      if (child.pid !== undefined) {
+        entry = { pid: child.pid, signalled: 0 };
+        this.running.add(entry);
+        // A signal that arrived between the check in execute() and the spawn still reaches it.
+        if (this.interruptedBy) this.interrupt(this.interruptedBy);
+      }
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdoutLog?.write(chunk);
+        if (this.echo) this.output.stdout.write(chunk);
+      });
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderrLog?.write(chunk);
+        if (this.echo) this.output.stderr.write(chunk);
+      });
+      child.once('error', (cause) => {
+        if (entry) this.running.delete(entry);
+        reject(new MlpsError('SPAWN_FAILED', `cannot run ${argv[0]}: ${cause.message}`, { cause }));
+      });
+      child.once('close', (code, signal) => {
+        if (entry) this.running.delete(entry);
+        resolve({ code, signal });
+      });
+    });
+  }
+}

@@ -1,0 +1,90 @@
+import { Benchmark, type BenchmarkOptions } from './benchmark';
+import { KVCACHE_BYTES_PER_TOKEN, type KvCacheModel } from './models';
+import { resolveProgram } from './program-lookup';
+
+/** Options of {@link KvCacheBenchmark} (`mlpstorage kvcache <command>`). */
+export interface KvCacheOptions extends BenchmarkOptions {
+  command: 'datasize' | 'run';
+  model: KvCacheModel;
+  numUsers?: number;
+  gpuMemGb?: number;
+  cpuMemGb?: number;
+  cacheDir?: string;
+  durationSeconds?: number;
+  generationMode?: string;
+  performanceProfile?: string;
+  seed?: number;
+  /** Path of `kv-cache.py` (`--kvcache-bin-path`); found in PATH when absent. */
+  kvcacheBinPath?: string;
+  out?: NodeJS.WritableStream;
+}
+
+/** Context length assumed per user by `kvcache datasize`. */
+export const KVCACHE_TOKENS_PER_USER = 8192;
+
+/** KV-cache footprint of `numUsers` users and where it spills beyond the GPU and CPU tiers. */
+export function computeKvCacheDatasize(input: { model: KvCacheModel; numUsers: number; gpuMemGb: number; cpuMemGb: number }): Record<string, number | string> {
+  const perToken = KVCACHE_BYTES_PER_TOKEN[input.model];
+  const total = perToken * KVCACHE_TOKENS_PER_USER * input.numUsers;
+  const gib = 1024 ** 3;
+  return {
+    model: input.model,
+    bytes_per_token: perToken,
+    tokens_per_user: KVCACHE_TOKENS_PER_USER,
+    num_users: input.numUsers,
+    total_kv_cache_gb: Math.round((total / gib) * 1000) / 1000,
+    storage_tier_gb: Math.max(0, Math.round(((total - (input.gpuMemGb + input.cpuMemGb) * gib) / gib) * 1000) / 1000),
+  };
+}
+
+/** The KV-cache benchmark: `kv-cache.py` (run with python3), as `mlpstorage`. */
+export class KvCacheBenchmark extends Benchmark {
+  static readonly BENCHMARK_TYPE = 'kv_cache' as const;
+  readonly BENCHMARK_TYPE = 'kv_cache' as const;
+  protected readonly kv: KvCacheOptions;
+
+  constructor(options: KvCacheOptions) {
+    super({ ...options, dataDirs: options.dataDirs ?? (options.cacheDir ? [options.cacheDir] : []) });
+    this.kv = options;
+  }
+
+  protected override validate(): void {
+    if (this.kv.command === 'run') this.command(!this.options.whatIf);
+  }
+
+  /** The argv of `kvcache run`. */
+  command(resolve: boolean): string[] {
+    const k = this.kv;
+    const script = resolve
+      ? resolveProgram(k.kvcacheBinPath ?? 'kv-cache.py', { hint: { option: '--kvcache-bin-path' } })
+      : (k.kvcacheBinPath ?? 'kv-cache.py');
+    const python = resolve ? resolveProgram('python3', { hint: { option: 'PATH' } }) : 'python3';
+    const argv = [python, script, '--model', k.model];
+    const add = (flag: string, value: string | number | undefined): void => {
+      if (value !== undefined && value !== '') argv.push(`--${flag}`, String(value));
+    };
+    add('num-users', k.numUsers);
+    add('duration', k.durationSeconds);
+    add('gpu-mem-gb', k.gpuMemGb);
+    add('cpu-mem-gb', k.cpuMemGb);
+    add('cache-dir', k.cacheDir);
+    add('generation-mode', k.generationMode);
+    add('performance-profile', k.performanceProfile);
+    add('seed', k.seed);
+    add('output', `${this.runResultOutput}/kv_cache_results.json`);
+    return argv;
+  }
+
+  protected async _run(): Promise<number> {
+    const k = this.kv;
+    if (k.command === 'datasize') {
+      const size = computeKvCacheDatasize({ model: k.model, numUsers: k.numUsers ?? 100, gpuMemGb: k.gpuMemGb ?? 16, cpuMemGb: k.cpuMemGb ?? 32 });
+      (k.out ?? process.stdout).write(`${JSON.stringify(size, null, 2)}\n`);
+      return 0;
+    }
+    return this.executor.execute(this.command(!this.options.whatIf), {
+      logDir: this.runResultOutput,
+      logPrefix: `${this.BENCHMARK_TYPE}_${k.command}`,
+    });
+  }
+}
