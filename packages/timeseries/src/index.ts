@@ -51,3 +51,19 @@ export type { SampleSourceFile, SourceTexts, CollectSampleOptions } from './samp
 export { writeFileAtomic, writeFileAtomicSync } from './atomic';
 export { JOURNAL_FORMAT, JournalWriter, readJournal, readJournalWithReport } from './journal';
 export type { JournalHeader, JournalReadReport } from './journal';
+export { TickScheduler } from './schedule';
+export type { TickInfo, TickSchedulerOptions, TickSchedulerStats } from './schedule';
+export { SampleStore, OVERFLOW_POLICIES } from './store';
+export type { OverflowPolicy, SampleStoreOptions, CapReachedInfo } from './store';
+export { summarize, percentileSorted, StreamingStats } from './stats';
+export type { Summary } from './stats';
+export { TimeSeriesCollector } from './collector';
+export type {
+  TimeSeriesCollectorOptions,
+  CollectorStats,
+  CollectorLogger,
+  SampleProvider,
+  SampleContext,
+} from './collector';
+export { deriveRates, computeRates } from './rates';
+export type { SampleRates, DiskRates, NetRates, CpuPercent, MemoryUsage } from './rates';

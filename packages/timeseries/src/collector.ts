@@ -1,0 +1,420 @@
+/**
+ * `TimeSeriesCollector`: samples this host on a drift-free schedule in the background of a benchmark
+ * (DESIGN §4). Samples are kept compactly in memory ({@link SampleStore}, bounded by `maxSamples`) and,
+ * with `journalPath`, appended to a crash-safe journal flushed every tick.
+ */
+import { hostname as osHostname } from 'node:os';
+import { systemClock } from './clock';
+import { invalidArgument, MlpsError } from './errors';
+import { isGoodSample, type DescribesRun, type RunDescription } from './format';
+import { JournalWriter } from './journal';
+import { collectTimeseriesSampleSync, formatTimestamp } from './sampling';
+import { TickScheduler, type TickInfo } from './schedule';
+import { OVERFLOW_POLICIES, SampleStore, type CapReachedInfo, type OverflowPolicy } from './store';
+import type { Summary } from './stats';
+import type { Clock, HostStatusRecord, IntervalStatsRecord, TimeSeriesSample } from './types';
+
+/** What a sampler is told about the sample it must take. */
+export interface SampleContext {
+  /** Wall-clock milliseconds of the tick's start, for the sample's timestamp. */
+  wallMs: number;
+  /** The tick being served. */
+  tick: TickInfo;
+}
+
+/** Takes one sample. The default reads the local `/proc` synchronously. */
+export type SampleProvider = (context: SampleContext) => TimeSeriesSample | Promise<TimeSeriesSample>;
+
+/** Where the collector's warnings go (default: `console.warn`). */
+export interface CollectorLogger {
+  warn(message: string): void;
+}
+
+/** Options of {@link TimeSeriesCollector}. */
+export interface TimeSeriesCollectorOptions {
+  /** Seconds between samples: finite and ≥ 0.01. Default 10. */
+  intervalSeconds?: number;
+  /** Most samples kept in memory and in the document (an integer ≥ 1). Default 3600. */
+  maxSamples?: number;
+  /** What happens at `maxSamples`: `decimate` (default, whole run stays covered) or `keep-first`. */
+  overflow?: OverflowPolicy;
+  /** Journal file to create (never overwritten); every sample is appended and flushed each tick. */
+  journalPath?: string;
+  /** Where `/proc` is mounted. Default `/proc`. */
+  procRoot?: string;
+  /** Clock for the schedule and timestamps (tests inject a `ManualClock`). Default the system clock. */
+  clock?: Clock;
+  /** Receives warnings (cap reached, journal write failed). Default `console.warn`. */
+  logger?: CollectorLogger;
+  /** Replaces local sampling (tests, other sources). A throw or rejection becomes an error sample. */
+  sampler?: SampleProvider;
+  /** Timers do not keep the process alive while collecting (like a daemon thread). Default false. */
+  unref?: boolean;
+}
+
+/** Measured behaviour of a collector. */
+export interface CollectorStats {
+  /** Ticks that ran (one sample each). */
+  ticks: number;
+  /** Samples taken, error samples included. */
+  samples: number;
+  /** Ticks skipped because the previous sample overran its interval. */
+  skippedTicks: number;
+  /** Samples that failed as a whole (the sampler threw): kept as error samples. */
+  failedSamples: number;
+  /** Samples kept in memory now (after the overflow policy). */
+  storedSamples: number;
+  /** Samples not kept in memory because of `maxSamples` (the journal still has them). */
+  droppedSamples: number;
+  /** Journal writes that failed (the samples stay in memory). */
+  journalErrors: number;
+  /** Time between consecutive sample starts, in seconds; null before two samples. */
+  measuredIntervalSeconds: Summary | null;
+  /** Start of each sample minus its due time, in milliseconds; null before the first sample. */
+  intervalErrorMs: Summary | null;
+}
+
+type State = 'idle' | 'running' | 'stopped';
+
+const DEFAULT_INTERVAL_SECONDS = 10;
+const DEFAULT_MAX_SAMPLES = 3600;
+const MIN_INTERVAL_SECONDS = 0.01;
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+function validate(options: unknown): Required<Pick<TimeSeriesCollectorOptions, 'intervalSeconds' | 'maxSamples' | 'overflow'>> &
+  TimeSeriesCollectorOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument(`TimeSeriesCollector options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const o = options as TimeSeriesCollectorOptions;
+  const intervalSeconds = o.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS;
+  if (typeof intervalSeconds !== 'number' || !Number.isFinite(intervalSeconds) || intervalSeconds < MIN_INTERVAL_SECONDS) {
+    throw invalidArgument(
+      `intervalSeconds must be a finite number >= ${MIN_INTERVAL_SECONDS} (seconds), got ${describe(intervalSeconds)}`,
+    );
+  }
+  const maxSamples = o.maxSamples ?? DEFAULT_MAX_SAMPLES;
+  if (typeof maxSamples !== 'number' || !Number.isInteger(maxSamples) || maxSamples < 1) {
+    throw invalidArgument(`maxSamples must be an integer >= 1, got ${describe(maxSamples)}`);
+  }
+  const overflow = o.overflow ?? 'decimate';
+  if (!OVERFLOW_POLICIES.includes(overflow)) {
+    throw invalidArgument(`overflow must be 'decimate' or 'keep-first', got ${describe(overflow)}`);
+  }
+  if (o.journalPath !== undefined && (typeof o.journalPath !== 'string' || o.journalPath === '')) {
+    throw invalidArgument(`journalPath must be a non-empty path, got ${describe(o.journalPath)}`);
+  }
+  if (o.procRoot !== undefined && (typeof o.procRoot !== 'string' || o.procRoot === '')) {
+    throw invalidArgument(`procRoot must be a non-empty path, got ${describe(o.procRoot)}`);
+  }
+  if (o.sampler !== undefined && typeof o.sampler !== 'function') {
+    throw invalidArgument(`sampler must be a function, got ${describe(o.sampler)}`);
+  }
+  if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.warn !== 'function')) {
+    throw invalidArgument('logger must be an object with a warn(message) method');
+  }
+  const clock = o.clock;
+  if (
+    clock !== undefined &&
+    (typeof clock !== 'object' ||
+      clock === null ||
+      typeof clock.monotonicMs !== 'function' ||
+      typeof clock.wallMs !== 'function' ||
+      typeof clock.setTimer !== 'function' ||
+      typeof clock.clearTimer !== 'function')
+  ) {
+    throw invalidArgument('clock must implement monotonicMs(), wallMs(), setTimer() and clearTimer()');
+  }
+  return { ...o, intervalSeconds, maxSamples, overflow };
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
+}
+
+/**
+ * Collects time-series samples of this host at a fixed interval (DESIGN §4).
+ *
+ * - Schedule: the first sample at `start()`, sample k due at start + k × interval on the monotonic clock;
+ *   a sample that overruns its interval makes the collector skip (and count) the ticks it overran.
+ * - Lifecycle: one `start()` and one `stop()` per instance; `stop()` resolves once the in-flight sample
+ *   is done and every timer and file handle is closed, and a second `stop()` returns the same result.
+ * - Bounds: at most `maxSamples` samples in memory, stored compactly (≈1–2 KB each); the journal, when
+ *   configured, keeps every sample.
+ *
+ * The run's host key (in `describeRun()`) is this machine's `os.hostname()`, the name the samples carry.
+ *
+ * @example
+ * const collector = new TimeSeriesCollector({ intervalSeconds: 1, journalPath: 'run_timeseries.jsonl' });
+ * collector.start();
+ * await runBenchmark();
+ * const samples = await collector.stop();
+ * await writeFileAtomic('run_timeseries.json', serializeTimeSeriesData(buildTimeSeriesData(collector)));
+ */
+export class TimeSeriesCollector implements DescribesRun {
+  /** The configured interval in seconds. */
+  readonly intervalSeconds: number;
+  /** The in-memory cap. */
+  readonly maxSamples: number;
+  /** The overflow policy. */
+  readonly overflow: OverflowPolicy;
+  /** The journal path, if any. */
+  readonly journalPath: string | undefined;
+  /** The proc root sampled by the default sampler. */
+  readonly procRoot: string;
+  /** Key of this host in `describeRun()`: `os.hostname()` at construction. */
+  readonly hostName: string;
+
+  private readonly clock: Clock;
+  private readonly logger: CollectorLogger;
+  private readonly sampler: SampleProvider;
+  private readonly store: SampleStore;
+  private readonly scheduler: TickScheduler;
+  private state: State = 'idle';
+  private journal: JournalWriter | null = null;
+  private started: Date | null = null;
+  private ended: Date | null = null;
+  private stopPromise: Promise<TimeSeriesSample[]> | null = null;
+  private finalSamples: TimeSeriesSample[] | null = null;
+  private taken = 0;
+  private failed = 0;
+  private errorSamples = 0;
+  private goodSamples = 0;
+  private lastError: string | undefined;
+  private journalErrors = 0;
+
+  constructor(options: TimeSeriesCollectorOptions = {}) {
+    const o = validate(options);
+    this.intervalSeconds = o.intervalSeconds;
+    this.maxSamples = o.maxSamples;
+    this.overflow = o.overflow;
+    this.journalPath = o.journalPath;
+    this.procRoot = o.procRoot ?? '/proc';
+    this.clock = o.clock ?? systemClock;
+    this.logger = o.logger ?? { warn: (message) => console.warn(message) };
+    this.hostName = osHostname();
+    const procRoot = this.procRoot;
+    const hostname = this.hostName;
+    this.sampler = o.sampler ?? ((context) => collectTimeseriesSampleSync({ procRoot, hostname, wallMs: context.wallMs }));
+    this.store = new SampleStore({
+      maxSamples: this.maxSamples,
+      overflow: this.overflow,
+      onCapReached: (info) => this.warnCap(info),
+    });
+    this.scheduler = new TickScheduler({
+      intervalMs: this.intervalSeconds * 1000,
+      clock: this.clock,
+      onTick: (tick) => this.onTick(tick),
+      unref: o.unref ?? false,
+    });
+  }
+
+  /** True between `start()` and `stop()`. */
+  get isRunning(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Wall-clock time of `start()`, null before. */
+  get startTime(): Date | null {
+    return this.started === null ? null : new Date(this.started.getTime());
+  }
+
+  /** Wall-clock time `stop()` finished, null before. */
+  get endTime(): Date | null {
+    return this.ended === null ? null : new Date(this.ended.getTime());
+  }
+
+  /**
+   * The samples kept so far, oldest first (decoded copies; after `stop()`, the stopped result). With
+   * `decimate`, a long run is thinned evenly; the journal has every sample.
+   */
+  get samples(): TimeSeriesSample[] {
+    return this.finalSamples ? this.finalSamples.slice() : this.store.toArray();
+  }
+
+  /** Measured schedule and sample counts. */
+  get stats(): CollectorStats {
+    const s = this.scheduler.stats;
+    const interval = s.measuredIntervalMs;
+    return {
+      ticks: s.ticks,
+      samples: this.taken,
+      skippedTicks: s.skippedTicks,
+      failedSamples: this.failed,
+      storedSamples: this.store.length,
+      droppedSamples: this.store.dropped,
+      journalErrors: this.journalErrors,
+      measuredIntervalSeconds: interval
+        ? { mean: interval.mean / 1000, p50: interval.p50 / 1000, p99: interval.p99 / 1000, max: interval.max / 1000 }
+        : null,
+      intervalErrorMs: s.intervalErrorMs,
+    };
+  }
+
+  /**
+   * Starts collecting: opens the journal (if any) and takes the first sample now.
+   *
+   * @throws MlpsError `INVALID_STATE` when already started or stopped; `IO_ERROR` when the journal cannot
+   * be created (the collector is then not started).
+   */
+  start(): void {
+    if (this.state === 'running') throw new MlpsError('INVALID_STATE', 'TimeSeriesCollector already started');
+    if (this.state === 'stopped') {
+      throw new MlpsError('INVALID_STATE', 'TimeSeriesCollector already stopped; create a new instance');
+    }
+    const started = new Date(this.clock.wallMs());
+    if (this.journalPath !== undefined) {
+      this.journal = JournalWriter.open(this.journalPath, {
+        collection_interval_seconds: this.intervalSeconds,
+        hosts_requested: [this.hostName],
+        collection_method: 'local',
+        start_time: started.toISOString(),
+      });
+    }
+    this.started = started;
+    this.state = 'running';
+    this.scheduler.start();
+  }
+
+  /**
+   * Stops collecting. Resolves with the kept samples once the in-flight sample is finished, the timer is
+   * cleared and the journal is flushed, fsynced and closed; nothing of the collector keeps the process
+   * alive afterwards. A second call returns the same result.
+   *
+   * Rejects with MlpsError `INVALID_STATE` ("not started") before `start()`.
+   */
+  stop(): Promise<TimeSeriesSample[]> {
+    if (this.stopPromise) return this.stopPromise;
+    if (this.state === 'idle') {
+      return Promise.reject(new MlpsError('INVALID_STATE', 'TimeSeriesCollector not started; call start() first'));
+    }
+    this.state = 'stopped';
+    this.stopPromise = this.scheduler.stop().then(() => {
+      this.ended = new Date(this.clock.wallMs());
+      this.closeJournal();
+      this.finalSamples = this.store.toArray();
+      return this.finalSamples;
+    });
+    return this.stopPromise;
+  }
+
+  /** The run as the document builder needs it (`buildTimeSeriesData(collector)`). */
+  describeRun(): RunDescription {
+    const host = this.hostName;
+    const status: HostStatusRecord = {
+      status: this.goodSamples === 0 ? 'failed' : this.errorSamples > 0 ? 'partial' : 'ok',
+      samples: this.taken,
+      error_samples: this.errorSamples,
+    };
+    if (this.lastError !== undefined) status.last_error = this.lastError;
+    const stats = this.stats;
+    const intervalStats: IntervalStatsRecord = {
+      ticks: stats.ticks,
+      samples: stats.samples,
+      skipped_ticks: stats.skippedTicks,
+      failed_samples: stats.failedSamples,
+    };
+    if (stats.intervalErrorMs) intervalStats.interval_error_ms = stats.intervalErrorMs;
+    if (stats.measuredIntervalSeconds) intervalStats.measured_interval_seconds = stats.measuredIntervalSeconds;
+    return {
+      intervalSeconds: this.intervalSeconds,
+      startTime: this.startTime,
+      endTime: this.endTime,
+      hostsRequested: [host],
+      samplesByHost: { [host]: this.samples },
+      collectionMethod: 'local',
+      hostStatus: { [host]: status },
+      intervalStats,
+    };
+  }
+
+  private onTick(tick: TickInfo): Promise<void> | void {
+    const wallMs = this.clock.wallMs();
+    let result: TimeSeriesSample | Promise<TimeSeriesSample>;
+    try {
+      result = this.sampler({ wallMs, tick });
+    } catch (error) {
+      this.record(this.errorSample(wallMs, error), true);
+      return;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as Promise<TimeSeriesSample>).then === 'function') {
+      return (result as Promise<TimeSeriesSample>).then(
+        (sample) => this.record(sample, false, wallMs),
+        (error: unknown) => this.record(this.errorSample(wallMs, error), true),
+      );
+    }
+    this.record(result as TimeSeriesSample, false, wallMs);
+  }
+
+  private errorSample(wallMs: number, error: unknown): TimeSeriesSample {
+    return { timestamp: formatTimestamp(wallMs), hostname: this.hostName, errors: { sample: errorMessage(error) } };
+  }
+
+  private record(sample: TimeSeriesSample, failed: boolean, wallMs?: number): void {
+    if (!failed && (typeof sample !== 'object' || sample === null)) {
+      sample = this.errorSample(wallMs ?? this.clock.wallMs(), new Error(`sampler returned ${String(sample)}, not a sample`));
+      failed = true;
+    }
+    this.taken++;
+    if (failed) this.failed++;
+    if (isGoodSample(sample)) this.goodSamples++;
+    const errors = sample.errors;
+    if (errors && typeof errors === 'object') {
+      let last: string | undefined;
+      for (const key in errors) last = `${key}: ${String(errors[key])}`;
+      if (last !== undefined) {
+        this.errorSamples++;
+        this.lastError = last;
+      }
+    }
+    this.store.push(sample);
+    const journal = this.journal;
+    if (journal) {
+      try {
+        journal.append(this.hostName, sample);
+        journal.flush();
+      } catch (error) {
+        // The sample is still in memory; the journal retries the unwritten bytes on the next flush.
+        if (this.journalErrors++ === 0) {
+          this.logger.warn(`TimeSeriesCollector: journal write failed (${errorMessage(error)}); samples stay in memory`);
+        }
+      }
+    }
+  }
+
+  private closeJournal(): void {
+    const journal = this.journal;
+    if (!journal) return;
+    this.journal = null;
+    try {
+      journal.close();
+    } catch (error) {
+      this.journalErrors++;
+      this.logger.warn(`TimeSeriesCollector: closing journal ${journal.path} failed: ${errorMessage(error)}`);
+    }
+  }
+
+  private warnCap(info: CapReachedInfo): void {
+    const tail = this.journalPath ? ` (the journal ${this.journalPath} keeps every sample)` : '';
+    const message =
+      info.overflow === 'decimate'
+        ? `TimeSeriesCollector: maxSamples (${info.maxSamples}) reached after ${info.totalPushed} samples; ` +
+          `decimating: keeping every 2nd sample from now on (4th, 8th, … as the cap is reached again) so the ` +
+          `whole run stays covered${tail}`
+        : `TimeSeriesCollector: maxSamples (${info.maxSamples}) reached after ${info.totalPushed} samples; ` +
+          `overflow 'keep-first': later samples are not kept in memory${tail}`;
+    try {
+      this.logger.warn(message);
+    } catch {
+      // A logger that throws must not cost a sample.
+    }
+  }
+}
