@@ -67,5 +67,3 @@ export type {
 } from './collector';
 export { deriveRates, computeRates } from './rates';
 export type { SampleRates, DiskRates, NetRates, CpuPercent, MemoryUsage } from './rates';
-export { deriveRates, computeRates } from './rates';
-export type { SampleRates, DiskRates, NetRates, CpuPercent, MemoryUsage } from './rates';
