@@ -1,0 +1,73 @@
+/**
+ * What the page cache could hold and what really reached the device: the facts behind "could these reads
+ * have come from memory?". Reads only /proc (asynchronously, so the sampling loop is never held up).
+ */
+import { readFile, stat, statfs } from 'node:fs/promises';
+
+/** MemTotal, MemAvailable and Cached of this host, in bytes (null when /proc/meminfo is unreadable). */
+export interface HostMemory {
+  memTotalBytes: number;
+  memAvailableBytes: number;
+  cachedBytes: number;
+}
+
+/** Reads /proc/meminfo; never throws. */
+export async function readHostMemory(procRoot = '/proc'): Promise<HostMemory | null> {
+  let text: string;
+  try {
+    text = await readFile(`${procRoot}/meminfo`, 'utf8');
+  } catch {
+    return null;
+  }
+  const kb = (key: string): number | null => {
+    const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text);
+    return m && m[1] !== undefined ? Number(m[1]) * 1024 : null;
+  };
+  const total = kb('MemTotal');
+  if (total === null) return null;
+  return { memTotalBytes: total, memAvailableBytes: kb('MemAvailable') ?? kb('MemFree') ?? 0, cachedBytes: kb('Cached') ?? 0 };
+}
+
+/** Major and minor device numbers of the file system holding `path` (null when it cannot be stat'ed). */
+export async function deviceOf(path: string): Promise<{ major: number; minor: number } | null> {
+  try {
+    const dev = (await stat(path, { bigint: true })).dev;
+    // glibc's gnu_dev_major/minor encoding of dev_t.
+    const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+    const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+    return { major, minor };
+  } catch {
+    return null;
+  }
+}
+
+/** Sectors read and written so far by the block device `major:minor` (from /proc/diskstats), or null. */
+export async function readDeviceCounters(
+  device: { major: number; minor: number },
+  procRoot = '/proc',
+): Promise<{ name: string; readBytes: number; writtenBytes: number } | null> {
+  let text: string;
+  try {
+    text = await readFile(`${procRoot}/diskstats`, 'utf8');
+  } catch {
+    return null;
+  }
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 14 || Number(f[0]) !== device.major || Number(f[1]) !== device.minor) continue;
+    // diskstats counts 512-byte sectors whatever the device's sector size.
+    return { name: f[2] ?? '', readBytes: Number(f[5]) * 512, writtenBytes: Number(f[9]) * 512 };
+  }
+  return null;
+}
+
+/** Free bytes this process may write on the file system holding `path` (root may use reserved blocks), or null. */
+export async function freeBytes(path: string): Promise<number | null> {
+  try {
+    const s = await statfs(path);
+    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+    return Number(isRoot ? s.bfree : s.bavail) * Number(s.bsize);
+  } catch {
+    return null;
+  }
+}
