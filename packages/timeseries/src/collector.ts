@@ -92,17 +92,17 @@ function validate(options: unknown): Required<Pick<TimeSeriesCollectorOptions, '
     throw invalidArgument(`TimeSeriesCollector options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
   const o = options as TimeSeriesCollectorOptions;
-  const intervalSeconds = o.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS;
+  const intervalSeconds = o.intervalSeconds === undefined ? DEFAULT_INTERVAL_SECONDS : o.intervalSeconds;
   if (typeof intervalSeconds !== 'number' || !Number.isFinite(intervalSeconds) || intervalSeconds < MIN_INTERVAL_SECONDS) {
     throw invalidArgument(
       `intervalSeconds must be a finite number >= ${MIN_INTERVAL_SECONDS} (seconds), got ${describe(intervalSeconds)}`,
     );
   }
-  const maxSamples = o.maxSamples ?? DEFAULT_MAX_SAMPLES;
+  const maxSamples = o.maxSamples === undefined ? DEFAULT_MAX_SAMPLES : o.maxSamples;
   if (typeof maxSamples !== 'number' || !Number.isInteger(maxSamples) || maxSamples < 1) {
     throw invalidArgument(`maxSamples must be an integer >= 1, got ${describe(maxSamples)}`);
   }
-  const overflow = o.overflow ?? 'decimate';
+  const overflow = o.overflow === undefined ? 'decimate' : o.overflow;
   if (!OVERFLOW_POLICIES.includes(overflow)) {
     throw invalidArgument(`overflow must be 'decimate' or 'keep-first', got ${describe(overflow)}`);
   }
