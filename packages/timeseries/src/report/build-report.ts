@@ -1,0 +1,262 @@
+/**
+ * `buildReport`: a run's time series summarised per host (what the disks, network, CPUs, memory and PSI
+ * did: mean, p50, p95, max) plus the health of the collection (samples, gaps, skipped ticks).
+ */
+import type { HostHealth, TimeSeriesData } from '../types';
+import { aggregateDevices, buildHostSeries, diskTotals } from './host-series';
+import type { HostSeries, ReportGap } from './host-series';
+
+/** mean, p50, p95 and max of one metric over a run's intervals; `count` values went in. */
+export interface ReportStat {
+  mean: number;
+  p50: number;
+  p95: number;
+  max: number;
+  count: number;
+}
+
+/** Disk figures (MB = 10^6 bytes). */
+export interface DiskSummary {
+  readMBps: ReportStat | null;
+  writeMBps: ReportStat | null;
+  readIops: ReportStat | null;
+  writeIops: ReportStat | null;
+  readAwaitMs: ReportStat | null;
+  writeAwaitMs: ReportStat | null;
+  utilPercent: ReportStat | null;
+}
+
+/** One device's figures (devices with any I/O during the run). */
+export interface DeviceSummary extends DiskSummary {
+  device: string;
+  /** True when the device counts in the host totals (a whole physical disk). */
+  inTotals: boolean;
+}
+
+/** One interface's figures (interfaces with any traffic). */
+export interface InterfaceSummary {
+  iface: string;
+  rxMBps: ReportStat | null;
+  txMBps: ReportStat | null;
+}
+
+/** One host of a {@link RunReport}. */
+export interface HostReport {
+  /** The requested host name (key of `samples_by_host`). */
+  host: string;
+  /** What the host calls itself. */
+  hostname: string | null;
+  status: HostHealth | null;
+  lastError: string | null;
+  samples: number;
+  errorSamples: number;
+  firstSample: string | null;
+  lastSample: string | null;
+  gaps: ReportGap[];
+  /** Totals over the whole physical disks (sum of throughput/IOPS, await weighted by I/Os, busiest %util). */
+  disk: DiskSummary;
+  devices: DeviceSummary[];
+  network: { rxMBps: ReportStat | null; txMBps: ReportStat | null };
+  interfaces: InterfaceSummary[];
+  /** CPU % by mode (`user`, `system`, `iowait`, …, and `busy`). */
+  cpu: Record<string, ReportStat>;
+  memoryUsedGiB: ReportStat | null;
+  /** PSI: share of time stalled in % (`cpu_some`, `memory_some`, `memory_full`, `io_some`, `io_full`). */
+  psi: Record<string, ReportStat>;
+}
+
+/** Optional context shown with the report (usually from the run's `*_metadata.json`). */
+export interface ReportMeta {
+  /** Heading; default "mlps time series". */
+  title?: string;
+  /** Benchmark type (`training`, `checkpointing`, …). */
+  benchmark?: string;
+  /** The run's parameters (flattened for display). */
+  parameters?: Record<string, unknown>;
+  /** The whole metadata document; scalar fields are shown. */
+  metadata?: Record<string, unknown>;
+  /** Where the data came from (file path). */
+  source?: string;
+}
+
+/** The structured summary of a run (see {@link buildReport}). */
+export interface RunReport {
+  title: string;
+  meta: ReportMeta;
+  intervalSeconds: number;
+  startTime: string | null;
+  endTime: string | null;
+  durationSeconds: number | null;
+  collectionMethod: string;
+  hostsRequested: string[];
+  hostsCollected: string[];
+  numSamples: number;
+  ticks: number | null;
+  skippedTicks: number | null;
+  hosts: HostReport[];
+}
+
+/** Linear-interpolated percentile of sorted values (numpy's default). */
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 1) return sorted[0]!;
+  const pos = (sorted.length - 1) * p;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const a = sorted[lo]!;
+  const b = sorted[hi]!;
+  return a + (b - a) * (pos - lo);
+}
+
+/** mean/p50/p95/max of the finite values; null when none. */
+export function reportStat(values: ReadonlyArray<number | null | undefined>): ReportStat | null {
+  const v = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  if (v.length === 0) return null;
+  v.sort((a, b) => a - b);
+  let sum = 0;
+  for (const x of v) sum += x;
+  return { mean: sum / v.length, p50: percentile(v, 0.5), p95: percentile(v, 0.95), max: v[v.length - 1]!, count: v.length };
+}
+
+const MB = 1e6;
+const GIB = 1024 ** 3;
+
+function deviceSummary(series: HostSeries, device: string): DiskSummary {
+  const ds = series.intervals.map((iv) => iv.disks.find((d) => d.device === device) ?? null);
+  return {
+    readMBps: reportStat(ds.map((d) => (d === null ? null : d.readBytesPerSec / MB))),
+    writeMBps: reportStat(ds.map((d) => (d === null ? null : d.writeBytesPerSec / MB))),
+    readIops: reportStat(ds.map((d) => d?.readIops)),
+    writeIops: reportStat(ds.map((d) => d?.writeIops)),
+    readAwaitMs: reportStat(ds.map((d) => d?.readAwaitMs)),
+    writeAwaitMs: reportStat(ds.map((d) => d?.writeAwaitMs)),
+    utilPercent: reportStat(ds.map((d) => d?.utilPercent)),
+  };
+}
+
+/** Every disk device seen in a host's intervals and whether it had any I/O. */
+export function activeDevices(series: HostSeries): { all: Set<string>; active: Set<string> } {
+  const all = new Set<string>();
+  const active = new Set<string>();
+  for (const iv of series.intervals) {
+    for (const d of iv.disks) {
+      all.add(d.device);
+      if (d.readIops > 0 || d.writeIops > 0 || d.readBytesPerSec > 0 || d.writeBytesPerSec > 0) active.add(d.device);
+    }
+  }
+  return { all, active };
+}
+
+/** Every interface seen and whether it carried traffic. */
+export function activeInterfaces(series: HostSeries): Set<string> {
+  const active = new Set<string>();
+  for (const iv of series.intervals) for (const n of iv.nets) if (n.rxBytesPerSec > 0 || n.txBytesPerSec > 0) active.add(n.iface);
+  return active;
+}
+
+function hostReport(data: TimeSeriesData, series: HostSeries): HostReport {
+  const { all, active } = activeDevices(series);
+  const include = aggregateDevices(all);
+  const totals = series.intervals.map((iv) => (iv.disks.length === 0 ? null : diskTotals(iv.disks, include)));
+  const netTotals = series.intervals.map((iv) =>
+    iv.nets.length === 0
+      ? null
+      : iv.nets.reduce(
+          // Loopback traffic never leaves the host: it is not network I/O.
+          (acc, n) => (n.iface === 'lo' ? acc : { rx: acc.rx + n.rxBytesPerSec, tx: acc.tx + n.txBytesPerSec }),
+          { rx: 0, tx: 0 },
+        ),
+  );
+  const cpuModes = new Set<string>();
+  const psiKeys = new Set<string>();
+  for (const iv of series.intervals) {
+    if (iv.cpu !== null) for (const k of Object.keys(iv.cpu)) cpuModes.add(k);
+    for (const k of Object.keys(iv.psi)) psiKeys.add(k);
+  }
+  const cpu: Record<string, ReportStat> = {};
+  for (const mode of cpuModes) {
+    const s = reportStat(series.intervals.map((iv) => iv.cpu?.[mode]));
+    if (s !== null) cpu[mode] = s;
+  }
+  const psi: Record<string, ReportStat> = {};
+  for (const key of [...psiKeys].sort()) {
+    const s = reportStat(series.intervals.map((iv) => iv.psi[key]));
+    if (s !== null) psi[key] = s;
+  }
+  const status = data.host_status?.[series.host];
+  const devices = [...active].sort().map((device) => ({ device, inTotals: include.has(device), ...deviceSummary(series, device) }));
+  const interfaces = [...activeInterfaces(series)].sort().map((iface) => {
+    const ns = series.intervals.map((iv) => iv.nets.find((n) => n.iface === iface) ?? null);
+    return {
+      iface,
+      rxMBps: reportStat(ns.map((n) => (n === null ? null : n.rxBytesPerSec / MB))),
+      txMBps: reportStat(ns.map((n) => (n === null ? null : n.txBytesPerSec / MB))),
+    };
+  });
+  return {
+    host: series.host,
+    hostname: series.hostname,
+    status: status?.status ?? (series.samples === 0 ? 'failed' : null),
+    lastError: status?.last_error ?? null,
+    samples: series.samples,
+    errorSamples: series.errorSamples,
+    firstSample: series.firstMs === null ? null : new Date(series.firstMs).toISOString(),
+    lastSample: series.lastMs === null ? null : new Date(series.lastMs).toISOString(),
+    gaps: series.gaps,
+    disk: {
+      readMBps: reportStat(totals.map((t) => (t === null ? null : t.readBytesPerSec / MB))),
+      writeMBps: reportStat(totals.map((t) => (t === null ? null : t.writeBytesPerSec / MB))),
+      readIops: reportStat(totals.map((t) => t?.readIops)),
+      writeIops: reportStat(totals.map((t) => t?.writeIops)),
+      readAwaitMs: reportStat(totals.map((t) => t?.readAwaitMs)),
+      writeAwaitMs: reportStat(totals.map((t) => t?.writeAwaitMs)),
+      utilPercent: reportStat(totals.map((t) => t?.utilPercent)),
+    },
+    devices,
+    network: { rxMBps: reportStat(netTotals.map((t) => (t === null ? null : t.rx / MB))), txMBps: reportStat(netTotals.map((t) => (t === null ? null : t.tx / MB))) },
+    interfaces,
+    cpu,
+    memoryUsedGiB: reportStat(series.memoryUsedBytes.map((b) => (b === null ? null : b / GIB))),
+    psi,
+  };
+}
+
+/** The host series of every host of `data`, in `hosts_requested` order then any other host. */
+export function buildAllHostSeries(data: TimeSeriesData): HostSeries[] {
+  const names = [...(data.hosts_requested ?? [])];
+  for (const h of Object.keys(data.samples_by_host ?? {})) if (!names.includes(h)) names.push(h);
+  return names.map((h) => buildHostSeries(h, data.samples_by_host?.[h] ?? [], data.collection_interval_seconds));
+}
+
+/**
+ * Summarises a run per host: disk read/write MB/s, IOPS, await and %util (totals over the whole disks and
+ * per active device), network rx/tx MB/s, CPU % by mode, memory used, PSI where present — each as mean,
+ * p50, p95 and max over the run's intervals — with samples, gaps (intervals longer than 1.5 × the
+ * configured one) and the collector's skipped ticks. Rates come from the library's `deriveRates`.
+ * Never throws on odd samples (they count as no data).
+ */
+export function buildReport(data: TimeSeriesData, meta?: ReportMeta): RunReport {
+  const all = buildAllHostSeries(data);
+  return buildReportFromSeries(data, all, meta);
+}
+
+/** {@link buildReport} from already derived host series (the HTML report reuses them for its charts). */
+export function buildReportFromSeries(data: TimeSeriesData, all: readonly HostSeries[], meta?: ReportMeta): RunReport {
+  const m: ReportMeta = meta ?? {};
+  const start = data.start_time === null ? null : Date.parse(data.start_time);
+  const end = data.end_time === null ? null : Date.parse(data.end_time);
+  return {
+    title: m.title ?? (m.benchmark !== undefined ? `mlps time series: ${m.benchmark}` : 'mlps time series'),
+    meta: m,
+    intervalSeconds: data.collection_interval_seconds,
+    startTime: data.start_time,
+    endTime: data.end_time,
+    durationSeconds: start !== null && end !== null && Number.isFinite(start) && Number.isFinite(end) ? (end - start) / 1000 : null,
+    collectionMethod: data.collection_method,
+    hostsRequested: [...(data.hosts_requested ?? [])],
+    hostsCollected: [...(data.hosts_collected ?? [])],
+    numSamples: data.num_samples,
+    ticks: data.interval_stats?.ticks ?? null,
+    skippedTicks: data.interval_stats?.skipped_ticks ?? null,
+    hosts: all.map((s) => hostReport(data, s)),
+  };
+}

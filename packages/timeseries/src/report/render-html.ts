@@ -1,0 +1,65 @@
+/**
+ * The HTML report: one self-contained file (uPlot, styles, script and data inlined) that opens offline,
+ * e.g. from a results directory copied to a laptop. It makes no network request; the live variant only
+ * polls `data.json` on the server that served it.
+ */
+import type { TimeSeriesData } from '../types';
+import { buildReportChartData } from './chart-data';
+import type { ChartDataOptions, ReportChartData } from './chart-data';
+import type { ReportMeta } from './build-report';
+import { REPORT_CLIENT_SCRIPT } from './html-client';
+import { uplotAssets } from './uplot-assets';
+
+const PAGE_CSS = `
+body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; padding: 12px 20px; max-width: 1400px; color: #222; background: #fff; }
+h1 { font-size: 22px; margin: 4px 0 8px; } h2 { font-size: 16px; margin: 14px 0 6px; }
+table { border-collapse: collapse; margin: 4px 0 8px; } td, th { border: 1px solid #ddd; padding: 2px 8px; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } #toggles { position: sticky; top: 0; background: #fff; padding: 6px 0; border-bottom: 1px solid #ddd; z-index: 5; }
+.toggle-group { margin: 2px 0; } .toggle { margin-right: 12px; white-space: nowrap; cursor: pointer; }
+.chart { margin: 10px 0 18px; } .gaps { color: #b22; } #note { color: #666; font-size: 12px; }
+`;
+
+/** Makes JSON safe inside `<script type="application/json">`: no `</script`, no `<!--`. */
+export function escapeJsonForScript(json: string): string {
+  return json.replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Inline script text must not contain `</script` (uPlot's does not; guard anyway). */
+function safeScript(js: string): string {
+  return js.replace(/<\/script/gi, '<\\/script');
+}
+
+/** Renders the page around already built chart data (see `buildReportChartData`). */
+export function renderReportHtmlFromChartData(chart: ReportChartData): string {
+  const { script, css } = uplotAssets();
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    // Belt and braces for "no network at view time": the page may load nothing from anywhere.
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:;${chart.live ? " connect-src 'self';" : ''}">`,
+    `<title>${escapeHtml(chart.title)}</title>`,
+    `<style>${css}</style>`,
+    `<style>${PAGE_CSS}</style>`,
+    '</head><body>',
+    '<div id="header"></div><div id="toggles"></div><p id="note"></p><div id="charts"></div>',
+    `<script type="application/json" id="mlps-data">${escapeJsonForScript(JSON.stringify(chart))}</script>`,
+    `<script>${safeScript(script)}</script>`,
+    `<script>${safeScript(REPORT_CLIENT_SCRIPT)}</script>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The HTML report of a run: one self-contained offline page with a chart per metric family (disk
+ * throughput, IOPS, await, %util, network, CPU, memory, PSI), one series per host and device, drag-to-zoom,
+ * a synchronised crosshair, host/device toggles, the run's metadata and host status, and gaps shaded.
+ */
+export function renderReportHtml(data: TimeSeriesData, meta?: ReportMeta, options?: ChartDataOptions): string {
+  return renderReportHtmlFromChartData(buildReportChartData(data, meta, options));
+}
