@@ -67,3 +67,17 @@ export type {
 } from './collector';
 export { deriveRates, computeRates } from './rates';
 export type { SampleRates, DiskRates, NetRates, CpuPercent, MemoryUsage } from './rates';
+// Report and export (issue 6).
+export { buildReport, buildReportFromSeries, buildAllHostSeries, reportStat } from './report/build-report';
+export type { RunReport, HostReport, ReportMeta, ReportStat, DiskSummary, DeviceSummary, InterfaceSummary } from './report/build-report';
+export type { HostSeries, ReportGap } from './report/host-series';
+export { renderReportText, renderReportMarkdown, renderReportJson } from './report/render-summary';
+export { renderReportHtml, renderReportHtmlFromChartData } from './report/render-html';
+export { buildReportChartData, chartDataFromSeries } from './report/chart-data';
+export type { ReportChartData, ChartSpec, ChartSeries, ChartDataOptions } from './report/chart-data';
+export { exportTimeSeries, EXPORT_FORMATS, CSV_HEADER } from './export/export-timeseries';
+export type { ExportFormat, ExportTimeSeriesOptions, ExportResult } from './export/export-timeseries';
+export { streamTimeSeriesSamples, streamDocumentSamples, streamJournalSamples, isJournalFile } from './export/document-stream';
+export type { StreamedSample, StreamSummary } from './export/document-stream';
+export { sampleMetricPoints } from './export/metric-points';
+export type { MetricPoint, OpenMetricsFamily } from './export/metric-points';
