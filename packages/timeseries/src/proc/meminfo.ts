@@ -19,7 +19,7 @@ export function parseProcMeminfo(text: string): Record<string, number> {
     if (key === '' || isUnsafeKey(key)) continue;
     const value = s.int();
     if (value !== value) continue;
-    if (!s.atLineEnd() && !(s.expect('kB') && s.atLineEnd())) continue;
+    if (!s.atLineEnd() && !(s.consume('kB') && s.atLineEnd())) continue;
     out[key] = value;
   }
   return out;

@@ -24,6 +24,18 @@ describe('parseProcNetDev', () => {
     expect(Object.values(records[0] ?? {}).filter((v) => v !== 0)).toEqual(['lo']);
   });
 
+  it('parses interface names with `|`, `.`, `-` and longer than the 6-column field (real veth capture)', () => {
+    const records = parseProcNetDev(fixture('netns/net-dev-veth'));
+    expect(records.map((r) => [r.interface_name, r.rx_bytes, r.rx_packets, r.tx_bytes, r.tx_packets])).toEqual([
+      ['lo', 0, 0, 0, 0],
+      ['pq2', 90, 1, 176, 2],
+      ['a|b', 176, 2, 90, 1],
+      ['v-1', 0, 0, 0, 0],
+      ['nine_chars.x', 0, 0, 0, 0],
+    ]);
+    expect(parseProcNetDev('Inter-|x: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16')[0]?.interface_name).toBe('Inter-|x');
+  });
+
   it('parses every line of a file without header lines (no blind skipping of two lines)', () => {
     const records = parseProcNetDev(fixture('crafted/net-dev-no-headers'));
     expect(records.map((r) => r.interface_name)).toEqual(['lo', 'eth0', 'eth1']);

@@ -1,8 +1,21 @@
 import type { NetDevRecord } from '../types';
-import { Scanner, asText } from './scanner';
+import { Scanner, asText, isBlank } from './scanner';
 
 const COLON = 58;
 const COUNTERS = 16;
+
+/**
+ * True for the two table-header lines (`Inter-|   Receive …` and ` face |bytes …`), recognised by their
+ * fixed text rather than skipped as "the first two lines" (the Python reference), so a file whose headers
+ * are missing or cut off keeps every interface. Not by "contains `|`": `a|b` is a valid interface name.
+ */
+function isHeaderLine(s: Scanner): boolean {
+  s.skipBlanks();
+  const { text, pos } = s;
+  if (text.startsWith('face |', pos)) return true; // the space makes it no interface name
+  // `Inter-|x:` would be a (strange but valid) interface name: the header's first token ends at a blank.
+  return text.startsWith('Inter-|', pos) && isBlank(text.charCodeAt(pos + 7));
+}
 
 /**
  * Parses `/proc/net/dev` into one record per interface: `name:` followed by 16 counters (8 receive,
@@ -13,21 +26,11 @@ const COUNTERS = 16;
  * Pure and total: never throws, whatever the input (non-strings give `[]`).
  */
 export function parseProcNetDev(text: string): NetDevRecord[] {
-  const str = asText(text);
-  const s = new Scanner(str);
+  const s = new Scanner(asText(text));
   const records: NetDevRecord[] = [];
   const c: number[] = new Array<number>(COUNTERS).fill(0);
-  // Header lines (`Inter-|   Receive …`, ` face |bytes …`) are recognised by the `|` the kernel puts
-  // between header columns and never in an interface line, rather than skipped as "the first two lines"
-  // (the Python reference), so a file whose headers are missing or cut off keeps every interface.
-  // The next `|` is searched once and reused, so noise without pipes stays linear.
-  let pipe = str.indexOf('|');
   for (; !s.done(); s.nextLine()) {
-    if (pipe >= 0 && pipe < s.pos) pipe = str.indexOf('|', s.pos);
-    if (pipe >= 0) {
-      const nl = str.indexOf('\n', s.pos);
-      if (nl < 0 || pipe < nl) continue;
-    }
+    if (isHeaderLine(s)) continue;
     const name = s.wordUntil(COLON);
     if (name === '') continue;
     let n = 0;

@@ -25,7 +25,7 @@ const PARSERS: Array<[string, (text: string) => unknown]> = [
 
 const REAL_FILES = [
   'real/diskstats', 'real/vmstat', 'real/meminfo', 'real/loadavg', 'real/net/dev', 'real/stat',
-  'real/pressure/cpu', 'real/pressure/memory', 'real/pressure/io', 'real/uptime', 'netns/net-dev',
+  'real/pressure/cpu', 'real/pressure/memory', 'real/pressure/io', 'real/uptime', 'netns/net-dev', 'netns/net-dev-veth',
 ];
 const REAL_LINES = REAL_FILES.flatMap((f) => fixture(f).split('\n')).filter((l) => l !== '');
 

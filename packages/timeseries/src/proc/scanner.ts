@@ -163,7 +163,7 @@ export class Scanner {
     return digits <= EXACT_DIGITS ? value : finiteOrNaN(Number(text.slice(start, p)));
   }
 
-  /** Like {@link Scanner.uint} but accepts one leading `-` (vmstat/meminfo values are printed signed by some kernels). */
+  /** Like {@link Scanner.uint} but accepts one leading `-`, so a signed value keeps its line instead of dropping it. */
   int(): number {
     if (this.peek() === MINUS) {
       this.pos++;
@@ -213,7 +213,7 @@ export class Scanner {
   }
 
   /** Consumes `literal` when the current line continues with it (after blanks); otherwise moves nothing. */
-  expect(literal: string): boolean {
+  consume(literal: string): boolean {
     this.skipBlanks();
     if (!this.text.startsWith(literal, this.pos)) return false;
     this.pos += literal.length;
