@@ -136,6 +136,7 @@ export abstract class Benchmark {
   private collectionStartMs: number | null = null;
   private timeseriesData: TimeSeriesData | null = null;
   private timeseriesWritten = false;
+  private metadataDone = false;
   private clusterStart: ClusterSnapshot | null = null;
   private clusterEnd: ClusterSnapshot | null = null;
   private interruptedBy: NodeJS.Signals | null = null;
@@ -221,6 +222,11 @@ export abstract class Benchmark {
     return this.warnings;
   }
 
+  /** True once the metadata file is on disk (the run's last step). */
+  get metadataWritten(): boolean {
+    return this.metadataDone;
+  }
+
   /** The signal that interrupted the run, if any. */
   get interruptedSignal(): NodeJS.Signals | null {
     return this.interruptedBy;
@@ -260,6 +266,7 @@ export abstract class Benchmark {
         hosts: this.hosts,
         settings: this.timeseriesSettings,
         journalPath: this.journalFilePath,
+        warn: (m) => this.warn(`time-series: ${m}`),
         ...(this.options.ssh ? { ssh: this.options.ssh } : {}),
       });
       await created.collector.start();
@@ -351,6 +358,7 @@ export abstract class Benchmark {
   async writeMetadata(): Promise<void> {
     try {
       await writeFileAtomic(this.metadataFilePath, `${JSON.stringify(this.metadata, null, 2)}\n`);
+      this.metadataDone = true;
     } catch (err) {
       this.warn(`metadata not written: ${messageOf(err)}`);
     }

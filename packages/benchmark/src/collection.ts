@@ -39,6 +39,8 @@ export interface CreateCollectorOptions {
   settings: TimeseriesSettings;
   journalPath: string;
   ssh?: SshOptions;
+  /** Where collector warnings go (cap reached, journal write failed). */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -52,6 +54,7 @@ export function createRunCollector(options: CreateCollectorOptions): CreatedColl
     maxSamples: options.settings.maxSamples,
     overflow: options.settings.overflow,
     journalPath: options.journalPath,
+    ...(options.warn ? { logger: { warn: options.warn } } : {}),
   };
   if (remote) {
     const collector = new MultiHostTimeSeriesCollector({ ...common, hosts: options.hosts, ssh: options.ssh ?? {} });
@@ -77,7 +80,7 @@ export function readCollectionProgress(collector: RunCollector): CollectionProgr
     }
   } else if (collector instanceof TimeSeriesCollector) {
     const st = collector.stats;
-    const host = 'localhost';
+    const host = collector.hostName;
     samplesByHost[host] = st.samples;
     health[st.samples === 0 ? 'failed' : st.failedSamples > 0 ? 'partial' : 'ok']++;
   }

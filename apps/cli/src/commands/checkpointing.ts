@@ -1,0 +1,80 @@
+import { Option, type Command } from 'commander';
+import { CheckpointingBenchmark, LLM_MODELS, type CheckpointingOptions } from '@mlps/benchmark';
+import type { CliContext } from '../context';
+import {
+  addDlioOptions,
+  addMpiOptions,
+  addSshOptions,
+  addStandardOptions,
+  addTimeseriesOptions,
+  commonBenchmarkOptions,
+  type CommonParsed,
+} from '../options';
+import { parseNonNegativeInt, parsePositiveInt } from '../option-parsers';
+import { runBenchmarkWithProgress } from '../run-benchmark';
+
+interface CheckpointingParsed extends CommonParsed {
+  model: CheckpointingOptions['model'];
+  numProcesses: number;
+  checkpointFolder: string;
+  numCheckpointsRead?: number;
+  numCheckpointsWrite?: number;
+  clientHostMemoryInGb?: number;
+  dlioBinPath?: string;
+  dlioConfigDir?: string;
+  params?: string[];
+  mpiBin?: 'mpirun' | 'mpiexec';
+  oversubscribe?: boolean;
+  allowRunAsRoot?: boolean;
+  mpiParams?: string[];
+}
+
+/** `mlpstorage checkpointing datasize|run`. */
+export function registerCheckpointingCommands(program: Command, ctx: CliContext): void {
+  const checkpointing = program.command('checkpointing').description('MLPerf Storage checkpointing benchmark (DLIO)');
+  const help = {
+    datasize: 'calculate the total writes and reads of a checkpointing run',
+    run: 'run the checkpointing benchmark (with host time-series collection)',
+  };
+  for (const name of ['datasize', 'run'] as const) {
+    const cmd = checkpointing.command(name).description(help[name]);
+    cmd.addOption(new Option('-m, --model <model>', 'LLM whose checkpoints are emulated').choices([...LLM_MODELS]).makeOptionMandatory());
+    cmd.addOption(new Option('--num-processes <n>', 'processes (simulated accelerators) (alias -np)').argParser(parsePositiveInt).makeOptionMandatory());
+    cmd.addOption(new Option('--checkpoint-folder <dir>', 'where checkpoint files are written (alias -cf)').makeOptionMandatory());
+    cmd.addOption(new Option('--num-checkpoints-read <n>', 'checkpoints to read (alias -ncr)').argParser(parseNonNegativeInt).default(10));
+    cmd.addOption(new Option('--num-checkpoints-write <n>', 'checkpoints to write (alias -ncw)').argParser(parseNonNegativeInt).default(10));
+    cmd.addOption(new Option('--client-host-memory-in-gb <gb>', 'memory of each client host, GB (alias -cm)').argParser(parsePositiveInt));
+    addStandardOptions(cmd);
+    addDlioOptions(cmd, name === 'run');
+    if (name === 'run') {
+      addMpiOptions(cmd);
+      addTimeseriesOptions(cmd);
+    }
+    addSshOptions(cmd);
+    cmd.action(async (p: CheckpointingParsed) => {
+      ctx.exitCode = await runBenchmarkWithProgress(ctx, p.quiet ?? false, (events) => {
+        const options: CheckpointingOptions = {
+          ...commonBenchmarkOptions(name, p),
+          command: name,
+          model: p.model,
+          events,
+          out: ctx.stdout,
+          numProcesses: p.numProcesses,
+          checkpointFolder: p.checkpointFolder,
+          ...(p.engine ? { engine: p.engine } : {}),
+          ...(p.numCheckpointsRead !== undefined ? { numCheckpointsRead: p.numCheckpointsRead } : {}),
+          ...(p.numCheckpointsWrite !== undefined ? { numCheckpointsWrite: p.numCheckpointsWrite } : {}),
+          ...(p.clientHostMemoryInGb !== undefined ? { clientHostMemoryInGb: p.clientHostMemoryInGb } : {}),
+          ...(p.dlioBinPath ? { dlioBinPath: p.dlioBinPath } : {}),
+          ...(p.dlioConfigDir ? { configDir: p.dlioConfigDir } : {}),
+          ...(p.params ? { params: p.params } : {}),
+          ...(p.mpiBin ? { mpiBin: p.mpiBin } : {}),
+          ...(p.oversubscribe ? { oversubscribe: true } : {}),
+          ...(p.allowRunAsRoot ? { allowRunAsRoot: true } : {}),
+          ...(p.mpiParams ? { mpiParams: p.mpiParams } : {}),
+        };
+        return new CheckpointingBenchmark(options);
+      });
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import { Option, type Command } from 'commander';
+import { ACCELERATORS, TRAINING_MODELS, TrainingBenchmark, type TrainingOptions } from '@mlps/benchmark';
+import type { CliContext } from '../context';
+import {
+  addDlioOptions,
+  addMpiOptions,
+  addSshOptions,
+  addStandardOptions,
+  addTimeseriesOptions,
+  commonBenchmarkOptions,
+  type CommonParsed,
+} from '../options';
+import { parsePositiveInt } from '../option-parsers';
+import { runBenchmarkWithProgress } from '../run-benchmark';
+
+type TrainingCommand = TrainingOptions['command'];
+
+interface TrainingParsed extends CommonParsed {
+  model: TrainingOptions['model'];
+  acceleratorType?: TrainingOptions['acceleratorType'];
+  numAccelerators?: number;
+  numProcesses?: number;
+  maxAccelerators?: number;
+  clientHostMemoryInGb?: number;
+  numClientHosts?: number;
+  dataDir?: string;
+  dlioBinPath?: string;
+  dlioConfigDir?: string;
+  params?: string[];
+  mpiBin?: 'mpirun' | 'mpiexec';
+  oversubscribe?: boolean;
+  allowRunAsRoot?: boolean;
+  mpiParams?: string[];
+}
+
+const HELP = {
+  datasize: 'calculate the number of samples and files a dataset needs for a workload, accelerator count and client memory',
+  datagen: 'generate the dataset of a workload',
+  run: 'run the training benchmark (with host time-series collection)',
+  configview: 'show the final configuration and the command the options give',
+};
+
+function addModel(cmd: Command): void {
+  cmd.addOption(new Option('-m, --model <model>', 'workload to emulate').choices([...TRAINING_MODELS]).makeOptionMandatory());
+}
+
+/** `mlpstorage training datasize|datagen|run|configview`. */
+export function registerTrainingCommands(program: Command, ctx: CliContext): void {
+  const training = program.command('training').description('MLPerf Storage training benchmark (DLIO)');
+  for (const name of ['datasize', 'datagen', 'run', 'configview'] as const) {
+    const cmd = training.command(name).description(HELP[name]);
+    addModel(cmd);
+    if (name !== 'datagen') {
+      const memory = new Option('--client-host-memory-in-gb <gb>', 'memory of each client host, GB (alias -cm)').argParser(parsePositiveInt);
+      cmd.addOption(name === 'datasize' ? memory.makeOptionMandatory() : memory);
+    }
+    if (name === 'datasize' || name === 'run') {
+      cmd.addOption(new Option('-g, --accelerator-type <type>', 'accelerator to simulate').choices([...ACCELERATORS]).default('h100'));
+      cmd.addOption(new Option('--num-client-hosts <n>', 'number of client hosts (alias -nc; default: number of --hosts)').argParser(parsePositiveInt));
+    }
+    if (name === 'run' || name === 'configview') {
+      cmd.addOption(new Option('--num-accelerators <n>', 'simulated accelerators, one MPI process each (alias -na)').argParser(parsePositiveInt).default(1));
+    }
+    if (name === 'datagen') {
+      cmd.addOption(new Option('--num-processes <n>', 'parallel generation processes (alias -np)').argParser(parsePositiveInt).default(1));
+    }
+    if (name === 'datasize') {
+      cmd.addOption(new Option('--max-accelerators <n>', 'most simulated accelerators the dataset must feed (alias -ma)').argParser(parsePositiveInt).makeOptionMandatory());
+    }
+    cmd.addOption(new Option('--data-dir <dir>', 'filesystem location of the dataset (alias -dd)'));
+    addStandardOptions(cmd);
+    addDlioOptions(cmd, name === 'run' || name === 'datagen');
+    addMpiOptions(cmd);
+    if (name === 'run') addTimeseriesOptions(cmd);
+    addSshOptions(cmd);
+    cmd.action(async (parsed: TrainingParsed) => {
+      ctx.exitCode = await runTraining(ctx, name, parsed);
+    });
+  }
+}
+
+async function runTraining(ctx: CliContext, command: TrainingCommand, p: TrainingParsed): Promise<number> {
+  return runBenchmarkWithProgress(ctx, p.quiet ?? false, (events) => {
+    const options: TrainingOptions = {
+      ...commonBenchmarkOptions(command, p),
+      command,
+      model: p.model,
+      events,
+      out: ctx.stdout,
+      ...(p.engine ? { engine: p.engine } : {}),
+      ...(p.acceleratorType ? { acceleratorType: p.acceleratorType } : {}),
+      ...(p.numAccelerators !== undefined ? { numAccelerators: p.numAccelerators } : {}),
+      ...(p.numProcesses !== undefined ? { numProcesses: p.numProcesses } : {}),
+      ...(p.maxAccelerators !== undefined ? { maxAccelerators: p.maxAccelerators } : {}),
+      ...(p.clientHostMemoryInGb !== undefined ? { clientHostMemoryInGb: p.clientHostMemoryInGb } : {}),
+      ...(p.numClientHosts !== undefined ? { numClientHosts: p.numClientHosts } : {}),
+      ...(p.dataDir ? { dataDir: p.dataDir } : {}),
+      ...(p.dlioBinPath ? { dlioBinPath: p.dlioBinPath } : {}),
+      ...(p.dlioConfigDir ? { configDir: p.dlioConfigDir } : {}),
+      ...(p.params ? { params: p.params } : {}),
+      ...(p.mpiBin ? { mpiBin: p.mpiBin } : {}),
+      ...(p.oversubscribe ? { oversubscribe: true } : {}),
+      ...(p.allowRunAsRoot ? { allowRunAsRoot: true } : {}),
+      ...(p.mpiParams ? { mpiParams: p.mpiParams } : {}),
+    };
+    return new TrainingBenchmark(options);
+  });
+}

@@ -1,0 +1,74 @@
+import { InvalidArgumentError } from 'commander';
+import { isMlpsError } from '@mlps/timeseries';
+import { parseHostList } from '@mlps/multihost';
+
+/**
+ * Value parsers for commander options. Each throws commander's `InvalidArgumentError` with a short reason;
+ * commander prefixes the option and the value, and the CLI prints that as one line and exits 2.
+ */
+
+/** A finite number > 0 (seconds). The collector's floor is 0.01 s. */
+export function parseIntervalSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number of seconds greater than 0.');
+  if (n < 0.01) throw new InvalidArgumentError('must be at least 0.01 seconds.');
+  return n;
+}
+
+/** An integer ≥ 1. */
+export function parsePositiveInt(value: string): number {
+  if (!/^\s*\d+\s*$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError('must be an integer of at least 1.');
+  }
+  return Number(value);
+}
+
+/** An integer ≥ 0. */
+export function parseNonNegativeInt(value: string): number {
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('must be an integer of at least 0.');
+  return Number(value);
+}
+
+/** A finite number > 0. */
+export function parsePositiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number greater than 0.');
+  return n;
+}
+
+/** A TCP port, 1–65535. */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError('must be a port number from 1 to 65535.');
+  return n;
+}
+
+/**
+ * One `--hosts` value (`host`, `host:slots`, `user@host`, `[v6]:slots`, comma-separated lists too),
+ * validated now so a bad host is an argument error; accumulated over repeated and variadic values.
+ */
+export function collectHosts(value: string, previous: string[] | undefined): string[] {
+  try {
+    parseHostList(value);
+  } catch (err) {
+    throw new InvalidArgumentError(isMlpsError(err) ? err.message : String(err));
+  }
+  return [...(previous ?? []), value];
+}
+
+/** `--params key=value` (variadic, repeatable). */
+export function collectParams(value: string, previous: string[] | undefined): string[] {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('must be key=value.');
+  return [...(previous ?? []), value];
+}
+
+/** `--mpi-params`: each value split on whitespace (no shell), so `--mpi-params "--bind-to none"` works. */
+export function collectMpiParams(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(/\s+/).filter((s) => s !== '')];
+}
+
+/** Repeatable string option. */
+export function collectStrings(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

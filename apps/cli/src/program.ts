@@ -1,0 +1,103 @@
+import { Command, CommanderError } from 'commander';
+import { isMlpsError } from '@mlps/timeseries';
+import { normalizeArgv } from './argv';
+import { EXIT, type CliContext } from './context';
+import { registerCheckpointingCommands } from './commands/checkpointing';
+import { registerDemoCommand } from './commands/demo';
+import { registerExecCommand } from './commands/exec';
+import { registerKvcacheCommands } from './commands/kvcache';
+import { registerTimeseriesCommands } from './commands/timeseries';
+import { registerTrainingCommands } from './commands/training';
+import { registerVectordbCommands } from './commands/vectordb';
+import { GROUPS } from './options';
+
+/** The CLI's version (kept with package.json). */
+export const CLI_VERSION = '0.1.0';
+
+const ROOT_HELP_AFTER = `
+Every \`run\` command has these option groups:
+  ${GROUPS.timeseries}  --timeseries-interval <seconds> (default 10), --skip-timeseries,
+                           --max-timeseries-samples <n> (default 3600), --timeseries-overflow <decimate|keep-first>
+  ${GROUPS.ssh}  --ssh-username, --ssh-port, --ssh-identity, --ssh-timeout,
+        --ssh-strict-host-key-checking <yes|accept-new|no> (default accept-new), --ssh-known-hosts
+
+Results: <results-dir>/training/<model>/<command>/<datetime>/, checkpointing/<model>/<datetime>/,
+vector_database/<command>/<datetime>/, kv_cache/<command>/<datetime>/ holding
+{type}_{datetime}_timeseries.json (document), _timeseries.jsonl (journal) and _metadata.json.
+
+Exit codes: 0 ok, 1 the workload failed, 2 bad arguments or configuration, 130 SIGINT, 143 SIGTERM.
+
+Examples:
+  mlpstorage training run --model unet3d --num-accelerators 8 --hosts node1:4 node2:4 --data-dir /mnt/data
+  mlpstorage exec --timeseries-interval 1 -- fio --name=w --rw=write --size=1g --filename=/mnt/test/f
+`;
+
+/** Configuration and workload-lookup errors: the invocation must change, nothing ran (exit 2). */
+const ARGUMENT_ERROR_CODES = new Set(['INVALID_ARGUMENT', 'PROGRAM_NOT_FOUND', 'ENGINE_UNAVAILABLE', 'IO_ERROR', 'HOST_KEY_MISMATCH']);
+
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, ' ');
+}
+
+/**
+ * The `mlpstorage` program. Commander's errors are printed as one line and turned into exceptions (never
+ * `process.exit` inside), so {@link runCli} decides the exit code.
+ */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('mlpstorage');
+  // Settings must precede the subcommands: commander copies them into each command at creation.
+  program
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+      outputError: (s, write) => write(`mlpstorage: ${oneLine(s)}\n`),
+    })
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true);
+  program
+    .description('Run MLPerf Storage benchmarks and collect host time series (disks, memory, CPU, network) on every host')
+    .version(CLI_VERSION, '-V, --version')
+    .addHelpText('after', ROOT_HELP_AFTER);
+
+  program.commandsGroup('Benchmarks:');
+  registerTrainingCommands(program, ctx);
+  registerCheckpointingCommands(program, ctx);
+  registerVectordbCommands(program, ctx);
+  registerKvcacheCommands(program, ctx);
+  program.commandsGroup('Time series:');
+  registerTimeseriesCommands(program);
+  program.commandsGroup('Other:');
+  registerExecCommand(program, ctx);
+  registerDemoCommand(program, ctx);
+  return program;
+}
+
+/**
+ * Parses `args` (without node and script), runs the command and resolves the exit code: 0 ok, 1 the
+ * workload failed, 2 bad arguments (one line on stderr naming the option and the value), 130/143
+ * interrupted. Never throws.
+ */
+export async function runCli(args: readonly string[], ctx: CliContext): Promise<number> {
+  const program = buildProgram(ctx);
+  const debug = args.includes('--debug') || ctx.env.MLPS_DEBUG === '1';
+  try {
+    await program.parseAsync(normalizeArgv(args), { from: 'user' });
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.OK;
+      // Help shown because a program was given without its command: still a usage error.
+      return EXIT.BAD_ARGUMENTS;
+    }
+    if (isMlpsError(err)) {
+      ctx.stderr.write(`mlpstorage: error: ${oneLine(err.message)}\n`);
+      if (debug && err.stack) ctx.stderr.write(`${err.stack}\n`);
+      return ARGUMENT_ERROR_CODES.has(err.code) ? EXIT.BAD_ARGUMENTS : EXIT.WORKLOAD_FAILED;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    ctx.stderr.write(`mlpstorage: internal error: ${oneLine(message)}${debug ? '' : ' (run with --debug for details)'}\n`);
+    if (debug && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
+    return EXIT.WORKLOAD_FAILED;
+  }
+}

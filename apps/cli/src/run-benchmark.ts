@@ -1,0 +1,73 @@
+import type { Benchmark, BenchmarkEvents } from '@mlps/benchmark';
+import type { CliContext } from './context';
+import { Progress, useColor } from './progress';
+import { formatRunSummary } from './summary';
+
+/** Seconds between status lines (`MLPS_STATUS_INTERVAL` overrides, e.g. for tests). Default 5. */
+export function statusIntervalSeconds(env: NodeJS.ProcessEnv): number {
+  const v = Number(env.MLPS_STATUS_INTERVAL);
+  return Number.isFinite(v) && v > 0 ? v : 5;
+}
+
+/** A progress display for this context. */
+export function createProgress(ctx: CliContext, quiet: boolean): Progress {
+  return new Progress({
+    stream: ctx.stderr,
+    quiet,
+    color: useColor(ctx.stderr, ctx.env),
+    statusIntervalSeconds: statusIntervalSeconds(ctx.env),
+  });
+}
+
+/**
+ * Builds a benchmark wired to a progress display, runs it, prints the end summary and returns the exit
+ * code. Configuration errors (`MlpsError` thrown before anything ran) propagate to the caller (exit 2).
+ */
+export async function runBenchmarkWithProgress(
+  ctx: CliContext,
+  quiet: boolean,
+  build: (events: BenchmarkEvents) => Benchmark,
+): Promise<number> {
+  const progress = createProgress(ctx, quiet);
+  let benchmark: Benchmark | null = null;
+  const events: BenchmarkEvents = {
+    stage: (stage, detail) => {
+      if (stage === 'workload' && benchmark) {
+        progress.stage(stage, detail);
+        const b = benchmark;
+        progress.startStatus(() => b.collectionProgress());
+        return;
+      }
+      if (stage === 'collection-stop' || stage === 'cluster-end') progress.stopStatus();
+      progress.stage(stage, detail);
+    },
+    warning: (m) => progress.warning(m),
+    info: (m) => progress.line(`mlpstorage: ${m}`),
+    interrupted: (signal) => progress.warning(`received ${signal}: stopping the workload and finishing the result files`),
+  };
+  benchmark = build(events);
+  try {
+    const code = await benchmark.run();
+    progress.stopStatus();
+    if (benchmark.metadataWritten) {
+      const ts = benchmark.timeseries;
+      for (const line of formatRunSummary({
+        exitCode: code,
+        files: {
+          runDir: benchmark.runResultOutput,
+          document: ts ? benchmark.timeseriesFilePath : null,
+          journal: ts ? benchmark.journalFilePath : null,
+          metadata: benchmark.metadataFilePath,
+        },
+        data: ts,
+        runtimeSeconds: benchmark.runtime,
+        warnings: benchmark.runWarnings.length,
+      })) {
+        progress.line(line);
+      }
+    }
+    return code;
+  } finally {
+    progress.stopStatus();
+  }
+}

@@ -1,0 +1,100 @@
+import { computeRates, type SampleRates, type TimeSeriesData, type TimeSeriesSample } from '@mlps/timeseries';
+
+/** Per-host means over a run, from `computeRates`. */
+export interface HostRateSummary {
+  host: string;
+  samples: number;
+  /** Mean read/write over the run's intervals, MB/s (10^6 bytes), summed over whole disks. */
+  diskReadMBps: number | null;
+  diskWriteMBps: number | null;
+  /** Mean CPU busy %, all CPUs. */
+  cpuBusyPercent: number | null;
+}
+
+const VIRTUAL_DEVICE = /^(loop|ram|zram|dm-|md|sr|fd)/;
+
+/**
+ * The devices whose traffic is summed: whole disks only. Partitions (`sda1` of `sda`, `nvme0n1p1` of
+ * `nvme0n1`), device-mapper, md, loop and ram devices repeat I/O already counted on a disk.
+ */
+export function wholeDisks(devices: readonly string[]): string[] {
+  const set = new Set(devices);
+  return devices.filter((d) => {
+    if (VIRTUAL_DEVICE.test(d)) return false;
+    for (const other of set) {
+      if (other !== d && d.startsWith(other) && /^p?\d+$/.test(d.slice(other.length))) return false;
+    }
+    return true;
+  });
+}
+
+function mean(values: number[]): number | null {
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Means of disk read/write and CPU busy over one host's samples. */
+export function summarizeHost(host: string, samples: readonly TimeSeriesSample[]): HostRateSummary {
+  const rates = computeRates(samples).filter((r): r is SampleRates => r !== null);
+  const reads: number[] = [];
+  const writes: number[] = [];
+  const cpu: number[] = [];
+  for (const r of rates) {
+    const disks = wholeDisks(Object.keys(r.disks));
+    if (disks.length > 0) {
+      reads.push(disks.reduce((a, d) => a + (r.disks[d]?.readBytesPerSec ?? 0), 0) / 1e6);
+      writes.push(disks.reduce((a, d) => a + (r.disks[d]?.writeBytesPerSec ?? 0), 0) / 1e6);
+    }
+    if (r.cpu) cpu.push(r.cpu.busy);
+  }
+  return { host, samples: samples.length, diskReadMBps: mean(reads), diskWriteMBps: mean(writes), cpuBusyPercent: mean(cpu) };
+}
+
+function fmt(value: number | null, digits: number): string {
+  return value === null ? 'n/a' : value.toFixed(digits);
+}
+
+/** What the summary names besides the document. */
+export interface SummaryFiles {
+  runDir: string;
+  document: string | null;
+  journal: string | null;
+  metadata: string;
+}
+
+/** The end-of-run summary lines. */
+export function formatRunSummary(input: {
+  exitCode: number;
+  files: SummaryFiles;
+  data: TimeSeriesData | null;
+  runtimeSeconds: number;
+  warnings: number;
+}): string[] {
+  const lines: string[] = [];
+  const d = input.data;
+  lines.push(`results:   ${input.files.runDir}`);
+  if (input.files.document) lines.push(`  time series: ${input.files.document}`);
+  if (input.files.journal) lines.push(`  journal:     ${input.files.journal}`);
+  lines.push(`  metadata:    ${input.files.metadata}`);
+  lines.push(`workload:  exit code ${input.exitCode}, ${input.runtimeSeconds.toFixed(1)} s`);
+  if (!d) {
+    lines.push('time series: not collected');
+  } else {
+    const skipped = d.interval_stats?.skipped_ticks ?? 0;
+    lines.push(
+      `time series: ${d.num_samples} samples, hosts ${d.hosts_collected.length}/${d.hosts_requested.length} collected ` +
+        `(${d.collection_method}), interval ${d.collection_interval_seconds} s, skipped ticks ${skipped}`,
+    );
+    const rows = Object.entries(d.samples_by_host).map(([host, samples]) => summarizeHost(host, samples));
+    const width = Math.max(4, ...rows.map((r) => r.host.length));
+    lines.push(`  ${'host'.padEnd(width)}  samples  status   read MB/s  write MB/s  CPU %`);
+    for (const r of rows) {
+      const status = d.host_status?.[r.host]?.status ?? '-';
+      lines.push(
+        `  ${r.host.padEnd(width)}  ${String(r.samples).padStart(7)}  ${status.padEnd(7)}  ${fmt(r.diskReadMBps, 2).padStart(9)}  ` +
+          `${fmt(r.diskWriteMBps, 2).padStart(10)}  ${fmt(r.cpuBusyPercent, 1).padStart(5)}`,
+      );
+    }
+  }
+  if (input.warnings > 0) lines.push(`warnings:  ${input.warnings} (see the metadata)`);
+  return lines;
+}
