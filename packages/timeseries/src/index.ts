@@ -81,3 +81,6 @@ export { streamTimeSeriesSamples, streamDocumentSamples, streamJournalSamples, i
 export type { StreamedSample, StreamSummary } from './export/document-stream';
 export { sampleMetricPoints } from './export/metric-points';
 export type { MetricPoint, OpenMetricsFamily } from './export/metric-points';
+export { startLiveServer } from './live/live-server';
+export type { LiveServer, LiveServerOptions } from './live/live-server';
+export { renderPrometheusMetrics, PROMETHEUS_CONTENT_TYPE } from './live/prometheus-text';
