@@ -1,0 +1,123 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { isMlpsError } from '@mlps/timeseries';
+import { CommandExecutor } from './executor';
+import { resolveProgram } from './program-lookup';
+
+function capture(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+/** Alive and not a zombie (an orphan may wait for a reaper that this container's init does not run). */
+function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('CommandExecutor', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'mlps-exec-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs argv without a shell, streams output to console and log files, returns the exit code', async () => {
+    const out = capture();
+    const err = capture();
+    const ex = new CommandExecutor({ output: { stdout: out.stream, stderr: err.stream } });
+    const code = await ex.execute(['sh', '-c', 'echo "$1"; echo oops >&2; exit 3', 'sh', '$(touch pwned); x'], {
+      logDir: dir,
+      logPrefix: 'training_run',
+    });
+    expect(code).toBe(3);
+    expect(out.text()).toBe('$(touch pwned); x\n');
+    expect(err.text()).toBe('oops\n');
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+    expect(readFileSync(join(dir, 'training_run.stdout.log'), 'utf8')).toBe('$(touch pwned); x\n');
+    expect(readFileSync(join(dir, 'training_run.stderr.log'), 'utf8')).toBe('oops\n');
+    expect(ex.records[0]).toMatchObject({ exit_code: 3, signal: null, stdout_log: 'training_run.stdout.log', what_if: false });
+    expect(ex.records[0]?.duration_seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('keeps output out of the console when echo is off, but still in the logs', async () => {
+    const out = capture();
+    const ex = new CommandExecutor({ echo: false, output: { stdout: out.stream, stderr: out.stream } });
+    expect(await ex.execute(['sh', '-c', 'echo hidden'], { logDir: dir, logPrefix: 'x' })).toBe(0);
+    expect(out.text()).toBe('');
+    expect(readFileSync(join(dir, 'x.stdout.log'), 'utf8')).toBe('hidden\n');
+  });
+
+  it('what-if prints the exact command line and runs nothing', async () => {
+    const out = capture();
+    const ex = new CommandExecutor({ whatIf: true, output: { stdout: out.stream, stderr: out.stream } });
+    const marker = join(dir, 'ran');
+    expect(await ex.execute(['touch', marker, 'a b'])).toBe(0);
+    expect(out.text()).toBe(`touch ${marker} 'a b'\n`);
+    expect(existsSync(marker)).toBe(false);
+    expect(ex.records[0]?.what_if).toBe(true);
+  });
+
+  it('forwards an interrupt to the whole process group and reports 128 + signal', async () => {
+    const out = capture();
+    const ex = new CommandExecutor({ output: { stdout: out.stream, stderr: out.stream } });
+    // The shell's child `sleep` must die too: the signal goes to the group, not just the shell.
+    const pidFile = join(dir, 'sleep.pid');
+    const running = ex.execute(['sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`]);
+    for (let i = 0; i < 100 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
+    const sleepPid = Number(readFileSync(pidFile, 'utf8'));
+    const t0 = Date.now();
+    ex.interrupt('SIGTERM');
+    expect(await running).toBe(143);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(processAlive(sleepPid)).toBe(false);
+    expect(ex.records[0]?.signal).toBe('SIGTERM');
+    // After an interrupt nothing new starts.
+    expect(await ex.execute(['touch', join(dir, 'later')])).toBe(143);
+    expect(existsSync(join(dir, 'later'))).toBe(false);
+  });
+
+  it('escalates to SIGKILL on a second interrupt for workloads that ignore the first', async () => {
+    const ex = new CommandExecutor({ echo: false });
+    const ready = join(dir, 'ready');
+    const running = ex.execute(['sh', '-c', `trap '' TERM; touch ${ready}; while :; do sleep 0.05; done`]);
+    for (let i = 0; i < 100 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 20));
+    ex.interrupt('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    ex.interrupt('SIGTERM');
+    expect(await running).toBe(137);
+  });
+});
+
+describe('resolveProgram', () => {
+  it('finds programs in search dirs before PATH, and names the option when missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlps-prog-'));
+    try {
+      const prog = join(dir, 'dlio_benchmark');
+      writeFileSync(prog, '#!/bin/sh\n');
+      chmodSync(prog, 0o755);
+      expect(resolveProgram('dlio_benchmark', { searchDirs: [dir] })).toBe(prog);
+      expect(resolveProgram('sh')).toMatch(/\/sh$/);
+      let err: unknown;
+      try {
+        resolveProgram('dlio_benchmark', { hint: { option: '--dlio-bin-path' }, env: { PATH: '/nonexistent' } });
+      } catch (e) {
+        err = e;
+      }
+      expect(isMlpsError(err) && err.code).toBe('PROGRAM_NOT_FOUND');
+      expect((err as Error).message).toBe('dlio_benchmark not found in PATH; install it or point at it with --dlio-bin-path or PATH');
+      expect((err as Error).message).not.toContain('\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
