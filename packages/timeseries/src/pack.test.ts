@@ -139,7 +139,7 @@ it.each(['node16', 'nodenext'])('typechecks a TypeScript consumer in CommonJS an
   // The ESM file must get the ESM typings and the CJS file the CJS ones (no "masquerading" types).
   expect(trace).toMatch(/Module name '@mlps\/timeseries' was successfully resolved to '[^']*dist\/index\.d\.ts'/);
   expect(trace).toMatch(/Module name '@mlps\/timeseries' was successfully resolved to '[^']*dist\/index\.d\.cts'/);
-});
+}, 90_000);
 
 it('the README example runs as written against the installed package', () => {
   const readme = fs.readFileSync(path.join(consumer, 'node_modules/@mlps/timeseries/README.md'), 'utf8');
@@ -154,4 +154,4 @@ it('the README example runs as written against the installed package', () => {
   expect(out).toContain(`journal holds ${samples} samples`);
   // One rate line per sample but the first.
   expect(out.match(/ cpu \d+\.\d% busy, /g)).toHaveLength(samples - 1);
-});
+}, 60_000);
