@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMlpsError } from './errors';
@@ -232,5 +233,57 @@ describe('parseTimestampMs', () => {
 
   it.each(['', 'now', '2026-13-01T00:00:00Z', '2026-02-29T00:00:00Z', '2026-01-24T25:00:00Z', '1706097600'])('rejects %j', (text) => {
     expect(parseTimestampMs(text)).toBeNull();
+  });
+});
+
+describe('a document mlps writes loads in Python', () => {
+  it("loads with from_dict semantics (unknown keys ignored), counters intact", () => {
+    const real = parseTimeSeriesData(pythonText).samples_by_host.node1!;
+    const data = buildTimeSeriesData(
+      new FakeRun({
+        intervalSeconds: 10,
+        startTime: new Date(Date.UTC(2026, 0, 24, 12)),
+        endTime: new Date(Date.UTC(2026, 0, 24, 12, 1)),
+        hostsRequested: ['n1'],
+        samplesByHost: { n1: real.map((s) => ({ ...s, uptime_seconds: 12.5, cpu: { total: { user: 1, nice: 0, system: 0, idle: 9, iowait: 0, irq: 0, softirq: 0, steal: 0, guest: 0, guest_nice: 0 }, per_cpu: [] } })) },
+        collectionMethod: 'local',
+      }),
+    );
+    // The reference's dataclasses; from_dict keeps the fields it knows and ignores the rest.
+    const script = `
+import json, sys
+from dataclasses import dataclass, fields
+from datetime import datetime
+@dataclass
+class TimeSeriesSample:
+    timestamp: str
+    hostname: str
+    diskstats: list = None
+    vmstat: dict = None
+    meminfo: dict = None
+    loadavg: dict = None
+    netdev: list = None
+    errors: dict = None
+@dataclass
+class TimeSeriesData:
+    collection_interval_seconds: float
+    start_time: str
+    end_time: str
+    num_samples: int
+    samples_by_host: dict
+    collection_method: str
+    hosts_requested: list
+    hosts_collected: list
+def known(cls, d):
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in d.items() if k in names}
+d = json.load(sys.stdin)
+data = TimeSeriesData(**known(TimeSeriesData, d))
+data.samples_by_host = {h: [TimeSeriesSample(**known(TimeSeriesSample, s)) for s in ss] for h, ss in data.samples_by_host.items()}
+s = data.samples_by_host['n1'][2]
+datetime.fromisoformat(s.timestamp.replace('Z', '+00:00'))
+print(json.dumps([data.num_samples, data.hosts_collected, s.diskstats[0]['sectors_read'], s.meminfo['MemTotal']]))`;
+    const out = execFileSync('python3', ['-c', script], { input: serializeTimeSeriesData(data), encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual([3, ['n1'], real[2]!.diskstats![0]!.sectors_read, real[2]!.meminfo!.MemTotal]);
   });
 });
