@@ -36,3 +36,4 @@ export { CommandBenchmark } from './command-benchmark';
 export type { CommandBenchmarkOptions } from './command-benchmark';
 export { ENGINE_NAMES } from './workload-context';
 export type { WorkloadContext, BuiltinEngine, EngineName } from './workload-context';
+export * from './engines';

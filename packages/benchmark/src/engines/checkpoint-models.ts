@@ -31,7 +31,7 @@ export interface CheckpointModelSpec {
 }
 
 /** The published parameters of each LLM (WORKLOADS.md). */
-export const CHECKPOINT_MODELS: Readonly<Record<CheckpointModelName, CheckpointModelSpec>> = {
+export const CHECKPOINT_MODEL_SPECS: Readonly<Record<CheckpointModelName, CheckpointModelSpec>> = {
   'llama3-8b': {
     name: 'llama3-8b', layers: 32, hidden: 4096, ffnHidden: 14336, heads: 32, kvHeads: 8,
     parallelism: { tensor: 1, pipeline: 1, zeroStage: 3 }, modelGB: 15, optimizerGB: 90, minProcesses: 8, closedProcesses: 8,
@@ -54,7 +54,7 @@ export const CHECKPOINT_MODELS: Readonly<Record<CheckpointModelName, CheckpointM
 export function getCheckpointModel(name: unknown): CheckpointModelSpec {
   if (typeof name === 'string') {
     const full = name.startsWith('llama3-') ? name : `llama3-${name}`;
-    if (Object.prototype.hasOwnProperty.call(CHECKPOINT_MODELS, full)) return CHECKPOINT_MODELS[full as CheckpointModelName];
+    if (Object.prototype.hasOwnProperty.call(CHECKPOINT_MODEL_SPECS, full)) return CHECKPOINT_MODEL_SPECS[full as CheckpointModelName];
   }
   throw new MlpsError(
     ENGINE_ERROR_CODES.unknownModel,

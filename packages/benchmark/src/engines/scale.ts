@@ -19,9 +19,9 @@ export const SCALE_DESCRIPTION = {
 } as const;
 
 /** The engines `--engine` chooses between. */
-export const ENGINE_NAMES = ['builtin', 'dlio'] as const;
-/** One of {@link ENGINE_NAMES}; `builtin` is the default. */
-export type EngineName = (typeof ENGINE_NAMES)[number];
+export const ENGINE_CHOICES = ['builtin', 'dlio'] as const;
+/** One of {@link ENGINE_CHOICES}; `builtin` is the default. */
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 /** Validates `--scale`: a finite number in (0, 1]; default 1. */
 export function parseScale(value: unknown): number {
@@ -34,10 +34,10 @@ export function parseScale(value: unknown): number {
 }
 
 /** Validates `--engine`; default `builtin`. */
-export function parseEngineName(value: unknown): EngineName {
+export function parseEngineName(value: unknown): EngineChoice {
   if (value === undefined || value === null || value === '') return 'builtin';
-  if (typeof value === 'string' && (ENGINE_NAMES as readonly string[]).includes(value)) return value as EngineName;
-  throw new MlpsError('INVALID_ARGUMENT', `--engine must be one of ${ENGINE_NAMES.join(', ')} (got '${String(value)}')`);
+  if (typeof value === 'string' && (ENGINE_CHOICES as readonly string[]).includes(value)) return value as EngineChoice;
+  throw new MlpsError('INVALID_ARGUMENT', `--engine must be one of ${ENGINE_CHOICES.join(', ')} (got '${String(value)}')`);
 }
 
 /** Why a run is not comparable to a published result (empty when it is). */

@@ -15,7 +15,7 @@ import {
 } from './training-models';
 
 /** Options of the training engine (the CLI flags, camelCase). */
-export interface TrainingOptions {
+export interface TrainingEngineOptions {
   /** `unet3d`, `resnet50` or `cosmoflow`. */
   model: string;
   /** `--data-dir`: the dataset lives in `<dataDir>/<model>/` (or in `dataDir` itself when it ends with the model name). */
@@ -73,7 +73,7 @@ export interface TrainingConfig {
 }
 
 /** Validates `options` against the model and returns the effective configuration. Throws {@link MlpsError}. */
-export function resolveTrainingConfig(options: TrainingOptions): TrainingConfig {
+export function resolveTrainingConfig(options: TrainingEngineOptions): TrainingConfig {
   const model = getTrainingModel(options.model);
   const numAccelerators = parsePositiveInt(options.numAccelerators ?? 1, '--num-accelerators', { max: 4096 });
   const acceleratorType = parseAcceleratorType(options.acceleratorType ?? 'h100');

@@ -2,7 +2,8 @@
  * `training datagen`: writes the model's dataset (random content, the model's record sizes) with several
  * I/O threads, each file fsynced and renamed into place, and a manifest that says complete only at the end.
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
+import { makeDirectory } from './make-dir';
 import { join } from 'node:path';
 import { MlpsError } from '@mlps/timeseries';
 import { writeJsonAtomic } from './atomic-json';
@@ -54,7 +55,7 @@ export async function generateTrainingDataset(config: TrainingConfig, options: D
   const trainFolder = config.trainFolder;
   const manifestPath = join(config.dataFolder, DATASET_MANIFEST_NAME);
   try {
-    await mkdir(trainFolder, { recursive: true });
+    await makeDirectory(trainFolder);
   } catch (err) {
     throw fsError(err, 'cannot create the dataset folder', trainFolder);
   }

@@ -38,7 +38,7 @@ export interface TrainingModelSpec {
 }
 
 /** The published parameters of each training model (WORKLOADS.md). */
-export const TRAINING_MODELS: Readonly<Record<TrainingModelName, TrainingModelSpec>> = {
+export const TRAINING_MODEL_SPECS: Readonly<Record<TrainingModelName, TrainingModelSpec>> = {
   unet3d: {
     name: 'unet3d',
     format: 'npz',
@@ -82,8 +82,8 @@ export const TRAINING_MODELS: Readonly<Record<TrainingModelName, TrainingModelSp
 
 /** The spec of `name`; an unknown name is an `UNKNOWN_MODEL` error listing the known ones. */
 export function getTrainingModel(name: unknown): TrainingModelSpec {
-  if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(TRAINING_MODELS, name)) {
-    return TRAINING_MODELS[name as TrainingModelName];
+  if (typeof name === 'string' && Object.prototype.hasOwnProperty.call(TRAINING_MODEL_SPECS, name)) {
+    return TRAINING_MODEL_SPECS[name as TrainingModelName];
   }
   throw new MlpsError(
     ENGINE_ERROR_CODES.unknownModel,
