@@ -84,3 +84,5 @@ export type { MetricPoint, OpenMetricsFamily } from './export/metric-points';
 export { startLiveServer } from './live/live-server';
 export type { LiveServer, LiveServerOptions } from './live/live-server';
 export { renderPrometheusMetrics, PROMETHEUS_CONTENT_TYPE } from './live/prometheus-text';
+export { findRunFiles, loadTimeSeriesRun, reportMetaFromMetadata } from './report/run-files';
+export type { RunFiles, LoadedRun } from './report/run-files';

@@ -1,1 +1,302 @@
-import type { Command } from 'commander'; export function registerTimeseriesCommands(program: Command): void { void program; }
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import type { Writable } from 'node:stream';
+import { join, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import {
+  EXPORT_FORMATS,
+  MlpsError,
+  buildReport,
+  buildTimeSeriesData,
+  exportTimeSeries,
+  invalidArgument,
+  loadTimeSeriesRun,
+  readJournalWithReport,
+  renderReportHtml,
+  renderReportJson,
+  renderReportMarkdown,
+  renderReportText,
+  serializeTimeSeriesData,
+  writeFileAtomic,
+  type ExportFormat,
+  type TimeSeriesData,
+} from '@mlps/timeseries';
+import { parseHostList } from '@mlps/multihost';
+import { createRunCollector, formatRunDatetime } from '@mlps/benchmark';
+import { EXIT, type CliContext } from '../context';
+import { addSshOptions, sshOptionsFrom, type CommonParsed } from '../options';
+import { collectHosts, parseIntervalSeconds, parsePositiveInt } from '../option-parsers';
+import { formatRunSummary } from '../summary';
+import { addServeOptions, startLiveView, type ServeParsed } from '../live';
+
+const REPORT_FORMATS = ['text', 'json', 'markdown'] as const;
+
+function processContext(): CliContext {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, exitCode: 0 };
+}
+
+/** `60`, `60s`, `500ms`, `2m`, `1h`, `1.5s` → seconds. */
+export function parseDuration(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
+  const n = m === null ? NaN : Number(m[1]) * ({ ms: 0.001, s: 1, m: 60, h: 3600 } as const)[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  if (!Number.isFinite(n) || n <= 0) throw invalidArgument(`--duration: '${value}' is not a duration; use e.g. 60s, 500ms, 5m, 1h`);
+  return n;
+}
+
+function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolveWrite) => {
+    if (stream.write(text)) resolveWrite();
+    else stream.once('drain', () => resolveWrite());
+  });
+}
+
+interface ReportParsed {
+  format: (typeof REPORT_FORMATS)[number];
+  html?: string;
+}
+
+interface ExportParsed {
+  format: ExportFormat;
+  output?: string;
+}
+
+interface RecoverParsed {
+  output?: string;
+  force?: boolean;
+}
+
+interface CollectParsed extends CommonParsed, ServeParsed {
+  outputDir: string;
+  duration?: number;
+  name: string;
+}
+
+/**
+ * `mlpstorage timeseries report|export|recover|collect`: read, convert and rebuild a run's time series,
+ * and collect around any command. `ctx` carries the streams and receives the exit code.
+ */
+export function registerTimeseriesCommands(program: Command, ctx: CliContext = processContext()): void {
+  const ts = program
+    .command('timeseries')
+    .description('report, export and recover a run\'s host time series, or collect around any command');
+
+  ts.command('report')
+    .description('summary per host (mean, p50, p95, max of disk, network, CPU, memory, PSI) and an optional offline HTML report')
+    .argument('<target>', 'a *_timeseries.json, a *_timeseries.jsonl journal, or a run directory')
+    .addOption(new Option('--format <format>', 'summary format on stdout').choices([...REPORT_FORMATS]).default('text'))
+    .option('--html <file>', 'also write a self-contained HTML report with charts (opens offline)')
+    .addHelpText('after', '\nExamples:\n  mlpstorage timeseries report results/training/unet3d/run/20260101_120000 --html report.html\n  mlpstorage timeseries report run_timeseries.json --format markdown\n')
+    .action(async (target: string, p: ReportParsed) => {
+      const run = await loadTimeSeriesRun(target);
+      if (run.fromJournal) {
+        ctx.stderr.write(`mlpstorage: no document for this run; read the journal ${run.source}${run.tornLastLine === true ? ' (last line torn, dropped)' : ''}\n`);
+      }
+      const report = buildReport(run.data, run.meta);
+      const text = p.format === 'json' ? renderReportJson(report) : p.format === 'markdown' ? renderReportMarkdown(report) : renderReportText(report);
+      await write(ctx.stdout, text);
+      if (p.html !== undefined) {
+        const out = resolve(p.html);
+        await writeFileAtomic(out, renderReportHtml(run.data, run.meta)).catch((err: unknown) => {
+          throw new MlpsError('IO_ERROR', `cannot write ${out}: ${(err as Error).message}`, { cause: err });
+        });
+        ctx.stderr.write(`mlpstorage: HTML report written to ${out}\n`);
+      }
+      ctx.exitCode = EXIT.OK;
+    });
+
+  ts.command('export')
+    .description('stream a run\'s time series as long-form CSV, OpenMetrics text (promtool/Prometheus) or JSON Lines')
+    .argument('<file>', 'a *_timeseries.json document or a *_timeseries.jsonl journal')
+    .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
+    .option('-o, --output <file>', 'output file (written atomically); default stdout')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  mlpstorage timeseries export run_timeseries.json --format csv -o run.csv\n' +
+        '  mlpstorage timeseries export run_timeseries.json --format openmetrics -o run.om\n' +
+        '  promtool tsdb create-blocks-from openmetrics run.om ./prometheus-data\n',
+    )
+    .action(async (file: string, p: ExportParsed) => {
+      const output = p.output !== undefined ? resolve(p.output) : (ctx.stdout as unknown as Writable);
+      const result = await exportTimeSeries({ input: file, format: p.format, output });
+      if (typeof output === 'string') {
+        const hosts = Object.entries(result.samplesByHost).map(([h, n]) => `${h} ${n}`).join(', ');
+        ctx.stderr.write(`mlpstorage: exported ${result.samples} samples (${hosts || 'no hosts'}) as ${p.format} to ${output}\n`);
+      }
+      if (result.badEntries > 0) ctx.stderr.write(`mlpstorage: warning: skipped ${result.badEntries} unreadable entries of ${file}\n`);
+      ctx.exitCode = EXIT.OK;
+    });
+
+  ts.command('recover')
+    .description('rebuild the time-series document of a killed run from its journal')
+    .argument('<journal>', 'the run\'s *_timeseries.jsonl')
+    .option('-o, --output <file>', 'document to write (default: the journal\'s name with .json)')
+    .option('--force', 'overwrite an existing document')
+    .action(async (journal: string, p: RecoverParsed) => {
+      const out = resolve(p.output ?? (journal.endsWith('.jsonl') ? journal.slice(0, -1) : `${journal}.json`));
+      if (!p.force) {
+        if (existsSync(out)) throw invalidArgument(`${out} exists; pass --force to overwrite it or --output <file> to write elsewhere`);
+      }
+      const rec = await readJournalWithReport(journal);
+      await writeFileAtomic(out, serializeTimeSeriesData(rec.data)).catch((err: unknown) => {
+        throw new MlpsError('IO_ERROR', `cannot write ${out}: ${(err as Error).message}`, { cause: err });
+      });
+      const lines = [`recovered ${rec.data.num_samples} samples from ${journal}`];
+      for (const [host, n] of Object.entries(rec.samplesByHost)) lines.push(`  ${host}: ${n} samples`);
+      lines.push(`last line torn: ${rec.tornLastLine ? 'yes (dropped)' : 'no'}`);
+      if (rec.badLines > 0) lines.push(`unreadable lines skipped: ${rec.badLines}`);
+      lines.push(`document written: ${out}`);
+      await write(ctx.stdout, `${lines.join('\n')}\n`);
+      ctx.exitCode = EXIT.OK;
+    });
+
+  const collect = ts
+    .command('collect')
+    .description('collect host time series around any command, for a duration, or until Ctrl-C')
+    .argument('[command...]', 'the command to run and its arguments (after --); exits with its exit code')
+    .passThroughOptions()
+    .addOption(new Option('-s, --hosts <hosts...>', 'hosts to sample: host, host:slots, user@host, [v6addr]; default this machine').argParser(collectHosts))
+    .addOption(new Option('--timeseries-interval <seconds>', 'seconds between samples (float)').argParser(parseIntervalSeconds).default(10))
+    .addOption(new Option('--max-timeseries-samples <n>', 'samples kept per host in memory and in the document (the journal keeps all)').argParser(parsePositiveInt).default(3600))
+    .addOption(new Option('--timeseries-overflow <policy>', 'at the cap: decimate or keep-first').choices(['decimate', 'keep-first']).default('decimate'))
+    .addOption(new Option('--output-dir <dir>', 'where the journal, document and metadata go').default('.'))
+    .addOption(new Option('--name <name>', 'file name prefix: <name>_<YYYYMMDD_HHMMSS>_timeseries.json').default('collect'))
+    .addOption(new Option('--duration <duration>', 'collect for this long (60s, 5m, 1h) instead of around a command').argParser(parseDuration))
+    .addOption(new Option('-q, --quiet', 'no progress output'));
+  addSshOptions(collect);
+  addServeOptions(collect);
+  collect.addHelpText(
+    'after',
+    '\nExamples:\n  mlpstorage timeseries collect --timeseries-interval 1 --output-dir out -- fio --name=w --rw=write --size=1g --filename=/mnt/f\n' +
+      '  mlpstorage timeseries collect --hosts node1 node2 --duration 10m --serve 9100\n',
+  );
+  collect.action(async (argv: string[], p: CollectParsed) => {
+    ctx.exitCode = await runCollect(ctx, argv, p);
+  });
+}
+
+async function runCollect(ctx: CliContext, argv: string[], p: CollectParsed): Promise<number> {
+  if (argv.length > 0 && p.duration !== undefined) throw invalidArgument('give either --duration or a command after --, not both');
+  const hosts = p.hosts !== undefined && p.hosts.length > 0 ? parseHostList(p.hosts) : [];
+  const outDir = resolve(p.outputDir);
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (err) {
+    throw new MlpsError('IO_ERROR', `cannot create --output-dir ${outDir}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!/^[A-Za-z0-9._-]+$/.test(p.name)) throw invalidArgument(`--name '${p.name}' must be letters, digits, '.', '_' or '-'`);
+  const stem = `${p.name}_${formatRunDatetime(new Date())}`;
+  const files = {
+    document: join(outDir, `${stem}_timeseries.json`),
+    journal: join(outDir, `${stem}_timeseries.jsonl`),
+    metadata: join(outDir, `${stem}_metadata.json`),
+  };
+  const say = (line: string): void => {
+    if (!p.quiet) ctx.stderr.write(`mlpstorage: ${line}\n`);
+  };
+  const warnings: string[] = [];
+  const { collector } = createRunCollector({
+    hosts,
+    settings: {
+      intervalSeconds: p.timeseriesInterval ?? 10,
+      skip: false,
+      maxSamples: p.maxTimeseriesSamples ?? 3600,
+      overflow: p.timeseriesOverflow ?? 'decimate',
+    },
+    journalPath: files.journal,
+    ssh: sshOptionsFrom(p),
+    warn: (m: string) => {
+      warnings.push(m);
+      ctx.stderr.write(`mlpstorage: warning: ${m}\n`);
+    },
+  });
+  const startedAt = new Date();
+  const t0 = performance.now();
+  await collector.start();
+  say(`collecting every ${p.timeseriesInterval ?? 10} s into ${files.journal}`);
+  const live = p.serve !== undefined ? await startLiveView(ctx, p, () => buildTimeSeriesData(collector), { title: `mlps time series: ${p.name} (live)`, benchmark: p.name }) : null;
+
+  let exitCode: number = EXIT.OK;
+  let signalled: NodeJS.Signals | null = null;
+  let onSignal: ((s: NodeJS.Signals) => void) | null = null;
+  try {
+    exitCode = await new Promise<number>((resolveRun) => {
+      let child: ReturnType<typeof spawn> | null = null;
+      let timer: NodeJS.Timeout | null = null;
+      onSignal = (signal: NodeJS.Signals): void => {
+        signalled = signal;
+        if (child !== null && child.exitCode === null) {
+          // The child usually got the terminal's Ctrl-C too; forwarding covers `kill -INT <mlpstorage>`.
+          child.kill(signal);
+        } else {
+          if (timer !== null) clearTimeout(timer);
+          resolveRun(EXIT.OK);
+        }
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      if (argv.length > 0) {
+        say(`running: ${argv.join(' ')}`);
+        child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
+        child.once('error', (err: NodeJS.ErrnoException) => {
+          ctx.stderr.write(`mlpstorage: error: cannot run ${argv[0]}: ${err.code === 'ENOENT' ? 'command not found' : err.message}\n`);
+          resolveRun(err.code === 'ENOENT' ? 127 : 126);
+        });
+        child.once('exit', (code, signal) => {
+          resolveRun(code ?? (signal !== null ? 128 + signalNumber(signal) : 1));
+        });
+      } else if (p.duration !== undefined) {
+        say(`for ${p.duration} s (Ctrl-C stops early)`);
+        timer = setTimeout(() => resolveRun(EXIT.OK), p.duration * 1000);
+      } else {
+        say('until Ctrl-C');
+      }
+    });
+  } finally {
+    if (onSignal !== null) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    await collector.stop();
+    await live?.close();
+  }
+  const endedAt = new Date();
+  const data: TimeSeriesData = buildTimeSeriesData(collector);
+  await writeFileAtomic(files.document, serializeTimeSeriesData(data));
+  const metadata = {
+    benchmark_type: 'collect',
+    name: p.name,
+    command: argv.length > 0 ? argv : null,
+    duration_seconds: p.duration ?? null,
+    exit_code: exitCode,
+    ...(signalled !== null ? { signal: signalled } : {}),
+    run_datetime: stem.slice(p.name.length + 1),
+    start_time: startedAt.toISOString(),
+    end_time: endedAt.toISOString(),
+    runtime: (performance.now() - t0) / 1000,
+    hosts: hosts.map((h) => h.spec),
+    timeseries_data: {
+      file: `${stem}_timeseries.json`,
+      journal: `${stem}_timeseries.jsonl`,
+      num_samples: data.num_samples,
+      interval_seconds: data.collection_interval_seconds,
+      hosts_collected: data.hosts_collected,
+    },
+    warnings,
+  };
+  await writeFileAtomic(files.metadata, `${JSON.stringify(metadata, null, 2)}\n`);
+  const summary = formatRunSummary({
+    exitCode,
+    files: { runDir: outDir, document: files.document, journal: files.journal, metadata: files.metadata },
+    data,
+    runtimeSeconds: (performance.now() - t0) / 1000,
+    warnings: warnings.length,
+  });
+  ctx.stderr.write(`${summary.join('\n')}\n`);
+  return exitCode;
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  const n = osConstants.signals[signal];
+  return typeof n === 'number' ? n : 0;
+}

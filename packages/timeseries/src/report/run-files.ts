@@ -1,0 +1,169 @@
+/**
+ * Finding and loading a run's time series from what a user points at: the document, the journal, or the
+ * run directory holding them (and the run's `*_metadata.json`, for the report's header).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { MlpsError } from '../errors';
+import { parseTimeSeriesData } from '../format';
+import { readJournalWithReport } from '../journal';
+import type { TimeSeriesData } from '../types';
+import type { ReportMeta } from './build-report';
+
+/** The files of one run. */
+export interface RunFiles {
+  dir: string;
+  /** `*_timeseries.json`, when present. */
+  document: string | null;
+  /** `*_timeseries.jsonl`, when present. */
+  journal: string | null;
+  /** `*_metadata.json`, when present. */
+  metadata: string | null;
+}
+
+const DOC = '_timeseries.json';
+const JOURNAL = '_timeseries.jsonl';
+const META = '_metadata.json';
+
+function stemOf(name: string): string | null {
+  for (const suffix of [JOURNAL, DOC, META]) if (name.endsWith(suffix)) return name.slice(0, -suffix.length);
+  return null;
+}
+
+function newest(dir: string, names: string[]): string | null {
+  let best: string | null = null;
+  let bestKey = '';
+  for (const n of names) {
+    // Run stems end in YYYYMMDD_HHMMSS, so the name orders runs; mtime breaks ties between other names.
+    let mtime = 0;
+    try {
+      mtime = statSync(join(dir, n)).mtimeMs;
+    } catch {
+      continue;
+    }
+    const key = `${n.replace(/_(timeseries\.jsonl?|metadata\.json)$/, '')}|${String(mtime).padStart(16, '0')}`;
+    if (best === null || key > bestKey) {
+      best = n;
+      bestKey = key;
+    }
+  }
+  return best;
+}
+
+/**
+ * The run files for `target`: a `*_timeseries.json` or `*_timeseries.jsonl` (its siblings of the same run
+ * are found too), or a run directory (its newest run). Throws `IO_ERROR` when nothing is there.
+ */
+export function findRunFiles(target: string): RunFiles {
+  let st;
+  try {
+    st = statSync(target);
+  } catch (err) {
+    throw new MlpsError('IO_ERROR', `no such file or directory: ${target}`, { cause: err });
+  }
+  if (st.isFile()) {
+    const dir = dirname(target);
+    const stem = stemOf(basename(target));
+    const sibling = (suffix: string): string | null => {
+      if (stem === null) return null;
+      const p = join(dir, stem + suffix);
+      try {
+        return statSync(p).isFile() ? p : null;
+      } catch {
+        return null;
+      }
+    };
+    const isJournal = target.endsWith('.jsonl');
+    return {
+      dir,
+      document: isJournal ? sibling(DOC) : target,
+      journal: isJournal ? target : sibling(JOURNAL),
+      metadata: sibling(META),
+    };
+  }
+  const names = readdirSync(target);
+  const doc = newest(target, names.filter((n) => n.endsWith(DOC)));
+  const journal = newest(target, names.filter((n) => n.endsWith(JOURNAL)));
+  const chosen = doc ?? journal;
+  if (chosen === null) {
+    throw new MlpsError('IO_ERROR', `no *${DOC} or *${JOURNAL} in ${target}; give the run directory (…/<datetime>/) or the file itself`);
+  }
+  const stem = stemOf(chosen);
+  const same = (suffix: string): string | null => (stem !== null && names.includes(stem + suffix) ? join(target, stem + suffix) : null);
+  return {
+    dir: target,
+    document: same(DOC),
+    journal: same(JOURNAL),
+    metadata: same(META) ?? (() => {
+      const m = newest(target, names.filter((n) => n.endsWith(META)));
+      return m === null ? null : join(target, m);
+    })(),
+  };
+}
+
+/** A loaded run, ready for {@link buildReport}. */
+export interface LoadedRun {
+  data: TimeSeriesData;
+  meta: ReportMeta;
+  files: RunFiles;
+  /** The file the data came from. */
+  source: string;
+  /** True when the document was missing and the data was rebuilt from the journal. */
+  fromJournal: boolean;
+  /** When rebuilt from the journal: whether its last line was torn. */
+  tornLastLine?: boolean;
+}
+
+/** Report header fields from a run's metadata document (mlps or mlpstorage layout; unknown keys shown as is). */
+export function reportMetaFromMetadata(metadata: Record<string, unknown>, source?: string): ReportMeta {
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  const benchmark = str(metadata.benchmark_type) ?? str(metadata.benchmark);
+  const params = [metadata.parameters, metadata.params, metadata.args, metadata.combined_params].find(
+    (v): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v),
+  );
+  const titleParts = [benchmark, str(metadata.model), str(metadata.command), str(metadata.run_datetime) ?? str(metadata.datetime)].filter(
+    (x): x is string => x !== undefined,
+  );
+  return {
+    ...(titleParts.length > 0 ? { title: `mlps time series: ${titleParts.join(' ')}` } : {}),
+    ...(benchmark !== undefined ? { benchmark } : {}),
+    ...(params !== undefined ? { parameters: params } : {}),
+    metadata,
+    ...(source !== undefined ? { source } : {}),
+  };
+}
+
+/**
+ * Loads the run at `target` (see {@link findRunFiles}): the document when there is one, else the data
+ * recovered from the journal; plus the metadata for the header when present (an unreadable metadata file
+ * is ignored, the report does not depend on it).
+ * @throws MlpsError `IO_ERROR` (nothing to read), `INVALID_FORMAT` (not a time-series file).
+ */
+export async function loadTimeSeriesRun(target: string): Promise<LoadedRun> {
+  const files = findRunFiles(target);
+  let metadata: Record<string, unknown> | null = null;
+  if (files.metadata !== null) {
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(files.metadata, 'utf8'));
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) metadata = parsed as Record<string, unknown>;
+    } catch {
+      metadata = null;
+    }
+  }
+  const explicitJournal = target.endsWith('.jsonl');
+  if (files.document !== null && !explicitJournal) {
+    let text: string;
+    try {
+      text = readFileSync(files.document, 'utf8');
+    } catch (err) {
+      throw new MlpsError('IO_ERROR', `cannot read ${files.document}: ${(err as Error).message}`, { cause: err });
+    }
+    const data = parseTimeSeriesData(text);
+    const meta = metadata !== null ? reportMetaFromMetadata(metadata, files.document) : { source: files.document };
+    return { data, meta, files, source: files.document, fromJournal: false };
+  }
+  if (files.journal === null) throw new MlpsError('IO_ERROR', `no time-series document or journal found for ${target}`);
+  const rec = await readJournalWithReport(files.journal);
+  const meta = metadata !== null ? reportMetaFromMetadata(metadata, files.journal) : { source: files.journal };
+  return { data: rec.data, meta, files, source: files.journal, fromJournal: true, tornLastLine: rec.tornLastLine };
+}
