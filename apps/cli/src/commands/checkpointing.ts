@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { CheckpointingBenchmark, LLM_MODELS, type CheckpointingOptions } from '@mlps/benchmark';
+import { BuiltinCheckpointingBenchmark, LLM_MODELS, type BuiltinCheckpointingOptions, type CheckpointingOptions } from '@mlps/benchmark';
 import type { CliContext } from '../context';
 import {
   addDlioOptions,
@@ -10,7 +10,7 @@ import {
   commonBenchmarkOptions,
   type CommonParsed,
 } from '../options';
-import { parseNonNegativeInt, parsePositiveInt } from '../option-parsers';
+import { parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from '../option-parsers';
 import { runBenchmarkWithProgress } from '../run-benchmark';
 
 interface CheckpointingParsed extends CommonParsed {
@@ -27,6 +27,8 @@ interface CheckpointingParsed extends CommonParsed {
   oversubscribe?: boolean;
   allowRunAsRoot?: boolean;
   mpiParams?: string[];
+  scale?: number;
+  dropCaches?: boolean;
 }
 
 /** `mlpstorage checkpointing datasize|run`. */
@@ -44,8 +46,12 @@ export function registerCheckpointingCommands(program: Command, ctx: CliContext)
     cmd.addOption(new Option('--num-checkpoints-read <n>', 'checkpoints to read (alias -ncr)').argParser(parseNonNegativeInt).default(10));
     cmd.addOption(new Option('--num-checkpoints-write <n>', 'checkpoints to write (alias -ncw)').argParser(parseNonNegativeInt).default(10));
     cmd.addOption(new Option('--client-host-memory-in-gb <gb>', 'memory of each client host, GB (alias -cm)').argParser(parsePositiveInt));
+    cmd.addOption(new Option('--scale <fraction>', 'builtin engine: shrink every checkpoint to this fraction, e.g. 0.001 (results labelled not comparable)').argParser(parsePositiveNumber));
+    if (name === 'run') cmd.addOption(new Option('--drop-caches', 'builtin engine: sync and drop the page cache between writing and reading (root)'));
     addStandardOptions(cmd);
     addDlioOptions(cmd, name === 'run');
+    // The built-in engine is the default (issue 5); --engine dlio runs dlio_benchmark under MPI.
+    cmd.options.find((o) => o.long === '--engine')?.default('builtin');
     if (name === 'run') {
       addMpiOptions(cmd);
       addTimeseriesOptions(cmd);
@@ -53,7 +59,7 @@ export function registerCheckpointingCommands(program: Command, ctx: CliContext)
     addSshOptions(cmd);
     cmd.action(async (p: CheckpointingParsed) => {
       ctx.exitCode = await runBenchmarkWithProgress(ctx, p.quiet ?? false, (events) => {
-        const options: CheckpointingOptions = {
+        const options: BuiltinCheckpointingOptions = {
           ...commonBenchmarkOptions(name, p),
           command: name,
           model: p.model,
@@ -72,8 +78,10 @@ export function registerCheckpointingCommands(program: Command, ctx: CliContext)
           ...(p.oversubscribe ? { oversubscribe: true } : {}),
           ...(p.allowRunAsRoot ? { allowRunAsRoot: true } : {}),
           ...(p.mpiParams ? { mpiParams: p.mpiParams } : {}),
+          ...(p.scale !== undefined ? { scale: p.scale } : {}),
+          ...(p.dropCaches ? { dropCaches: true } : {}),
         };
-        return new CheckpointingBenchmark(options);
+        return new BuiltinCheckpointingBenchmark(options);
       });
     });
   }

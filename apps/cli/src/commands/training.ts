@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { ACCELERATORS, TRAINING_MODELS, TrainingBenchmark, type TrainingOptions } from '@mlps/benchmark';
+import { ACCELERATORS, TRAINING_MODELS, BuiltinTrainingBenchmark, type BuiltinTrainingOptions, type TrainingOptions } from '@mlps/benchmark';
 import type { CliContext } from '../context';
 import {
   addDlioOptions,
@@ -10,7 +10,7 @@ import {
   commonBenchmarkOptions,
   type CommonParsed,
 } from '../options';
-import { parsePositiveInt } from '../option-parsers';
+import { parsePositiveInt, parsePositiveNumber } from '../option-parsers';
 import { runBenchmarkWithProgress } from '../run-benchmark';
 
 type TrainingCommand = TrainingOptions['command'];
@@ -31,6 +31,7 @@ interface TrainingParsed extends CommonParsed {
   oversubscribe?: boolean;
   allowRunAsRoot?: boolean;
   mpiParams?: string[];
+  scale?: number;
 }
 
 const HELP = {
@@ -52,24 +53,33 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
     addModel(cmd);
     if (name !== 'datagen') {
       const memory = new Option('--client-host-memory-in-gb <gb>', 'memory of each client host, GB (alias -cm)').argParser(parsePositiveInt);
-      cmd.addOption(name === 'datasize' ? memory.makeOptionMandatory() : memory);
+      // datasize measures this host's memory when it is not given (issue 5).
+      cmd.addOption(memory);
     }
     if (name === 'datasize' || name === 'run') {
       cmd.addOption(new Option('-g, --accelerator-type <type>', 'accelerator to simulate').choices([...ACCELERATORS]).default('h100'));
       cmd.addOption(new Option('--num-client-hosts <n>', 'number of client hosts (alias -nc; default: number of --hosts)').argParser(parsePositiveInt));
     }
-    if (name === 'run' || name === 'configview') {
+    if (name === 'run' || name === 'configview' || name === 'datagen') {
       cmd.addOption(new Option('--num-accelerators <n>', 'simulated accelerators, one MPI process each (alias -na)').argParser(parsePositiveInt).default(1));
+    }
+    if (name === 'datasize') {
+      cmd.addOption(new Option('--num-accelerators <n>', 'simulated accelerators the dataset must feed (alias -na; same as --max-accelerators)').argParser(parsePositiveInt));
+    }
+    if (name !== 'datasize') {
+      cmd.addOption(new Option('--scale <fraction>', 'builtin engine: run at this fraction of the dataset size, e.g. 0.001 (results labelled not comparable)').argParser(parsePositiveNumber));
     }
     if (name === 'datagen') {
       cmd.addOption(new Option('--num-processes <n>', 'parallel generation processes (alias -np)').argParser(parsePositiveInt).default(1));
     }
     if (name === 'datasize') {
-      cmd.addOption(new Option('--max-accelerators <n>', 'most simulated accelerators the dataset must feed (alias -ma)').argParser(parsePositiveInt).makeOptionMandatory());
+      cmd.addOption(new Option('--max-accelerators <n>', 'most simulated accelerators the dataset must feed (alias -ma)').argParser(parsePositiveInt));
     }
     cmd.addOption(new Option('--data-dir <dir>', 'filesystem location of the dataset (alias -dd)'));
     addStandardOptions(cmd);
     addDlioOptions(cmd, name === 'run' || name === 'datagen');
+    // The built-in engine is the default (issue 5); --engine dlio runs dlio_benchmark under MPI.
+    cmd.options.find((o) => o.long === '--engine')?.default('builtin');
     addMpiOptions(cmd);
     if (name === 'run') addTimeseriesOptions(cmd);
     addSshOptions(cmd);
@@ -81,7 +91,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
 
 async function runTraining(ctx: CliContext, command: TrainingCommand, p: TrainingParsed): Promise<number> {
   return runBenchmarkWithProgress(ctx, p.quiet ?? false, (events) => {
-    const options: TrainingOptions = {
+    const options: BuiltinTrainingOptions = {
       ...commonBenchmarkOptions(command, p),
       command,
       model: p.model,
@@ -102,7 +112,8 @@ async function runTraining(ctx: CliContext, command: TrainingCommand, p: Trainin
       ...(p.oversubscribe ? { oversubscribe: true } : {}),
       ...(p.allowRunAsRoot ? { allowRunAsRoot: true } : {}),
       ...(p.mpiParams ? { mpiParams: p.mpiParams } : {}),
+      ...(p.scale !== undefined ? { scale: p.scale } : {}),
     };
-    return new TrainingBenchmark(options);
+    return new BuiltinTrainingBenchmark(options);
   });
 }

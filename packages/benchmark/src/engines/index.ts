@@ -32,3 +32,11 @@ export { runCheckpointingWorkload } from './checkpointing-run';
 export type { CheckpointingRunResult, CheckpointingRunOptions, CheckpointPhaseStats, PageCacheAssessment } from './checkpointing-run';
 export { formatCheckpointingSummary } from './checkpointing-summary';
 export { DEFAULT_IO_SIZE } from './io-worker';
+export {
+  BuiltinTrainingBenchmark,
+  BuiltinCheckpointingBenchmark,
+  CADENCE_P99_TARGET_MS,
+  BUILTIN_TRAINING_PARAMS,
+} from './builtin-benchmarks';
+export type { BuiltinTrainingOptions, BuiltinCheckpointingOptions } from './builtin-benchmarks';
+export { preflightTrainingRun, preflightTrainingDatagen, preflightCheckpointing } from './preflight';

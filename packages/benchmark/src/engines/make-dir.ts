@@ -1,5 +1,6 @@
 /** Creating the folders a workload writes into, with the real reason when it cannot. */
 import { mkdir, stat } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -26,5 +27,23 @@ export async function makeDirectory(path: string): Promise<void> {
     // Throws the real errno; if it works after all (a racing creator), finish the job.
     await mkdir(missing);
     await mkdir(path, { recursive: true });
+  }
+}
+
+/** Synchronous {@link makeDirectory}, for preflight checks that run before anything else starts. */
+export function makeDirectorySync(path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    let missing = path;
+    for (;;) {
+      const parent = dirname(missing);
+      if (parent === missing) throw err;
+      if (existsSync(parent)) break;
+      missing = parent;
+    }
+    mkdirSync(missing);
+    mkdirSync(path, { recursive: true });
   }
 }
