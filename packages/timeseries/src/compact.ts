@@ -17,7 +17,13 @@ const ARR = 3;
 export type ShapeNode =
   | { readonly kind: typeof NUM }
   | { readonly kind: typeof CONST; readonly value: unknown }
-  | { readonly kind: typeof OBJ; readonly keys: readonly string[]; readonly children: readonly ShapeNode[] }
+  | {
+      readonly kind: typeof OBJ;
+      readonly keys: readonly string[];
+      readonly children: readonly ShapeNode[];
+      /** Every child is a number: walked by a tight loop (most records: vmstat, meminfo, disks, NICs). */
+      readonly allNum: boolean;
+    }
   | { readonly kind: typeof ARR; readonly children: readonly ShapeNode[] };
 
 type ObjNode = Extract<ShapeNode, { kind: typeof OBJ }>;
@@ -87,7 +93,7 @@ function buildNode(value: unknown, counter: { slots: number }): ShapeNode | null
         keys.push(key);
         children.push(child);
       }
-      return { kind: OBJ, keys, children };
+      return { kind: OBJ, keys, children, allNum: children.every((c) => c.kind === NUM) };
     }
     default:
       return null; // bigint, symbol, function
@@ -130,7 +136,7 @@ export function buildLayout(sample: unknown, external: ExternalFields, scratch: 
     keys.push(key);
     children.push(child);
   }
-  const root: ObjNode = { kind: OBJ, keys, children };
+  const root: ObjNode = { kind: OBJ, keys, children, allNum: false };
   const layout: Layout = {
     root,
     slots: counter.slots,
@@ -205,6 +211,18 @@ function extractNode(
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return -1;
       const obj = value as Record<string, unknown>;
       const keys = node.keys;
+      if (node.allNum && !isRoot) {
+        // Hot path: flat records of numbers. Same checks as below, without a call per field.
+        let i = 0;
+        for (const key in obj) {
+          if (i >= keys.length || keys[i] !== key || !Object.prototype.hasOwnProperty.call(obj, key)) return -1;
+          const v = obj[key];
+          if (typeof v !== 'number') return -1;
+          out[pos++] = v;
+          i++;
+        }
+        return i === keys.length ? pos : -1;
+      }
       const children = node.children;
       let i = 0;
       for (const key in obj) {
@@ -254,37 +272,16 @@ export class ByteWriter {
     this.pos = 0;
   }
 
+  /** Makes room for `extra` more bytes. */
+  reserve(extra: number): void {
+    this.grow(extra);
+  }
+
   private grow(extra: number): void {
     if (this.pos + extra <= this.buf.length) return;
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + extra));
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-  }
-
-  varint(x: number): void {
-    this.grow(8);
-    const buf = this.buf;
-    let pos = this.pos;
-    if (x < 0x80000000) {
-      while (x >= 0x80) {
-        buf[pos++] = (x & 0x7f) | 0x80;
-        x >>>= 7;
-      }
-    } else {
-      while (x >= 0x80) {
-        buf[pos++] = (x % 0x80) | 0x80;
-        x = Math.floor(x / 0x80);
-      }
-    }
-    buf[pos++] = x;
-    this.pos = pos;
-  }
-
-  float64(v: number): void {
-    this.grow(8);
-    f64[0] = v;
-    this.buf.set(f64Bytes, this.pos);
-    this.pos += 8;
   }
 }
 
@@ -295,34 +292,53 @@ function centiOf(base: number): number {
 
 /** Appends the numbers `values[0..n)` coded against `base` to `w`. */
 export function encodeValues(values: Float64Array, base: Float64Array, n: number, w: ByteWriter): void {
+  // Worst case per value: a 1-byte tag varint plus 8 raw bytes, or an 8-byte varint.
+  w.reserve(n * 9);
+  const buf = w.buf;
+  let pos = w.pos;
   for (let i = 0; i < n; i++) {
     const v = values[i] as number;
     const b = base[i] as number;
-    if (Object.is(v, b)) {
-      w.varint(0);
-      continue;
-    }
-    if (Number.isSafeInteger(v) && Number.isSafeInteger(b)) {
+    let x = -1;
+    if (v === b && (v !== 0 || 1 / v === 1 / b)) {
+      x = 0;
+    } else if (Number.isSafeInteger(v) && Number.isSafeInteger(b)) {
       const d = v - b;
       // d === 0 here means +0 vs -0, which only the raw form keeps apart.
-      if (d !== 0 && d < LIMIT && d > -LIMIT && !Object.is(v, -0)) {
-        w.varint((d > 0 ? d * 2 : -d * 2 - 1) * 4);
-        continue;
-      }
+      if (d !== 0 && d < LIMIT && d > -LIMIT && !Object.is(v, -0)) x = (d > 0 ? d * 2 : -d * 2 - 1) * 4;
     } else if (Number.isFinite(v)) {
       const c = Math.round(v * 100);
       if (Number.isSafeInteger(c)) {
         const cb = centiOf(b);
         const d = c - cb;
-        if (d < LIMIT && d > -LIMIT && Object.is((cb + d) / 100, v)) {
-          w.varint((d >= 0 ? d * 2 : -d * 2 - 1) * 4 + 1);
-          continue;
-        }
+        if (d < LIMIT && d > -LIMIT && Object.is((cb + d) / 100, v)) x = (d >= 0 ? d * 2 : -d * 2 - 1) * 4 + 1;
       }
+    } else if (Object.is(v, b)) {
+      x = 0; // NaN as base and value
     }
-    w.varint(2);
-    w.float64(v);
+    if (x < 0) {
+      buf[pos++] = 2;
+      f64[0] = v;
+      for (let k = 0; k < 8; k++) buf[pos++] = f64Bytes[k] as number;
+      continue;
+    }
+    if (x < 0x80) {
+      buf[pos++] = x;
+    } else if (x < 0x80000000) {
+      while (x >= 0x80) {
+        buf[pos++] = (x & 0x7f) | 0x80;
+        x >>>= 7;
+      }
+      buf[pos++] = x;
+    } else {
+      while (x >= 0x80) {
+        buf[pos++] = (x % 0x80) | 0x80;
+        x = Math.floor(x / 0x80);
+      }
+      buf[pos++] = x;
+    }
   }
+  w.pos = pos;
 }
 
 /** Decodes `n` numbers coded by {@link encodeValues} from `bytes[offset..]` into `out`; returns the end offset. */
