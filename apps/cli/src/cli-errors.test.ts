@@ -44,7 +44,7 @@ describe('invalid arguments exit 2 with one line naming the option and the value
   });
 
   it('a missing dlio_benchmark is one line naming it and --dlio-bin-path, exit 2, nothing created', async () => {
-    const r = await runCliProcess(['training', 'run', '--model', 'unet3d', '-rd', join(root, 'r'), '--dlio-bin-path', join(root, 'nowhere')], {
+    const r = await runCliProcess(['training', 'run', '--engine', 'dlio', '--model', 'unet3d', '-rd', join(root, 'r'), '--dlio-bin-path', join(root, 'nowhere')], {
       MPI_RUN_BIN: '/bin/true',
       PATH: '/usr/bin:/bin',
     });
@@ -54,7 +54,7 @@ describe('invalid arguments exit 2 with one line naming the option and the value
   });
 
   it('a missing mpirun names MPI_RUN_BIN', async () => {
-    const r = await runCliProcess(['training', 'run', '--model', 'unet3d', '-rd', join(root, 'r')], { PATH: '/usr/bin:/bin', MPI_RUN_BIN: '' });
+    const r = await runCliProcess(['training', 'run', '--engine', 'dlio', '--model', 'unet3d', '-rd', join(root, 'r')], { PATH: '/usr/bin:/bin', MPI_RUN_BIN: '' });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('mlpstorage: error: mpirun not found in PATH; install it or point at it with --mpi-bin or the MPI_RUN_BIN environment variable or PATH\n');
   });
