@@ -92,14 +92,6 @@ export class DocumentScanner {
           this.inString = false;
           if (this.stringIsKey) this.finishKey(text, i);
           else if (this.capture?.kind === 'string' && this.stack.length === this.capture.depth) this.endCapture(text, i + 1);
-        } else {
-          // Skip ahead to the next quote or backslash: most of a document's bytes are outside strings,
-          // but long strings (error messages) would otherwise cost a loop turn per character.
-          const q = text.indexOf('"', i + 1);
-          const b = text.indexOf('\\', i + 1);
-          const next = q === -1 ? (b === -1 ? n : b) : b === -1 ? q : Math.min(q, b);
-          i = next;
-          continue;
         }
         i++;
         continue;

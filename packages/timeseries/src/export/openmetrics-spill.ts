@@ -23,6 +23,7 @@ interface FamilyEntry {
 
 /** Escapes an OpenMetrics label value (backslash, double quote, newline). */
 export function escapeLabelValue(value: string): string {
+  if (!/[\\"\n]/.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
@@ -52,7 +53,7 @@ export class OpenMetricsSpill {
    */
   constructor(
     private readonly dir: string,
-    private readonly budgetChars = 8 << 20,
+    private readonly budgetChars = 2 << 20,
   ) {}
 
   /** Adds one point of `host` at `timestampMs`. Points without an OpenMetrics family are ignored. */
