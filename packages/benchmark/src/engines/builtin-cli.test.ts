@@ -184,6 +184,8 @@ describe('mlpstorage checkpointing with the built-in engine', () => {
     expect(res.page_cache.drop_caches_requested).toBe(true);
     const meta = JSON.parse(readFileSync(fileEnding(dir, '_metadata.json'), 'utf8'));
     expect(meta).toMatchObject({ engine: 'builtin', comparable: false, results_complete: true });
+    expect(meta.timeseries_data.num_samples).toBeGreaterThan(0);
+    expect(meta.timeseries_cadence.target_p99_ms).toBe(20);
     expect(run.stdout).toMatch(/write \(fsync\): 2 checkpoint\(s\), .* GB\/s/);
     expect(run.stdout).toMatch(/read: 2 checkpoint\(s\), .* GB\/s/);
     expect(run.stdout).toMatch(/page cache: /);
@@ -195,6 +197,34 @@ describe('mlpstorage checkpointing with the built-in engine', () => {
     expect(size.stdout).toMatch(/Ranks 0-\d+: \d+ bytes/);
     expect(size.stdout).toContain(`Total per checkpoint: ${911 * GiB} bytes`);
     expect(size.stdout).toContain(`Total for 10 checkpoint(s) written: ${9110 * GiB} bytes`);
+  });
+});
+
+describe('interruption', () => {
+  test('SIGINT stops a training run, exits 130 and leaves results marked incomplete with the time series', async () => {
+    const data = join(work, 'data');
+    const results = join(work, 'results');
+    expect((await cli(['training', 'datagen', '--model', 'cosmoflow', '--data-dir', data, '--params', 'dataset.num_files_train=20', '--results-dir', results])).code).toBe(0);
+    const child = spawn(process.execPath, [CLI, 'training', 'run', '--model', 'cosmoflow', '--data-dir', data, '--params', 'dataset.num_files_train=20', '--params', 'train.epochs=5000', '--timeseries-interval', '0.2', '--results-dir', results], {
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      if (/epoch 3\//.test(stderr) && child.exitCode === null && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    expect(code).toBe(130);
+    const dir = runDir(join(results, 'training', 'cosmoflow', 'run'));
+    const res = JSON.parse(readFileSync(fileEnding(dir, '_results.json'), 'utf8'));
+    expect(res.complete).toBe(false);
+    expect(res.epochs.length).toBeGreaterThanOrEqual(3);
+    expect(res.epochs.length).toBeLessThan(5000);
+    const meta = JSON.parse(readFileSync(fileEnding(dir, '_metadata.json'), 'utf8'));
+    expect(meta.interrupted_by).toBe('SIGINT');
+    expect(meta.results_complete).toBe(false);
+    expect(meta.timeseries_data.num_samples).toBeGreaterThan(0);
   });
 });
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMlpsError } from '@mlps/timeseries';
@@ -106,6 +107,31 @@ describe('training engine: datagen then run on real files', () => {
     expect((err as Error).message.split('\n')).toHaveLength(1);
     const partial = (err as { details: { partialResult: { complete: boolean } } }).details.partialResult;
     expect(partial.complete).toBe(false);
+  });
+
+  test('ENOSPC in the middle of datagen removes the partial file and marks the dataset incomplete', async () => {
+    const tiny = join(dir, 'tiny');
+    mkdirSync(tiny);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', tiny]);
+    try {
+      // 6 files of ~2.8 MB into 8 MiB: the third or fourth file hits ENOSPC.
+      const config = resolveTrainingConfig({ model: 'cosmoflow', dataDir: tiny, numFiles: 6, datagenThreads: 1 });
+      const err = await generateTrainingDataset(config, { checkFreeSpace: false }).catch((e: unknown) => e);
+      expect(isWorkloadError(err)).toBe(true);
+      const e = err as { code: string; message: string; details: { removedFiles: string[]; partialResult: { complete: boolean; files_written: number } } };
+      expect(e.code).toBe('NO_SPACE');
+      expect(e.message).toMatch(/^datagen stopped after \d of 6 files: no space left on device writing .*\.partial; the partial file was removed; the dataset is marked incomplete in /);
+      expect(e.details.removedFiles).toHaveLength(1);
+      expect(e.details.partialResult.complete).toBe(false);
+      const names = readdirSync(join(tiny, 'cosmoflow', 'train'));
+      expect(names.some((n) => n.endsWith('.partial'))).toBe(false);
+      expect(names).toHaveLength(e.details.partialResult.files_written);
+      const manifest = JSON.parse(readFileSync(join(tiny, 'cosmoflow', DATASET_MANIFEST_NAME), 'utf8'));
+      expect(manifest).toMatchObject({ complete: false, files_written: names.length, error: { code: 'NO_SPACE' } });
+      await expect(runTrainingWorkload(config)).rejects.toMatchObject({ code: 'DATASET_INCOMPLETE' });
+    } finally {
+      execFileSync('umount', [tiny]);
+    }
   });
 
   test('more accelerators than the dataset has batches is a clear error', async () => {
