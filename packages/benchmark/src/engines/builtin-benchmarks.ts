@@ -6,6 +6,7 @@
  * engine's summary once the time series is complete.
  */
 import { MlpsError } from '@mlps/timeseries';
+import { isLocalHost, type HostSpec } from '@mlps/multihost';
 import { writeJsonAtomic } from './atomic-json';
 import { CheckpointingBenchmark, type CheckpointingOptions } from '../checkpointing';
 import { parseParams } from '../dlio';
@@ -111,6 +112,14 @@ class BuiltinRunState {
   }
 }
 
+/** The builtin engines run on this host; remote --hosts only get time series collected. */
+function remoteHostsNote(hosts: readonly HostSpec[]): string | null {
+  const remote = hosts.filter((h) => !isLocalHost(h.host)).map((h) => h.host);
+  return remote.length === 0
+    ? null
+    : `the builtin engine runs the workload on this host only; ${remote.join(', ')} get time series collected but no workload (use --engine dlio to run on every host)`;
+}
+
 function resultsFileOf(metadataPath: string): string {
   return metadataPath.replace(/_metadata\.json$/, '_results.json');
 }
@@ -179,6 +188,8 @@ export class BuiltinTrainingBenchmark extends TrainingBenchmark {
     const config = this.resolveConfig();
     this.engineConfig = config;
     if (this.options.whatIf) return;
+    const note = this.training.command === 'run' ? remoteHostsNote(this.hosts) : null;
+    if (note) this.warn(note);
     if (this.training.command === 'run') preflightTrainingRun(config);
     if (this.training.command === 'datagen') preflightTrainingDatagen(config);
   }
@@ -293,7 +304,11 @@ export class BuiltinCheckpointingBenchmark extends CheckpointingBenchmark {
     if (this.engine !== 'builtin') return;
     const config = this.resolveConfig();
     this.engineConfig = config;
-    if (this.checkpointing.command === 'run' && !this.options.whatIf) preflightCheckpointing(config);
+    if (this.checkpointing.command === 'run' && !this.options.whatIf) {
+      const note = remoteHostsNote(this.hosts);
+      if (note) this.warn(note);
+      preflightCheckpointing(config);
+    }
   }
 
   protected override async _run(): Promise<number> {
