@@ -32,8 +32,31 @@ import { addServeOptions, startLiveView, type ServeParsed } from '../live';
 
 const REPORT_FORMATS = ['text', 'json', 'markdown'] as const;
 
+/**
+ * The context when the program registers these commands without one: the process streams, and an exit
+ * code that reaches the process even if the caller's own (unseen) context says 0 — `exit` listeners run
+ * after `process.exitCode` is set and before the process ends. Pass the CLI's context instead.
+ */
 function processContext(): CliContext {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, exitCode: 0 };
+  let code = 0;
+  let hooked = false;
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    get exitCode(): number {
+      return code;
+    },
+    set exitCode(value: number) {
+      code = value;
+      if (value !== 0 && !hooked) {
+        hooked = true;
+        process.once('exit', () => {
+          process.exitCode = code;
+        });
+      }
+    },
+  };
 }
 
 /** `60`, `60s`, `500ms`, `2m`, `1h`, `1.5s` → seconds. */
