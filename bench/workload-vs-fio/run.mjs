@@ -6,12 +6,12 @@
 //                     time (so the figure is the storage's), after dropping the page cache
 // fio gets the same files, block size, job count and fsync; its figure is the group bandwidth. Prints
 // MB/s (10^6 bytes) and ratios builtin/fio (goal ≥ 0.8); asserts nothing. Each side runs --rounds times,
-// alternating (ours, fio, ours, fio, ...) so drift of the device hits both; the medians are printed.
+// interleaved with who goes first alternating, so drift of the device hits both; medians and ranges are printed.
 // fio only issues whole blocks, so with bs=1M it skips the last partial MiB of each file (its byte count
 // is lower); the comparison is of throughput, bytes ÷ seconds, and the byte counts are printed beside it.
 //
 // Usage: node bench/workload-vs-fio/run.mjs [--dir DIR] [--ranks 4] [--shard-mib 128] [--checkpoints 2]
-//                                            [--files 400] [--readers 4] [--rounds 3] [--keep]
+//                                            [--files 400] [--readers 4] [--rounds 5] [--keep]
 // Needs fio (Debian: apt-get install -y fio) and esbuild from the workspace's devDependencies (tsup's).
 // Dropping caches needs root; without it both sides read from the page cache, and the output says so.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -43,7 +43,7 @@ const shardMiB = arg('shard-mib', 128);
 const checkpoints = arg('checkpoints', 2);
 const files = arg('files', 400);
 const readers = arg('readers', 4);
-const rounds = arg('rounds', 3);
+const rounds = arg('rounds', 5);
 const keep = process.argv.includes('--keep');
 const base = arg('dir', null) ?? mkdtempSync(join(tmpdir(), 'mlps-vs-fio-'));
 mkdirSync(base, { recursive: true });
@@ -167,21 +167,33 @@ for (let round = 0; round < rounds; round++) {
   rmSync(ckptDir, { recursive: true, force: true });
   rmSync(fioCkpt, { recursive: true, force: true });
   mkdirSync(fioCkpt, { recursive: true });
-  dropCaches();
-  const ours = await E.runCheckpointingWorkload(config);
-  if (ours.page_cache?.caches_dropped !== true) cacheNotes.add('caches NOT dropped (not root?): reads may come from memory on both sides');
-  results.cw[0].push(ours.write.bytes / 1e6 / ours.write.duration_seconds);
-  results.cr[0].push(ours.read.bytes / 1e6 / ours.read.duration_seconds);
-  bytes.cw[0] = ours.write.bytes;
-  bytes.cr[0] = ours.read.bytes;
-  dropCaches();
-  const fw = fio(ckptGlobals('write') + ckptJobs, 'ckpt-write');
-  dropCaches();
-  const fr = fio(ckptGlobals('read') + ckptJobs, 'ckpt-read');
-  results.cw[1].push(fw.mbps);
-  results.cr[1].push(fr.mbps);
-  bytes.cw[1] = fw.bytes;
-  bytes.cr[1] = fr.bytes;
+  const runOurs = async () => {
+    dropCaches();
+    const ours = await E.runCheckpointingWorkload(config);
+    if (ours.page_cache?.caches_dropped !== true) cacheNotes.add('caches NOT dropped (not root?): reads may come from memory on both sides');
+    results.cw[0].push(ours.write.bytes / 1e6 / ours.write.duration_seconds);
+    results.cr[0].push(ours.read.bytes / 1e6 / ours.read.duration_seconds);
+    bytes.cw[0] = ours.write.bytes;
+    bytes.cr[0] = ours.read.bytes;
+  };
+  const runFio = () => {
+    dropCaches();
+    const fw = fio(ckptGlobals('write') + ckptJobs, 'ckpt-write');
+    dropCaches();
+    const fr = fio(ckptGlobals('read') + ckptJobs, 'ckpt-read');
+    results.cw[1].push(fw.mbps);
+    results.cr[1].push(fr.mbps);
+    bytes.cw[1] = fw.bytes;
+    bytes.cr[1] = fr.bytes;
+  };
+  // Who goes first alternates: the device's write-back of the previous run must not always hit the same side.
+  if (round % 2 === 0) {
+    await runOurs();
+    runFio();
+  } else {
+    runFio();
+    await runOurs();
+  }
 
   dropCaches();
   const train = await E.runTrainingWorkload({ ...tconfig, computationTimeSeconds: 0 });
@@ -192,14 +204,15 @@ for (let round = 0; round < rounds; round++) {
   results.tr[1].push(ft.mbps);
   bytes.tr[1] = ft.bytes;
 }
-rows.push(['checkpoint write (fsync)', median(results.cw[0]), median(results.cw[1]), bytes.cw[0], bytes.cw[1]]);
-rows.push(['checkpoint read', median(results.cr[0]), median(results.cr[1]), bytes.cr[0], bytes.cr[1]]);
-rows.push(['training read (cosmoflow files)', median(results.tr[0]), median(results.tr[1]), bytes.tr[0], bytes.tr[1]]);
+const range = (xs) => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`;
+rows.push(['checkpoint write (fsync)', median(results.cw[0]), median(results.cw[1]), bytes.cw[0], bytes.cw[1], range(results.cw[0]), range(results.cw[1])]);
+rows.push(['checkpoint read', median(results.cr[0]), median(results.cr[1]), bytes.cr[0], bytes.cr[1], range(results.cr[0]), range(results.cr[1])]);
+rows.push(['training read (cosmoflow files)', median(results.tr[0]), median(results.tr[1]), bytes.tr[0], bytes.tr[1], range(results.tr[0]), range(results.tr[1])]);
 
 console.log(`folder: ${base}  (ranks ${ranks}, shard ${shardMiB} MiB, checkpoints ${checkpoints}; training files ${files}, readers ${readers}; median of ${rounds} rounds)`);
-console.log(`${'workload'.padEnd(34)} ${'builtin MB/s'.padStart(13)} ${'fio MB/s'.padStart(10)} ${'ratio'.padStart(6)}   bytes (builtin / fio)`);
-for (const [name, a, b, ab, bb] of rows) {
-  console.log(`${name.padEnd(34)} ${a.toFixed(1).padStart(13)} ${b.toFixed(1).padStart(10)} ${(a / b).toFixed(2).padStart(6)}   ${ab} / ${bb}`);
+console.log(`${'workload'.padEnd(34)} ${'builtin MB/s'.padStart(13)} ${'fio MB/s'.padStart(10)} ${'ratio'.padStart(6)}   ranges MB/s (builtin / fio)   bytes (builtin / fio)`);
+for (const [name, a, b, ab, bb, ra, rb] of rows) {
+  console.log(`${name.padEnd(34)} ${a.toFixed(1).padStart(13)} ${b.toFixed(1).padStart(10)} ${(a / b).toFixed(2).padStart(6)}   ${`${ra} / ${rb}`.padEnd(27)} ${ab} / ${bb}`);
 }
 for (const n of cacheNotes) console.log(`note: ${n}`);
 if (!keep) rmSync(base, { recursive: true, force: true });
