@@ -33,6 +33,8 @@ function retainedNow() {
 const warm = new SampleStore({ maxSamples: 10 });
 for (let i = 0; i < 10; i++) warm.push(collectTimeseriesSampleSync());
 
+const halfTick = Math.floor(seconds / interval / 2);
+let midRetained = null;
 const dir = withJournal ? mkdtempSync(join(tmpdir(), 'mlps-bench-')) : null;
 const starts = [];
 const indices = [];
@@ -43,6 +45,9 @@ const collector = new TimeSeriesCollector({
   sampler: ({ wallMs, tick }) => {
     starts.push(tick.startedMs);
     indices.push(tick.index);
+    // Halfway, right after this tick's work (far from the next due time): retained memory of the
+    // first half, so the second half's growth per sample (the steady state) can be told apart.
+    if (tick.index === halfTick) setImmediate(() => (midRetained = { bytes: retainedNow(), samples: collector.stats.samples }));
     return collectTimeseriesSampleSync({ wallMs });
   },
 });
@@ -82,6 +87,9 @@ console.log(
     rssStartBytes: rssStart,
     rssEndBytes: rssEnd,
     retainedBytesPerSample: retained / Math.max(n, 1),
+    retainedBytesPerSampleSecondHalf: midRetained
+      ? (retained + baseline - midRetained.bytes) / Math.max(n - midRetained.samples, 1)
+      : null,
     retainedMethod: 'heap + ArrayBuffer growth after GC',
     skippedTicks: stats.skippedTicks,
     schedulerStartErrorMs: stats.intervalErrorMs,

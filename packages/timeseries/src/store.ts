@@ -62,7 +62,9 @@ interface LayoutState {
   createdAt: number;
 }
 
+/** Shared chunks start small (a short run must not pay for a big buffer) and double up to this size. */
 const CHUNK_BYTES = 64 * 1024;
+const FIRST_CHUNK_BYTES = 4 * 1024;
 /** Samples a layout serves at least before it may be rebased (bounds the cost of base vectors). */
 const MIN_SAMPLES_PER_BASE = 64;
 /** Recently used layouts tried before building a new one (devices that come and go). */
@@ -282,7 +284,9 @@ export class SampleStore {
       return [bytes.slice(0, length), 0];
     }
     if (this.chunkPos + length > this.chunk.length) {
-      this.chunk = new Uint8Array(CHUNK_BYTES);
+      let size = Math.min(CHUNK_BYTES, Math.max(FIRST_CHUNK_BYTES, this.chunk.length * 2));
+      while (size < length) size *= 2;
+      this.chunk = new Uint8Array(size);
       this.chunkPos = 0;
     }
     const offset = this.chunkPos;
