@@ -68,7 +68,8 @@ export class ManualClock implements Clock {
       timer.fn();
       await flushMicrotasks();
     }
-    this.nowMs = target;
+    // A timer callback may have spent() past the target: time never goes backwards.
+    this.nowMs = Math.max(this.nowMs, target);
     await flushMicrotasks();
   }
 
