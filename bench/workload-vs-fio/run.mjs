@@ -100,13 +100,16 @@ function fio(jobText, label) {
   if (r.status !== 0) throw new Error(`fio ${label} failed: ${r.stderr || r.stdout}`);
   const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')));
   let bytes = 0;
-  let runtimeMs = 0;
+  // Jobs of one stonewall group run together (the group takes as long as its slowest job); groups run in turn.
+  const groups = new Map();
   for (const job of json.jobs) {
     const side = job.write.io_bytes > 0 ? job.write : job.read;
     bytes += side.io_bytes;
-    runtimeMs = Math.max(runtimeMs, job.job_runtime ?? side.runtime);
+    const g = job.groupid ?? 0;
+    groups.set(g, Math.max(groups.get(g) ?? 0, job.job_runtime ?? side.runtime));
   }
-  return { bytes, seconds: runtimeMs / 1000, mbps: bytes / 1e6 / (runtimeMs / 1000) };
+  const seconds = [...groups.values()].reduce((a, b) => a + b, 0) / 1000;
+  return { bytes, seconds, mbps: bytes / 1e6 / seconds };
 }
 
 const rows = [];
@@ -120,23 +123,22 @@ const config = E.resolveCheckpointingConfig({
   model: 'llama3-8b', numProcesses: ranks, checkpointFolder: ckptDir, numCheckpointsWrite: checkpoints, numCheckpointsRead: checkpoints,
   scale, dropCaches: true,
 });
-// fio: one job per rank over as many files as the rank writes (its shard files of every checkpoint, in
-// order), the same total bytes (fio sizes a job's files equally; ours differ between model and optimizer
-// shard), 1 MiB requests, each file fsynced when closed (openfiles=1 closes one before opening the next).
+// fio: per checkpoint, one job per rank over that rank's shard files (fio sizes a job's files equally; ours
+// differ between model and optimizer shard, the total is the same), 1 MiB requests, each file fsynced when
+// closed (openfiles=1 closes one before opening the next); `stonewall` starts checkpoint c+1 only when
+// every rank finished checkpoint c, the barrier ours has. Its time is the sum over checkpoints of the
+// slowest rank's runtime.
 const fioCkpt = join(base, 'fio-ckpt');
-const ckptJobs = config.shards
-  .map((shard) => {
-    const names = [];
-    let bytes = 0;
-    for (let c = 0; c < checkpoints; c++) {
-      for (const f of E.shardFiles(join(ckptDir, 'llama3-8b'), c, shard)) {
-        names.push(`c${c}_${f.path.split('/').pop()}`);
-        bytes += f.bytes;
-      }
-    }
-    return `[rank${shard.rank}]\nfilename=${names.join(':')}\nnrfiles=${names.length}\nsize=${bytes}\n`;
-  })
-  .join('');
+const ckptJobs = Array.from({ length: checkpoints }, (_, c) =>
+  config.shards
+    .map((shard, i) => {
+      const files = E.shardFiles(join(ckptDir, 'llama3-8b'), c, shard);
+      const names = files.map((f) => `c${c}_${f.path.split('/').pop()}`);
+      const bytes = files.reduce((a, f) => a + f.bytes, 0);
+      return `[c${c}_rank${shard.rank}]\n${i === 0 && c > 0 ? 'stonewall\n' : ''}filename=${names.join(':')}\nnrfiles=${names.length}\nsize=${bytes}\n`;
+    })
+    .join(''),
+).join('');
 const ckptGlobals = (rw) =>
   `[global]\ndirectory=${fioCkpt}\nrw=${rw}\nbs=1M\nioengine=psync\nfile_service_type=sequential\nopenfiles=1\n` +
   `fsync_on_close=${rw === 'write' ? 1 : 0}\ninvalidate=0\nthread\n`;
