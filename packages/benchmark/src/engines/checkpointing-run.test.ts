@@ -113,6 +113,27 @@ describe('checkpointing engine on real files', () => {
     expect(summary).toMatch(/NOT COMPARABLE/);
   });
 
+  test('an abort stops the writes within a request, removes the unfinished checkpoint and marks the result incomplete', async () => {
+    // ~1 GiB per checkpoint: far longer than the 150 ms before the abort.
+    const config = resolveCheckpointingConfig({ model: 'llama3-8b', numProcesses: 2, checkpointFolder: dir, numCheckpointsWrite: 3, numCheckpointsRead: 3, scale: 0.01 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    const started = performance.now();
+    const err = await runCheckpointingWorkload(config, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    const e = err as { code: string; message: string; details: { partialResult: { complete: boolean; read: unknown } } };
+    expect(e.code).toBe('ABORTED');
+    expect(e.message).toMatch(/^checkpointing run interrupted; the incomplete .*checkpoint_\d was removed; results marked incomplete$/);
+    expect(e.details.partialResult.complete).toBe(false);
+    expect(e.details.partialResult.read).toBeNull();
+    // Only whole checkpoints remain: every file there has its full size.
+    const folder = join(dir, 'llama3-8b');
+    for (const name of readdirSync(folder)) {
+      const index = Number(name.replace('checkpoint_', ''));
+      for (const shard of config.shards) for (const f of shardFiles(folder, index, shard)) expect(statSync(f.path).size).toBe(f.bytes);
+    }
+  });
+
   test('-ncw 0 reads checkpoints already there and refuses missing ones', async () => {
     const base = { model: 'llama3-8b', numProcesses: 2, checkpointFolder: dir, scale: 0.0001 };
     await expect(runCheckpointingWorkload(resolveCheckpointingConfig({ ...base, numCheckpointsWrite: 0, numCheckpointsRead: 1 }))).rejects.toMatchObject({ code: 'DATA_DIR_NOT_FOUND' });

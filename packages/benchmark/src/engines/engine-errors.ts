@@ -73,6 +73,8 @@ export function codeForErrno(errno: string | undefined): string {
     case 'EPERM':
     case 'EROFS':
       return ENGINE_ERROR_CODES.permissionDenied;
+    case 'EABORT':
+      return ENGINE_ERROR_CODES.aborted;
     default:
       return ENGINE_ERROR_CODES.ioError;
   }
@@ -94,6 +96,8 @@ export function describeErrno(errno: string | undefined, fallback: string): stri
       return 'no such file or directory';
     case 'ESHORT':
       return 'file is shorter than the dataset manifest says';
+    case 'EABORT':
+      return 'interrupted';
     default:
       return fallback.split('\n')[0] ?? fallback;
   }

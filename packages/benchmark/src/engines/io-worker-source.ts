@@ -26,6 +26,12 @@ const POOL_SLACK = 1 << 20;
 const POOL_SLOTS = POOL_SLACK / 4096;
 let readBuffer = null;
 let pool = null;
+// Set by the main thread to stop a long write or read between two requests (io role only).
+const abortFlag = workerData.abort ? new Int32Array(workerData.abort) : null;
+
+function checkAbort(path) {
+  if (abortFlag !== null && Atomics.load(abortFlag, 0) !== 0) throw coded('EABORT', 'stopped', path);
+}
 
 function readBuf() {
   if (readBuffer === null) readBuffer = Buffer.allocUnsafe(IO_SIZE);
@@ -61,6 +67,7 @@ function readRange(fd, path, offset, length) {
   const buf = readBuf();
   let done = 0;
   while (done < length) {
+    checkAbort(path);
     const n = fs.readSync(fd, buf, 0, Math.min(buf.length, length - done), offset + done);
     if (n === 0) throw coded('ESHORT', path + ': read ' + done + ' of ' + length + ' bytes at offset ' + offset, path);
     done += n;
@@ -98,6 +105,7 @@ function writeFile(path, size, doFsync, seed) {
     let written = 0;
     let slot = (seed >>> 0) % POOL_SLOTS;
     while (written < size) {
+      checkAbort(path);
       const len = Math.min(IO_SIZE, size - written);
       written += fs.writeSync(fd, src, slot * 4096, len);
       slot = (slot + 97) % POOL_SLOTS;

@@ -45,9 +45,10 @@ export class IoWorker {
   private nextId = 1;
   private deadReason: string | null = null;
   private exited: Promise<void>;
+  private readonly abortFlag = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(options: { ioSize?: number } = {}) {
-    this.worker = startEngineWorker({ role: 'io', ioSize: options.ioSize ?? DEFAULT_IO_SIZE });
+    this.worker = startEngineWorker({ role: 'io', ioSize: options.ioSize ?? DEFAULT_IO_SIZE, abort: this.abortFlag.buffer });
     this.worker.on('message', (m: { id: number } & IoReply) => {
       const resolve = this.pending.get(m.id);
       if (resolve) {
@@ -99,6 +100,14 @@ export class IoWorker {
   /** Writes 3 to /proc/sys/vm/drop_caches (root only). */
   dropCaches(): Promise<IoReply> {
     return this.request({ op: 'dropCaches' });
+  }
+
+  /**
+   * Makes the request in progress, and every later one, fail with `EABORT` at its next 1 MiB step; a write
+   * stopped this way removes its partial file like any failed write.
+   */
+  abort(): void {
+    Atomics.store(this.abortFlag, 0, 1);
   }
 
   /** Stops the thread (an in-flight system call finishes first) and waits for it to exit. */

@@ -98,6 +98,8 @@ export async function generateTrainingDataset(config: TrainingConfig, options: D
   let failure: { code: string; message: string; removed: string[]; left: string[] } | null = null;
   let lastProgress = 0;
   const aborted = (): boolean => options.signal?.aborted === true;
+  const onAbort = (): void => workers.forEach((w) => w.abort());
+  options.signal?.addEventListener('abort', onAbort);
 
   const loop = async (worker: IoWorker): Promise<void> => {
     while (failure === null && !aborted() && next < config.numFiles) {
@@ -128,6 +130,7 @@ export async function generateTrainingDataset(config: TrainingConfig, options: D
   try {
     await Promise.all(workers.map((w) => loop(w)));
   } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.close()));
   }
   const seconds = (performance.now() - started) / 1000;
@@ -152,8 +155,8 @@ export async function generateTrainingDataset(config: TrainingConfig, options: D
   manifest.files_written = filesWritten;
   const stopped = failure as { code: string; message: string; removed: string[]; left: string[] } | null;
   if (stopped !== null || aborted()) {
-    const code = stopped?.code ?? ENGINE_ERROR_CODES.aborted;
-    const what = stopped?.message ?? 'interrupted';
+    const code = aborted() ? ENGINE_ERROR_CODES.aborted : (stopped?.code ?? ENGINE_ERROR_CODES.aborted);
+    const what = aborted() ? 'interrupted' : (stopped?.message ?? 'interrupted');
     manifest.error = { code, message: what };
     // Best effort: the manifest is already "complete: false" on disk, which is what matters.
     await writeJsonAtomic(manifestPath, manifest).catch(() => undefined);
