@@ -102,7 +102,9 @@ interface CollectParsed extends CommonParsed, ServeParsed {
 export function registerTimeseriesCommands(program: Command, ctx: CliContext = processContext()): void {
   const ts = program
     .command('timeseries')
-    .description('report, export and recover a run\'s host time series, or collect around any command');
+    .description('report, export and recover a run\'s host time series, or collect around any command')
+    // `collect -- <command>` passes the command's own options through untouched.
+    .enablePositionalOptions();
 
   ts.command('report')
     .description('summary per host (mean, p50, p95, max of disk, network, CPU, memory, PSI) and an optional offline HTML report')
