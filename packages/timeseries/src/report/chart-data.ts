@@ -85,6 +85,7 @@ function metaRows(report: RunReport): Array<[string, string]> {
   const md = m.metadata ?? {};
   const shown = new Set<string>();
   for (const k of META_KEYS) {
+    if (k === 'benchmark_type' && md[k] === m.benchmark) continue;
     const t = scalarText(md[k]);
     if (t !== null) {
       rows.push([k, t]);
@@ -93,6 +94,7 @@ function metaRows(report: RunReport): Array<[string, string]> {
   }
   for (const [k, v] of Object.entries(md)) {
     if (shown.has(k) || k === 'parameters' || k === 'args') continue;
+    if (k === 'benchmark_type' && md[k] === m.benchmark) continue;
     const t = scalarText(v);
     if (t !== null && t.length <= 300) rows.push([k, t]);
   }
@@ -110,12 +112,14 @@ function metaRows(report: RunReport): Array<[string, string]> {
 
 class ChartBuilder {
   readonly series: ChartSeries[] = [];
+  /** Lines of one host and device (read and write, rx and tx) share a colour; each group gets the next one. */
+  private readonly colours = new Map<string, number>();
   constructor(
     private readonly index: ReadonlyMap<number, number>,
     private readonly length: number,
   ) {}
 
-  add(points: Iterable<readonly [number, number | null]>, spec: Omit<ChartSeries, 'values' | 'colorIndex'> & { colorIndex?: number }): void {
+  add(points: Iterable<readonly [number, number | null]>, spec: Omit<ChartSeries, 'values' | 'colorIndex'> & { group: string }): void {
     const values: Array<number | null> = new Array<number | null>(this.length).fill(null);
     let any = false;
     for (const [ms, v] of points) {
@@ -125,7 +129,13 @@ class ChartBuilder {
       any = true;
     }
     if (!any) return;
-    this.series.push({ ...spec, colorIndex: spec.colorIndex ?? this.series.length, values });
+    let colorIndex = this.colours.get(spec.group);
+    if (colorIndex === undefined) {
+      colorIndex = this.colours.size;
+      this.colours.set(spec.group, colorIndex);
+    }
+    const { group: _group, ...rest } = spec;
+    this.series.push({ ...rest, colorIndex, values });
   }
 }
 
@@ -154,7 +164,6 @@ export function chartDataFromSeries(report: RunReport, all: readonly HostSeries[
   const cpu = mk();
   const mem = mk();
   const psi = mk();
-  let color = 0;
   for (const s of all) {
     const { all: names, active } = activeDevices(s);
     const devices = [...active].filter((d) => chartableDevice(d, names)).sort();
@@ -164,7 +173,7 @@ export function chartDataFromSeries(report: RunReport, all: readonly HostSeries[
           const d = iv.disks.find((x) => x.device === dev);
           return [iv.endMs, d === undefined ? null : f(d)];
         });
-      const base = { host: s.host, device: dev, colorIndex: color };
+      const base = { host: s.host, device: dev, group: `${s.host}\0${dev}` };
       tput.add(pick((d) => d.readBytesPerSec / MB), { ...base, label: `${s.host} ${dev} read` });
       tput.add(pick((d) => d.writeBytesPerSec / MB), { ...base, label: `${s.host} ${dev} write`, dashed: true });
       iops.add(pick((d) => d.readIops), { ...base, label: `${s.host} ${dev} read` });
@@ -172,7 +181,6 @@ export function chartDataFromSeries(report: RunReport, all: readonly HostSeries[
       wait.add(pick((d) => d.readAwaitMs), { ...base, label: `${s.host} ${dev} r_await` });
       wait.add(pick((d) => d.writeAwaitMs), { ...base, label: `${s.host} ${dev} w_await`, dashed: true });
       util.add(pick((d) => d.utilPercent), { ...base, label: `${s.host} ${dev} %util` });
-      color++;
     }
     for (const iface of [...activeInterfaces(s)].sort()) {
       const pick = (f: (n: { rxBytesPerSec: number; txBytesPerSec: number }) => number): Array<[number, number | null]> =>
@@ -180,10 +188,9 @@ export function chartDataFromSeries(report: RunReport, all: readonly HostSeries[
           const n = iv.nets.find((x) => x.iface === iface);
           return [iv.endMs, n === undefined ? null : f(n)];
         });
-      const base = { host: s.host, device: iface, colorIndex: color };
+      const base = { host: s.host, device: iface, group: `${s.host}\0${iface}` };
       net.add(pick((n) => n.rxBytesPerSec / MB), { ...base, label: `${s.host} ${iface} rx` });
       net.add(pick((n) => n.txBytesPerSec / MB), { ...base, label: `${s.host} ${iface} tx`, dashed: true });
-      color++;
     }
     const modes = new Map<string, number>();
     for (const iv of s.intervals) for (const [m, v] of Object.entries(iv.cpu ?? {})) modes.set(m, Math.max(modes.get(m) ?? 0, v));
@@ -192,18 +199,17 @@ export function chartDataFromSeries(report: RunReport, all: readonly HostSeries[
       if (!['user', 'system', 'iowait'].includes(mode) && (modes.get(mode) ?? 0) < 0.5) continue;
       cpu.add(
         s.intervals.map((iv) => [iv.endMs, iv.cpu?.[mode] ?? null] as const),
-        { host: s.host, label: `${s.host} ${mode}`, colorIndex: color++, dashed: mode === 'iowait' },
+        { host: s.host, label: `${s.host} ${mode}`, group: `${s.host}\0${mode}`, dashed: mode === 'iowait' },
       );
     }
-    const hostColor = color++;
-    mem.add(s.sampleMs.map((ms, i) => [ms, toGiB(s.memoryUsedBytes[i])] as const), { host: s.host, label: `${s.host} used`, colorIndex: hostColor });
-    mem.add(s.sampleMs.map((ms, i) => [ms, toGiB(s.memoryCachedBytes[i])] as const), { host: s.host, label: `${s.host} cache`, colorIndex: hostColor, dashed: true });
+    mem.add(s.sampleMs.map((ms, i) => [ms, toGiB(s.memoryUsedBytes[i])] as const), { host: s.host, label: `${s.host} used`, group: s.host });
+    mem.add(s.sampleMs.map((ms, i) => [ms, toGiB(s.memoryCachedBytes[i])] as const), { host: s.host, label: `${s.host} cache`, group: s.host, dashed: true });
     const keys = new Set<string>();
     for (const iv of s.intervals) for (const k of Object.keys(iv.psi)) keys.add(k);
     for (const k of [...keys].sort()) {
       psi.add(
         s.intervals.map((iv) => [iv.endMs, iv.psi[k] ?? null] as const),
-        { host: s.host, label: `${s.host} ${k.replace('_', ' ')}`, colorIndex: color++, dashed: k.endsWith('_full') },
+        { host: s.host, label: `${s.host} ${k.replace('_', ' ')}`, group: `${s.host}\0${k.replace(/_(some|full)$/, '')}`, dashed: k.endsWith('_full') },
       );
     }
   }

@@ -49,9 +49,18 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
     h.textContent = '';
     h.appendChild(el('h1', null, d.title));
     var meta = d.meta || [];
-    if (meta.length) h.appendChild(table(meta.map(function (m) { return [m[0], m[1]]; })));
+    if (meta.length) {
+      var box = el('div', { class: 'meta' });
+      meta.forEach(function (m) {
+        var item = el('span', { class: 'meta-item' });
+        item.appendChild(el('b', null, m[0] + ': '));
+        item.appendChild(document.createTextNode(m[1]));
+        box.appendChild(item);
+      });
+      h.appendChild(box);
+    }
     if (d.parameters && d.parameters.length) {
-      var det = el('details', { open: '' });
+      var det = el('details');
       det.appendChild(el('summary', null, 'Parameters'));
       det.appendChild(table(d.parameters.map(function (p) { return [p[0], p[1]]; })));
       h.appendChild(det);

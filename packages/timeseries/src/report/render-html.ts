@@ -16,6 +16,7 @@ h1 { font-size: 22px; margin: 4px 0 8px; } h2 { font-size: 16px; margin: 14px 0 
 table { border-collapse: collapse; margin: 4px 0 8px; } td, th { border: 1px solid #ddd; padding: 2px 8px; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } #toggles { position: sticky; top: 0; background: #fff; padding: 6px 0; border-bottom: 1px solid #ddd; z-index: 5; }
 .toggle-group { margin: 2px 0; } .toggle { margin-right: 12px; white-space: nowrap; cursor: pointer; }
+.meta { display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 4px 0 8px; } .meta-item { white-space: nowrap; }
 .chart { margin: 10px 0 18px; } .gaps { color: #b22; } #note { color: #666; font-size: 12px; }
 `;
 
