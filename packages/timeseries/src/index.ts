@@ -86,3 +86,5 @@ export type { LiveServer, LiveServerOptions } from './live/live-server';
 export { renderPrometheusMetrics, PROMETHEUS_CONTENT_TYPE } from './live/prometheus-text';
 export { findRunFiles, loadTimeSeriesRun, reportMetaFromMetadata } from './report/run-files';
 export type { RunFiles, LoadedRun } from './report/run-files';
+export { JournalTail } from './live/journal-tail';
+export type { JournalTailOptions } from './live/journal-tail';
