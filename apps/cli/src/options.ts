@@ -14,6 +14,7 @@ import {
   parsePositiveInt,
   parsePositiveNumber,
 } from './option-parsers';
+import { addServeOptions } from './live';
 
 /** Default `--results-dir`, as `mlpstorage`: `<tmpdir>/mlperf_storage_results`. */
 export const DEFAULT_RESULTS_DIR = join(tmpdir(), 'mlperf_storage_results');
@@ -65,6 +66,7 @@ export function addTimeseriesOptions(cmd: Command): Command {
       .choices(['decimate', 'keep-first'])
       .default('decimate'),
   ]);
+  addServeOptions(cmd, true);
   return cmd;
 }
 

@@ -2,6 +2,7 @@ import type { Benchmark, BenchmarkEvents } from '@mlps/benchmark';
 import type { CliContext } from './context';
 import { Progress, useColor } from './progress';
 import { formatRunSummary } from './summary';
+import { RunLiveView } from './live';
 
 /** Seconds between status lines (`MLPS_STATUS_INTERVAL` overrides, e.g. for tests). Default 5. */
 export function statusIntervalSeconds(env: NodeJS.ProcessEnv): number {
@@ -29,6 +30,7 @@ export async function runBenchmarkWithProgress(
   build: (events: BenchmarkEvents) => Benchmark,
 ): Promise<number> {
   const progress = createProgress(ctx, quiet);
+  const live = new RunLiveView(ctx);
   let benchmark: Benchmark | null = null;
   const events: BenchmarkEvents = {
     stage: (stage, detail) => {
@@ -36,6 +38,7 @@ export async function runBenchmarkWithProgress(
         progress.stage(stage, detail);
         const b = benchmark;
         progress.startStatus(() => b.collectionProgress());
+        live.start(b.journalFilePath, { title: `mlps time series: ${b.runResultOutput} (live)` });
         return;
       }
       if (stage === 'collection-stop' || stage === 'cluster-end') progress.stopStatus();
@@ -69,5 +72,6 @@ export async function runBenchmarkWithProgress(
     return code;
   } finally {
     progress.stopStatus();
+    await live.close();
   }
 }
