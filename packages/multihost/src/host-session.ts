@@ -9,11 +9,13 @@ import {
   buildSampleFromSourceTexts,
   collectTimeseriesSampleSync,
   formatTimestamp,
+  isGoodSample,
   isMlpsError,
   type Clock,
   type TimeSeriesSample,
 } from '@mlps/timeseries';
 import { RemoteSampler } from './remote-sampler';
+import type { RemoteReader } from './remote-script';
 import { openSshConnection, type ResolvedSshOptions, type SshConnection, type SshTarget } from './transport';
 
 /** How a host is sampled. */
@@ -62,6 +64,8 @@ export interface HostSessionContext {
   ssh: ResolvedSshOptions;
   limiter: ConcurrencyLimiter;
   procRoot?: string;
+  /** How remote hosts read their files. */
+  remoteReader: RemoteReader;
   /** First reconnection delay; doubles per failure up to {@link HostSessionContext.backoffMaxMs}. */
   backoffInitialMs: number;
   backoffMaxMs: number;
@@ -129,9 +133,14 @@ export class HostSession {
     return this.stateValue === 'closed';
   }
 
-  /** Starts connecting now (remote hosts), so the first tick finds the connection ready. */
-  open(): void {
-    if (this.method === 'ssh' && this.stateValue === 'idle') void this.connect();
+  /**
+   * Starts connecting now (remote hosts), so the first tick finds the connection ready. Resolves when
+   * connected or the attempt failed (never rejects).
+   */
+  open(): Promise<void> {
+    if (this.method !== 'ssh') return Promise.resolve();
+    if (this.stateValue === 'idle') return this.connect();
+    return this.connecting ?? Promise.resolve();
   }
 
   /**
@@ -149,8 +158,7 @@ export class HostSession {
   count(sample: TimeSeriesSample): void {
     const c = this.counters;
     c.samples++;
-    const hasData = sample.hostname !== undefined && Object.keys(sample).some((k) => k !== 'timestamp' && k !== 'hostname' && k !== 'errors');
-    if (hasData) c.goodSamples++;
+    if (isGoodSample(sample)) c.goodSamples++;
     else c.failedSamples++;
     if (sample.errors && Object.keys(sample.errors).length > 0) {
       c.errorSamples++;
@@ -160,7 +168,10 @@ export class HostSession {
     }
   }
 
-  /** Closes the connection and cancels reconnection; waits for an in-flight sample. Idempotent. */
+  /**
+   * Closes the connection and cancels reconnection. A sample still in flight ends at once as an error
+   * sample (its promise resolves). Idempotent.
+   */
   async close(): Promise<void> {
     if (this.stateValue === 'closed') return;
     this.stateValue = 'closed';
@@ -170,9 +181,9 @@ export class HostSession {
       this.ctx.clock.clearTimer(this.backoffTimer);
       this.backoffTimer = null;
     }
+    this.dropConnection();
     const inFlight = this.inFlight;
     if (inFlight) await inFlight;
-    this.dropConnection();
   }
 
   private sampleLocal(wallMs: number): TimeSeriesSample {
@@ -259,10 +270,17 @@ export class HostSession {
           return;
         }
         for (const w of connection.warnings) this.ctx.warn(`${this.name}: ${w}`);
-        let sampler: RemoteSampler;
+        let sampler: RemoteSampler | undefined;
         try {
-          sampler = await RemoteSampler.start(connection, this.ctx.procRoot === undefined ? {} : { procRoot: this.ctx.procRoot });
+          sampler = await RemoteSampler.start(connection, {
+            reader: this.ctx.remoteReader,
+            ...(this.ctx.procRoot === undefined ? {} : { procRoot: this.ctx.procRoot }),
+          });
+          // The loop's first answer includes starting sh (and awk): take it now, within the connect
+          // timeout, so the first tick's request meets a warm loop.
+          await sampler.request(this.ctx.ssh.connectTimeoutMs);
         } catch (err) {
+          sampler?.close();
           connection.close();
           throw err;
         }
