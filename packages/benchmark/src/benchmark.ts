@@ -7,7 +7,7 @@ import {
   writeFileAtomic,
   type TimeSeriesData,
 } from '@mlps/timeseries';
-import { isLocalHost, parseHostList, type HostSpec, type SshOptions } from '@mlps/multihost';
+import { isLocalHost, parseHostList, runRemoteCommand, type HostSpec, type SshOptions } from '@mlps/multihost';
 import { collectClusterSnapshot, type ClusterSnapshot, type RemoteCommandRunner } from './cluster-snapshot';
 import {
   DEFAULT_TIMESERIES_SETTINGS,
@@ -457,12 +457,26 @@ export abstract class Benchmark {
         hosts: this.hosts.map((h) => h.host),
         isLocal: isLocalHost,
         dataDirs: this.options.dataDirs ?? [],
-        ...(this.options.remoteRunner ? { runRemote: this.options.remoteRunner } : {}),
+        runRemote: this.options.remoteRunner ?? ((host, command) => this.runRemoteSnapshot(host, command)),
       });
     } catch (err) {
       this.warn(`cluster snapshot failed: ${messageOf(err)}`);
       return null;
     }
+  }
+
+  /** One snapshot command over its own ssh2 connection, with the run's SSH options and host-key policy. */
+  private async runRemoteSnapshot(host: string, command: string): Promise<string> {
+    const spec = this.hosts.find((h) => h.host === host);
+    const result = await runRemoteCommand(
+      { host, ...(spec?.user ? { username: spec.user } : {}) },
+      command,
+      { ...(this.options.ssh ?? {}), timeoutSeconds: 15 },
+    );
+    if (result.exitCode !== 0 && result.stdout.trim() === '') {
+      throw new MlpsError('REMOTE_COMMAND_FAILED', `snapshot command failed on ${host} (exit ${String(result.exitCode)}): ${result.stderr.trim()}`);
+    }
+    return result.stdout;
   }
 
   private installSignalHandlers(): () => void {
