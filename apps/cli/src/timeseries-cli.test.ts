@@ -158,7 +158,7 @@ describe('mlpstorage timeseries report / export / recover', () => {
     expect(h.err.text).toContain(html);
     const page = readFileSync(html, 'utf8');
     expect(page).toContain('var uPlot=');
-    expect(page).toContain('"benchmark_type"');
+    expect(page).toContain('["benchmark","collect"]');
   });
 
   it('report falls back to the journal when the document is missing', async () => {
