@@ -66,7 +66,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerVectordbCommands(program, ctx);
   registerKvcacheCommands(program, ctx);
   program.commandsGroup('Time series:');
-  registerTimeseriesCommands(program);
+  registerTimeseriesCommands(program, ctx);
   program.commandsGroup('Other:');
   registerExecCommand(program, ctx);
   registerDemoCommand(program, ctx);
