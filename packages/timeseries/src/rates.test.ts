@@ -277,3 +277,25 @@ describe('properties (fast-check)', () => {
     }));
   });
 });
+
+describe('interval resolution', () => {
+  const base = (timestamp: string, uptime: number, rx: number): TimeSeriesSample => ({
+    timestamp,
+    hostname: 'h',
+    uptime_seconds: uptime,
+    netdev: [iface('eth0', { rx_bytes: rx })],
+  });
+
+  it('uses millisecond timestamps when they agree with the 10 ms uptime clock', () => {
+    // 53 ms apart by the wall clock; /proc/uptime, at 10 ms resolution, says 50 or 60 ms.
+    const r = deriveRates(base('2026-01-24T12:00:00.000Z', 100.0, 0), base('2026-01-24T12:00:00.053Z', 100.06, 53_000));
+    expect(r?.intervalSeconds).toBeCloseTo(0.053, 6);
+    expect(r?.intervalSource).toBe('uptime');
+    expect(r?.net['eth0']?.rxBytesPerSec).toBeCloseTo(1_000_000, 0);
+  });
+
+  it('trusts uptime when the wall clock stepped between samples', () => {
+    const r = deriveRates(base('2026-01-24T12:00:00.000Z', 100.0, 0), base('2026-01-24T12:00:05.000Z', 101.0, 1000));
+    expect(r?.intervalSeconds).toBeCloseTo(1.0, 6);
+  });
+});

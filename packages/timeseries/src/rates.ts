@@ -107,13 +107,26 @@ function intervalOf(prev: TimeSeriesSample, cur: TimeSeriesSample): { seconds: n
   if (typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b)) {
     // Uptime going back means a reboot between the samples: counters restarted, no interval to measure.
     const seconds = b - a;
-    return seconds > 0 ? { seconds, source: 'uptime' } : null;
+    if (!(seconds > 0)) return null;
+    // /proc/uptime has 10 ms resolution, too coarse for sub-second intervals. Millisecond timestamps that
+    // agree with it (same host clock, no wall-clock step) measure the same interval more finely.
+    const stamped = timestampInterval(prev, cur);
+    if (stamped !== null && Math.abs(stamped - seconds) <= UPTIME_RESOLUTION_SECONDS * 2) {
+      return { seconds: stamped, source: 'uptime' };
+    }
+    return { seconds, source: 'uptime' };
   }
+  const seconds = timestampInterval(prev, cur);
+  return seconds !== null && seconds > 0 ? { seconds, source: 'timestamp' } : null;
+}
+
+const UPTIME_RESOLUTION_SECONDS = 0.01;
+
+function timestampInterval(prev: TimeSeriesSample, cur: TimeSeriesSample): number | null {
   const t0 = parseTimestampMs(prev.timestamp);
   const t1 = parseTimestampMs(cur.timestamp);
   if (t0 === null || t1 === null) return null;
-  const seconds = (t1 - t0) / 1000;
-  return seconds > 0 ? { seconds, source: 'timestamp' } : null;
+  return (t1 - t0) / 1000;
 }
 
 function diskRates(prev: DiskStatsRecord, cur: DiskStatsRecord, seconds: number): DiskRates | null {
