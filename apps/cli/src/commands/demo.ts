@@ -13,8 +13,8 @@ interface DemoParsed {
   keepCheckpoints?: boolean;
 }
 
-/** The demo's workload: llama3-8b checkpoints at 1/500 of their size (215 MiB each), 4 ranks, 3 written and read. */
-export const DEMO_WORKLOAD = { model: 'llama3-8b', numProcesses: 4, numCheckpoints: 3, scale: 0.002 } as const;
+/** The demo's workload: llama3-8b checkpoints at 1/500 of their size (215 MiB each), the closed 8 ranks, 10 written and read. */
+export const DEMO_WORKLOAD = { model: 'llama3-8b', numProcesses: 8, numCheckpoints: 10, scale: 0.002 } as const;
 
 /**
  * `mlpstorage demo` (what `npm start` runs): a small built-in checkpointing run with time-series

@@ -22,6 +22,17 @@ const fs = require('node:fs');
 const crypto = require('node:crypto');
 
 const IO_SIZE = workerData.ioSize;
+
+// Workload threads yield to the sampling thread under CPU contention: they run at the nice value the main
+// thread chose for them (setpriority on this thread's id; Linux only, best effort).
+if (typeof workerData.niceValue === 'number') {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (tid > 0) require('node:os').setPriority(tid, workerData.niceValue);
+  } catch (_) {
+    // Not Linux, or not allowed: run at the process's priority.
+  }
+}
 const POOL_SLACK = 1 << 20;
 const POOL_SLOTS = POOL_SLACK / 4096;
 let readBuffer = null;
@@ -207,7 +218,7 @@ function runAccelerator() {
     const w = new Worker(d.source, {
       eval: true,
       workerData: {
-        role: 'reader', ioSize: d.ioSize, port: ch.port2, signal, recordBytes: d.recordBytes,
+        role: 'reader', ioSize: d.ioSize, niceValue: d.niceValue, port: ch.port2, signal, recordBytes: d.recordBytes,
         samplesPerFile: d.samplesPerFile, dir: d.dir, prefix: d.prefix, ext: d.ext, numFiles: d.numFiles,
       },
       transferList: [ch.port2],
