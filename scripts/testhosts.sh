@@ -10,6 +10,10 @@
 #   scripts/testhosts.sh start-sshd I [--dir DIR] start it again with the same keys and address
 #   scripts/testhosts.sh status [--dir DIR]      print hosts.json
 #
+# Several sets can be up at once (test suites of different packages running in parallel): each --dir gets
+# its own instance K (0 for the default dir when free): bridge mlpsbrK, namespaces mlpsh1.. (K=0) or
+# mlpsKh1.., subnet 10.200.K.0/24. Consumers read names and addresses from hosts.json, never guess them.
+#
 # Where network namespaces cannot be created, hosts are sshd instances on 127.0.0.1:220NN instead, and
 # hosts.json says "mode": "loopback" (and this script says so on stderr): never a silent skip.
 # MLPS_TESTHOSTS_MODE=loopback forces that fallback. MLPS_TESTHOSTS_DIR sets the default DIR.
@@ -17,12 +21,9 @@
 set -euo pipefail
 
 PREFIX=mlps
-BRIDGE=${PREFIX}br0
-SUBNET_PREFIX=10.200.0
-BRIDGE_ADDR=${SUBNET_PREFIX}.1
-# An address inside our /24 that no host ever gets: tests use it as "unreachable".
-UNUSED_ADDR=${SUBNET_PREFIX}.250
 LOOPBACK_BASE_PORT=22000
+MAX_INSTANCES=50
+REGISTRY=/run/mlps-testhosts
 SSHD=${SSHD:-/usr/sbin/sshd}
 
 die() { printf 'testhosts: %s\n' "$*" >&2; exit 1; }
@@ -43,14 +44,48 @@ done
 
 [[ $(id -u) -eq 0 ]] || die "must run as root (creates network namespaces and runs sshd)"
 
-ns_name() { echo "${PREFIX}h$1"; }
-veth_name() { echo "${PREFIX}v$1"; }
-host_addr() { echo "${SUBNET_PREFIX}.$((10 + $1))"; }
+# Instance K's names and addresses (K is set by use_instance).
+K=0
+use_instance() {
+  K=$1
+  BRIDGE=${PREFIX}br$K
+  SUBNET_PREFIX=10.200.$K
+  BRIDGE_ADDR=$SUBNET_PREFIX.1
+  # An address inside our /24 that no host ever gets: tests use it as "unreachable".
+  UNUSED_ADDR=$SUBNET_PREFIX.250
+}
+ns_name() { if [[ $K == 0 ]]; then echo "${PREFIX}h$1"; else echo "${PREFIX}${K}h$1"; fi; }
+veth_name() { echo "${PREFIX}${K}v$1"; }
+host_addr() { echo "$SUBNET_PREFIX.$((10 + $1))"; }
+loopback_port() { echo $((LOOPBACK_BASE_PORT + K * 256 + $1)); }
 
-# Serialise concurrent callers (several test files or the bench may call up/down).
-mkdir -p "$DIR"
-exec 9>"$DIR/.lock"
-flock -w 120 9 || die "could not lock $DIR/.lock"
+mkdir -p "$DIR" "$REGISTRY"
+DIR=$(cd "$DIR" && pwd)
+# One lock for all instances: allocation and teardown must not interleave.
+exec 9>"$REGISTRY/.lock"
+flock -w 120 9 || die "could not lock $REGISTRY/.lock"
+
+# True when instance k's owner is gone (its dir deleted, reassigned, or none of its sshd alive).
+instance_stale() {
+  local k=$1 owner pidf
+  owner=$(cat "$REGISTRY/$k" 2>/dev/null || true)
+  [[ -n $owner && -d $owner && $(cat "$owner/instance" 2>/dev/null || true) == "$k" ]] || return 0
+  for pidf in "$owner"/sshd-*.pid; do
+    [[ -e $pidf ]] && kill -0 "$(cat "$pidf")" 2>/dev/null && return 1
+  done
+  return 0
+}
+
+# Picks this dir's instance: the one it had, else 0 when free, else the lowest free or stale one.
+allocate_instance() {
+  local k mine
+  mine=$(cat "$DIR/instance" 2>/dev/null || true)
+  if [[ -n $mine && $(cat "$REGISTRY/$mine" 2>/dev/null || true) == "$DIR" ]]; then echo "$mine"; return; fi
+  for k in $(seq 0 $((MAX_INSTANCES - 1))); do
+    if [[ ! -e $REGISTRY/$k ]] || instance_stale "$k"; then echo "$k"; return; fi
+  done
+  die "all $MAX_INSTANCES test-host instances are in use (see $REGISTRY)"
+}
 
 netns_supported() {
   local probe=${PREFIX}probe$$
@@ -73,25 +108,24 @@ kill_pid_wait() {
   kill -9 "$pid" 2>/dev/null || true
 }
 
-cleanup_all() {
-  local f
+# Removes instance K's hosts: the sshd of DIR, then any namespace, veth and bridge of instance K.
+cleanup_instance() {
+  local f ns p i link pids
   for f in "$DIR"/sshd-*.pid; do
     [[ -e $f ]] || continue
     kill_pid_wait "$(cat "$f" 2>/dev/null || true)"
     rm -f "$f"
   done
-  # Leftovers of an earlier run whose state dir is gone: our names only.
-  local ns
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${PREFIX}h[0-9]+$" || true); do
-    local pids
+  local ns_re
+  if [[ $K == 0 ]]; then ns_re="^${PREFIX}h[0-9]+$"; else ns_re="^${PREFIX}${K}h[0-9]+$"; fi
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "$ns_re" || true); do
     pids=$(ip netns pids "$ns" 2>/dev/null || true)
     for p in $pids; do kill_pid_wait "$p"; done
-    local i=${ns#"${PREFIX}h"}
+    i=${ns##*h}
     ip link del "$(veth_name "$i")" 2>/dev/null || true
     ip netns del "$ns" 2>/dev/null || true
   done
-  local link
-  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^${PREFIX}v[0-9]+$" || true); do
+  for link in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^${PREFIX}${K}v[0-9]+$" || true); do
     ip link del "$link" 2>/dev/null || true
   done
   ip link del "$BRIDGE" 2>/dev/null || true
@@ -143,7 +177,7 @@ start_sshd() {
        -o HostKey=$DIR/hostkey-$i -o PidFile=$DIR/sshd-$i.sshdpid" \
       </dev/null >>"$DIR/sshd-$i.log" 2>&1 &
   else
-    addr=127.0.0.1; port=$((LOOPBACK_BASE_PORT + i))
+    addr=127.0.0.1; port=$(loopback_port "$i")
     setsid unshare --uts /bin/sh -c \
       "hostname $(ns_name "$i") && exec $SSHD -D -e -f $DIR/sshd_config -o Port=$port -o ListenAddress=$addr \
        -o HostKey=$DIR/hostkey-$i -o PidFile=$DIR/sshd-$i.sshdpid" \
@@ -155,7 +189,7 @@ start_sshd() {
 
 write_hosts_json() {
   local n=$1 mode=$2 i addr port out pid fp sep=""
-  out="{\n  \"mode\": \"$mode\",\n"
+  out="{\n  \"mode\": \"$mode\",\n  \"instance\": $K,\n"
   if [[ $mode == loopback ]]; then
     out+="  \"warning\": \"network namespaces unavailable: test hosts are sshd instances on 127.0.0.1 ports\",\n"
   fi
@@ -168,7 +202,7 @@ write_hosts_json() {
   out+="  \"dir\": \"$DIR\",\n"
   out+="  \"hosts\": ["
   for i in $(seq 1 "$n"); do
-    if [[ $mode == netns ]]; then addr=$(host_addr "$i"); port=22; else addr=127.0.0.1; port=$((LOOPBACK_BASE_PORT + i)); fi
+    if [[ $mode == netns ]]; then addr=$(host_addr "$i"); port=22; else addr=127.0.0.1; port=$(loopback_port "$i"); fi
     pid=$(cat "$DIR/sshd-$i.pid")
     fp=$(ssh-keygen -lf "$DIR/hostkey-$i.pub" | awk '{print $2}')
     out+="$sep\n    {\"index\": $i, \"name\": \"$addr\", \"address\": \"$addr\", \"port\": $port, \"hostname\": \"$(ns_name "$i")\", \"user\": \"root\", \"netns\": \"$([[ $mode == netns ]] && ns_name "$i" || echo "")\", \"pid\": $pid, \"hostKeyFingerprint\": \"$fp\", \"hostKeyPath\": \"$DIR/hostkey-$i.pub\"}"
@@ -186,7 +220,11 @@ case $cmd in
     command -v ssh-keygen >/dev/null || die "ssh-keygen missing: apt-get install -y openssh-client"
     [[ -x $SSHD ]] || die "$SSHD missing: apt-get install -y openssh-server"
     command -v ip >/dev/null || die "ip missing: apt-get install -y iproute2"
-    cleanup_all
+    use_instance "$(allocate_instance)"
+    # Whatever this instance held before (a crashed run, an earlier owner) goes first: up is idempotent.
+    cleanup_instance
+    echo "$K" >"$DIR/instance"
+    echo "$DIR" >"$REGISTRY/$K"
     rm -f "$DIR"/hostkey-* "$DIR"/id_ed25519* "$DIR"/known_hosts "$DIR"/sshd-*.log
     ssh-keygen -q -t ed25519 -N '' -C mlps-testhosts -f "$DIR/id_ed25519"
     cp "$DIR/id_ed25519.pub" "$DIR/authorized_keys"
@@ -199,7 +237,7 @@ case $cmd in
       ip addr add "$BRIDGE_ADDR/24" dev "$BRIDGE"
       ip link set "$BRIDGE" up
     else
-      say "WARNING: cannot create network namespaces here; falling back to sshd on 127.0.0.1:$((LOOPBACK_BASE_PORT + 1))..."
+      say "WARNING: network namespaces unavailable (or MLPS_TESTHOSTS_MODE=loopback); falling back to sshd on 127.0.0.1:$(loopback_port 1) and up"
     fi
     : >"$DIR/known_hosts"
     for i in $(seq 1 "$n"); do
@@ -214,7 +252,7 @@ case $cmd in
         ip -n "$ns" link set eth0 up
         echo "$addr $(cut -d' ' -f1,2 "$DIR/hostkey-$i.pub")" >>"$DIR/known_hosts"
       else
-        echo "[127.0.0.1]:$((LOOPBACK_BASE_PORT + i)) $(cut -d' ' -f1,2 "$DIR/hostkey-$i.pub")" >>"$DIR/known_hosts"
+        echo "[127.0.0.1]:$(loopback_port "$i") $(cut -d' ' -f1,2 "$DIR/hostkey-$i.pub")" >>"$DIR/known_hosts"
       fi
     done
     for i in $(seq 1 "$n"); do start_sshd "$i"; done
@@ -223,12 +261,18 @@ case $cmd in
     say "$n test host(s) up ($mode); see $DIR/hosts.json"
     ;;
   down)
-    cleanup_all
-    rm -f "$DIR/count" "$DIR/mode"
+    if [[ -e $DIR/instance ]]; then
+      use_instance "$(cat "$DIR/instance")"
+      cleanup_instance
+      [[ $(cat "$REGISTRY/$K" 2>/dev/null || true) == "$DIR" ]] && rm -f "$REGISTRY/$K"
+    fi
+    rm -f "$DIR/count" "$DIR/mode" "$DIR/instance"
     say "test hosts down"
     ;;
   stop-sshd)
     [[ $arg =~ ^[0-9]+$ ]] || die "stop-sshd needs a host index (from 1)"
+    [[ -e $DIR/instance ]] || die "no test hosts in $DIR (run up first)"
+    use_instance "$(cat "$DIR/instance")"
     [[ -e $DIR/sshd-$arg.pid ]] || die "host $arg has no sshd PID in $DIR"
     master=$(cat "$DIR/sshd-$arg.pid")
     children=$(ps -o pid= --ppid "$master" 2>/dev/null || true)
@@ -242,7 +286,8 @@ case $cmd in
     ;;
   start-sshd)
     [[ $arg =~ ^[0-9]+$ ]] || die "start-sshd needs a host index (from 1)"
-    [[ -e $DIR/hostkey-$arg ]] || die "host $arg does not exist in $DIR (run up first)"
+    [[ -e $DIR/hostkey-$arg && -e $DIR/instance ]] || die "host $arg does not exist in $DIR (run up first)"
+    use_instance "$(cat "$DIR/instance")"
     start_sshd "$arg"
     write_hosts_json "$(cat "$DIR/count")" "$(cat "$DIR/mode")"
     say "sshd of host $arg started"
