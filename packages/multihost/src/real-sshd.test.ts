@@ -134,9 +134,10 @@ describe('real sshd test hosts', () => {
         const s = byHost[nameOf(h)]!;
         return eth(s[s.length - 1])!.tx - eth(s[0])!.tx;
       };
+      // All three carry the same sampling traffic; only host 1 sent the 300 datagrams on top.
       expect(delta(hosts[0]!)).toBeGreaterThanOrEqual(300);
-      expect(delta(hosts[1]!)).toBeLessThan(100);
-      expect(delta(hosts[2]!)).toBeLessThan(100);
+      expect(delta(hosts[0]!) - delta(hosts[1]!)).toBeGreaterThanOrEqual(250);
+      expect(delta(hosts[0]!) - delta(hosts[2]!)).toBeGreaterThanOrEqual(250);
       // Counters differ host to host (each namespace has its own /proc/net/dev).
       const last = hosts.map((h) => JSON.stringify(eth(byHost[nameOf(h)]!.at(-1))));
       expect(new Set(last).size).toBe(3);

@@ -63,9 +63,11 @@ function awkProgram(files: readonly RemoteFile[]): string {
   return [
     `BEGIN { n = split("${paths}", F, " ") }`,
     '/^q/ { exit 0 }',
-    `{ printf "\\n${MARKER} B %s %s awk\\n", $1, B; print B;`,
-    ' for (i = 1; i <= n; i++) { while ((getline l < F[i]) > 0) print l; close(F[i]); print B }',
-    ` printf "\\n${MARKER} E %s 0\\n", $1; fflush() }`,
+    // The answer is built in memory and written at once: mawk -W interactive writes every print
+    // unbuffered, which would cost a syscall (and an SSH packet) per line.
+    `{ o = "\\n${MARKER} B " $1 " " B " awk\\n" B "\\n";`,
+    ' for (i = 1; i <= n; i++) { while ((getline l < F[i]) > 0) o = o l "\\n"; close(F[i]); o = o B "\\n" }',
+    ` printf "%s\\n${MARKER} E %s 0\\n", o, $1; fflush() }`,
   ].join(' ');
 }
 
