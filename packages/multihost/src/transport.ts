@@ -8,7 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { Client, utils as ssh2Utils, type ClientChannel, type ConnectConfig } from 'ssh2';
+// ssh2 is CommonJS: its `utils` is not visible as a named ESM export, so take the module object.
+import ssh2 from 'ssh2';
+import type { ClientChannel, ConnectConfig } from 'ssh2';
 import { MlpsError, isMlpsError } from '@mlps/timeseries';
 import { knownKeyTypesFor, readKnownHostsFile, verifyHostKey, type HostKeyPolicy } from './knownhosts';
 
@@ -127,6 +129,9 @@ export function resolveSshOptions(options: SshOptions | undefined): ResolvedSshO
     keepaliveIntervalMs: Math.round(keepalive * 1000),
   };
 }
+
+const { Client, utils: ssh2Utils } = ssh2;
+type Client = InstanceType<typeof Client>;
 
 const HOST_KEY_ALGORITHMS = [
   'ssh-ed25519',
