@@ -7,7 +7,7 @@ import {
   writeFileAtomic,
   type TimeSeriesData,
 } from '@mlps/timeseries';
-import { isLocalHost, parseHostList, runRemoteCommand, type HostSpec, type SshOptions } from '@mlps/multihost';
+import { isLocalHost, MultiHostTimeSeriesCollector, parseHostList, runRemoteCommand, type HostSpec, type SshOptions } from '@mlps/multihost';
 import { collectClusterSnapshot, type ClusterSnapshot, type RemoteCommandRunner } from './cluster-snapshot';
 import {
   DEFAULT_TIMESERIES_SETTINGS,
@@ -269,6 +269,9 @@ export abstract class Benchmark {
         warn: (m) => this.warn(`time-series: ${m}`),
         ...(this.options.ssh ? { ssh: this.options.ssh } : {}),
       });
+      // Connecting first (bounded by the SSH connect timeout, never rejecting for a host) means the first
+      // tick meets warm connections, so a handshake is not recorded as a missed sample.
+      if (created.collector instanceof MultiHostTimeSeriesCollector) await created.collector.connect();
       await created.collector.start();
       this.collector = created.collector;
       this.collectorKind = created.kind;
