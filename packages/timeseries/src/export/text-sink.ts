@@ -53,8 +53,22 @@ export class TextSink {
     const text = this.buffer.join('');
     this.buffer = [];
     this.bufferedChars = 0;
-    if (!this.stream.write(text)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error')]);
+    if (!this.stream.write(text)) await this.drainOrError();
     if (this.error !== null) throw this.ioError(this.error);
+  }
+
+  /** Waits for 'drain' or 'error', then removes the listener that lost, so listeners never pile up. */
+  private async drainOrError(): Promise<void> {
+    const cancel = new AbortController();
+    const settle = (p: Promise<unknown>): Promise<void> => p.then(() => undefined, () => undefined);
+    try {
+      await Promise.race([
+        settle(once(this.stream, 'drain', { signal: cancel.signal })),
+        settle(once(this.stream, 'error', { signal: cancel.signal })),
+      ]);
+    } finally {
+      cancel.abort();
+    }
   }
 
   /** Flushes, then (for a file) closes and renames it into place. */
