@@ -106,7 +106,7 @@ export function addDlioOptions(cmd: Command, withEngine: boolean): Command {
     new Option('--dlio-config-dir <dir>', 'directory of DLIO workload YAML files (default: DLIO\'s own)'),
   ];
   if (withEngine) {
-    opts.unshift(new Option('--engine <engine>', 'workload engine: dlio (dlio_benchmark under MPI) or builtin').choices([...ENGINE_NAMES]).default('dlio'));
+    opts.unshift(new Option('--engine <engine>', 'workload engine: builtin (in-process, needs nothing else) or dlio (dlio_benchmark under MPI)').choices([...ENGINE_NAMES]).default('builtin'));
   }
   grouped(cmd, GROUPS.dlio, opts);
   return cmd;

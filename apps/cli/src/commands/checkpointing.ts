@@ -50,12 +50,6 @@ export function registerCheckpointingCommands(program: Command, ctx: CliContext)
     if (name === 'run') cmd.addOption(new Option('--drop-caches', 'builtin engine: sync and drop the page cache between writing and reading (root)'));
     addStandardOptions(cmd);
     addDlioOptions(cmd, name === 'run');
-    // The built-in engine is the default (issue 5); --engine dlio runs dlio_benchmark under MPI.
-    if (cmd.options.some((o) => o.long === '--engine')) {
-      cmd.options.find((o) => o.long === '--engine')?.default('builtin');
-      // commander stores an option's default when the option is added, so the stored value changes too.
-      cmd.setOptionValueWithSource('engine', 'builtin', 'default');
-    }
     if (name === 'run') {
       addMpiOptions(cmd);
       addTimeseriesOptions(cmd);

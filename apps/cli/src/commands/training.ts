@@ -78,12 +78,6 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
     cmd.addOption(new Option('--data-dir <dir>', 'filesystem location of the dataset (alias -dd)'));
     addStandardOptions(cmd);
     addDlioOptions(cmd, name === 'run' || name === 'datagen');
-    // The built-in engine is the default (issue 5); --engine dlio runs dlio_benchmark under MPI.
-    if (cmd.options.some((o) => o.long === '--engine')) {
-      cmd.options.find((o) => o.long === '--engine')?.default('builtin');
-      // commander stores an option's default when the option is added, so the stored value changes too.
-      cmd.setOptionValueWithSource('engine', 'builtin', 'default');
-    }
     addMpiOptions(cmd);
     if (name === 'run') addTimeseriesOptions(cmd);
     addSshOptions(cmd);
