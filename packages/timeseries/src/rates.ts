@@ -111,7 +111,7 @@ function intervalOf(prev: TimeSeriesSample, cur: TimeSeriesSample): { seconds: n
     // /proc/uptime has 10 ms resolution, too coarse for sub-second intervals. Millisecond timestamps that
     // agree with it (same host clock, no wall-clock step) measure the same interval more finely.
     const stamped = timestampInterval(prev, cur);
-    if (stamped !== null && Math.abs(stamped - seconds) <= UPTIME_RESOLUTION_SECONDS * 2) {
+    if (stamped !== null && stamped > 0 && Math.abs(stamped - seconds) <= UPTIME_RESOLUTION_SECONDS * 2) {
       return { seconds: stamped, source: 'uptime' };
     }
     return { seconds, source: 'uptime' };
