@@ -180,14 +180,16 @@ describe('exportTimeSeries round trips on a real run', () => {
         }
         expect(point('node_memory_MemAvailable_bytes', { host }, ts)).toBe(s.meminfo!.MemAvailable! * 1024);
         if (i === 0) return;
-        // Rates from the exported counters, over the exported uptime, equal the library's.
+        // Rates from the exported counters equal the library's. The library's Δt is the host's uptime
+        // clock, refined by the millisecond timestamps where they agree with it (uptime ticks in 10 ms).
         const prev = samples[i - 1]!;
         const pts = Date.parse(prev.timestamp) / 1000;
         const up = point('mlps_uptime_seconds', { host }, ts)! - point('mlps_uptime_seconds', { host }, pts)!;
         const rates = deriveRates(prev, s)!;
+        expect(Math.abs(rates.intervalSeconds - up)).toBeLessThanOrEqual(0.02 + 1e-9);
         for (const d of Object.values(rates.disks)) {
           const bytes = point('node_disk_written_bytes_total', { host, device: d.device }, ts)! - point('node_disk_written_bytes_total', { host, device: d.device }, pts)!;
-          expect(bytes / up).toBeCloseTo(d.writeBytesPerSec, 6);
+          expect(bytes / rates.intervalSeconds).toBeCloseTo(d.writeBytesPerSec, 6);
         }
       });
     }
