@@ -32,8 +32,11 @@ Examples:
   mlpstorage exec --timeseries-interval 1 -- fio --name=w --rw=write --size=1g --filename=/mnt/test/f
 `;
 
-/** Configuration and workload-lookup errors: the invocation must change, nothing ran (exit 2). */
-const ARGUMENT_ERROR_CODES = new Set(['INVALID_ARGUMENT', 'PROGRAM_NOT_FOUND', 'ENGINE_UNAVAILABLE', 'IO_ERROR', 'HOST_KEY_MISMATCH']);
+/**
+ * Configuration and workload-lookup errors: the invocation must change, nothing ran (exit 2). A file given
+ * on the command line that is not a time-series file (`INVALID_FORMAT`) is a bad argument too.
+ */
+const ARGUMENT_ERROR_CODES = new Set(['INVALID_ARGUMENT', 'INVALID_FORMAT', 'PROGRAM_NOT_FOUND', 'ENGINE_UNAVAILABLE', 'IO_ERROR', 'HOST_KEY_MISMATCH']);
 
 function oneLine(text: string): string {
   return text.trim().replace(/\s*\n\s*/g, ' ');

@@ -29,6 +29,7 @@ import { addSshOptions, sshOptionsFrom, type CommonParsed } from '../options';
 import { collectHosts, parseIntervalSeconds, parsePositiveInt } from '../option-parsers';
 import { formatRunSummary } from '../summary';
 import { addServeOptions, startLiveView, type ServeParsed } from '../live';
+import { assertJournalFile, assertTimeSeriesFile, resolveJournalFile, resolveRunFile } from './timeseries-input';
 
 const REPORT_FORMATS = ['text', 'json', 'markdown'] as const;
 
@@ -115,6 +116,7 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
     .action(async (target: string, p: ReportParsed) => {
       const run = await loadTimeSeriesRun(target);
       if (run.fromJournal) {
+        await assertTimeSeriesFile(run.source);
         ctx.stderr.write(`mlpstorage: no document for this run; read the journal ${run.source}${run.tornLastLine === true ? ' (last line torn, dropped)' : ''}\n`);
       }
       const report = buildReport(run.data, run.meta);
@@ -132,7 +134,7 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
 
   ts.command('export')
     .description('stream a run\'s time series as long-form CSV, OpenMetrics text (promtool/Prometheus) or JSON Lines')
-    .argument('<file>', 'a *_timeseries.json document or a *_timeseries.jsonl journal')
+    .argument('<file>', 'a *_timeseries.json document, a *_timeseries.jsonl journal, or a run directory')
     .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
     .option('-o, --output <file>', 'output file (written atomically); default stdout')
     .addHelpText(
@@ -141,7 +143,9 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
         '  mlpstorage timeseries export run_timeseries.json --format openmetrics -o run.om\n' +
         '  promtool tsdb create-blocks-from openmetrics run.om ./prometheus-data\n',
     )
-    .action(async (file: string, p: ExportParsed) => {
+    .action(async (target: string, p: ExportParsed) => {
+      const file = resolveRunFile(target);
+      await assertTimeSeriesFile(file);
       const output = p.output !== undefined ? resolve(p.output) : (ctx.stdout as unknown as Writable);
       const result = await exportTimeSeries({ input: file, format: p.format, output });
       if (typeof output === 'string') {
@@ -154,10 +158,12 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
 
   ts.command('recover')
     .description('rebuild the time-series document of a killed run from its journal')
-    .argument('<journal>', 'the run\'s *_timeseries.jsonl')
+    .argument('<journal>', 'the run\'s *_timeseries.jsonl, or its run directory')
     .option('-o, --output <file>', 'document to write (default: the journal\'s name with .json)')
     .option('--force', 'overwrite an existing document')
-    .action(async (journal: string, p: RecoverParsed) => {
+    .action(async (target: string, p: RecoverParsed) => {
+      const journal = resolveJournalFile(target);
+      await assertJournalFile(journal);
       const out = resolve(p.output ?? (journal.endsWith('.jsonl') ? journal.slice(0, -1) : `${journal}.json`));
       if (!p.force) {
         if (existsSync(out)) throw invalidArgument(`${out} exists; pass --force to overwrite it or --output <file> to write elsewhere`);

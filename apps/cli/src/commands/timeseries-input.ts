@@ -1,0 +1,71 @@
+import { statSync } from 'node:fs';
+import { MlpsError, findRunFiles, isJournalFile, streamTimeSeriesSamples } from '@mlps/timeseries';
+
+/**
+ * What `timeseries report|export|recover` are pointed at. The library readers are lenient on purpose (a
+ * torn or partly garbled journal still yields what it holds), so a file that holds nothing of a run at
+ * all would silently become an empty report, export or document; these checks turn that into one clear
+ * `INVALID_FORMAT` line (exit 2) instead.
+ */
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch (err) {
+    throw new MlpsError('IO_ERROR', `no such file or directory: ${path}`, { cause: err });
+  }
+}
+
+/** The file to export: the target itself, or a run directory's document (else its journal). */
+export function resolveRunFile(target: string): string {
+  if (!isDirectory(target)) return target;
+  const files = findRunFiles(target);
+  const file = files.document ?? files.journal;
+  // findRunFiles throws for a directory without either; this only guards the type.
+  if (file === null) throw new MlpsError('IO_ERROR', `no *_timeseries.json or *_timeseries.jsonl in ${target}`);
+  return file;
+}
+
+/** The journal to recover: the target itself, or a run directory's `*_timeseries.jsonl`. */
+export function resolveJournalFile(target: string): string {
+  if (!isDirectory(target)) return target;
+  const journal = findRunFiles(target).journal;
+  if (journal === null) throw new MlpsError('IO_ERROR', `no *_timeseries.jsonl journal in ${target}; give the journal of the run to recover`);
+  return journal;
+}
+
+/**
+ * Throws `INVALID_FORMAT` unless `path` holds a time-series document (its top-level fields, even with no
+ * samples) or a journal (a header or at least one sample line). Reads only up to the first sample.
+ */
+export async function assertTimeSeriesFile(path: string): Promise<void> {
+  const gen = streamTimeSeriesSamples(path);
+  try {
+    const first = await gen.next();
+    if (first.done !== true) return;
+    const summary = first.value;
+    if (summary.kind === 'journal' && Object.keys(summary.fields).length === 0) {
+      throw new MlpsError(
+        'INVALID_FORMAT',
+        `${path} is not a time-series journal: no header line and no sample line` +
+          (summary.badEntries > 0 ? ` (${summary.badEntries} unreadable line${summary.badEntries === 1 ? '' : 's'})` : ' (empty)'),
+      );
+    }
+    if (summary.kind === 'document' && !('collection_interval_seconds' in summary.fields)) {
+      throw new MlpsError('INVALID_FORMAT', `${path} is not a time-series document: no collection_interval_seconds and no samples_by_host`);
+    }
+  } finally {
+    await gen.return(undefined as never);
+  }
+}
+
+/** Throws `INVALID_FORMAT` unless `path` is a journal that holds a header or a sample (see above). */
+export async function assertJournalFile(path: string): Promise<void> {
+  if (!(await isJournalFile(path))) {
+    throw new MlpsError(
+      'INVALID_FORMAT',
+      `${path} is not a journal (*_timeseries.jsonl); recover rebuilds a document from a run's journal — a document needs no recovery`,
+    );
+  }
+  await assertTimeSeriesFile(path);
+}
