@@ -84,6 +84,11 @@ export function formatRunSummary(input: {
       `time series: ${d.num_samples} samples, hosts ${d.hosts_collected.length}/${d.hosts_requested.length} collected ` +
         `(${d.collection_method}), interval ${d.collection_interval_seconds} s, skipped ticks ${skipped}`,
     );
+    const err = d.interval_stats?.interval_error_ms;
+    if (err) {
+      // The collector's own cadence: how late each sample started against its schedule.
+      lines.push(`  cadence: interval error p99 ${err.p99.toFixed(2)} ms, mean ${err.mean.toFixed(2)} ms, max ${err.max.toFixed(2)} ms`);
+    }
     const rows = Object.entries(d.samples_by_host).map(([host, samples]) => summarizeHost(host, samples));
     const width = Math.max(4, ...rows.map((r) => r.host.length));
     lines.push(`  ${'host'.padEnd(width)}  samples  status   read MB/s  write MB/s  CPU %`);
