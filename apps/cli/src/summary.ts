@@ -86,8 +86,8 @@ export function formatRunSummary(input: {
     );
     const err = d.interval_stats?.interval_error_ms;
     if (err) {
-      // The collector's own cadence: how late each sample started against its schedule.
-      lines.push(`  cadence: interval error p99 ${err.p99.toFixed(2)} ms, mean ${err.mean.toFixed(2)} ms, max ${err.max.toFixed(2)} ms`);
+      // The collector's own cadence (issue 5's interval error), worded without "error": nothing failed.
+      lines.push(`  cadence: sample start vs schedule p99 ${err.p99.toFixed(2)} ms, mean ${err.mean.toFixed(2)} ms, max ${err.max.toFixed(2)} ms`);
     }
     const rows = Object.entries(d.samples_by_host).map(([host, samples]) => summarizeHost(host, samples));
     const width = Math.max(4, ...rows.map((r) => r.host.length));
