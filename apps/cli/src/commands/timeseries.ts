@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import {
   EXPORT_FORMATS,
   MlpsError,
+  isMlpsError,
   buildReport,
   buildTimeSeriesData,
   exportTimeSeries,
@@ -22,7 +23,7 @@ import {
   type ExportFormat,
   type TimeSeriesData,
 } from '@mlps/timeseries';
-import { parseHostList } from '@mlps/multihost';
+import { MultiHostTimeSeriesCollector, parseHostList } from '@mlps/multihost';
 import { createRunCollector, formatRunDatetime } from '@mlps/benchmark';
 import { EXIT, type CliContext } from '../context';
 import { addSshOptions, sshOptionsFrom, type CommonParsed } from '../options';
@@ -216,34 +217,30 @@ async function runCollect(ctx: CliContext, argv: string[], p: CollectParsed): Pr
     throw new MlpsError('IO_ERROR', `cannot create --output-dir ${outDir}: ${(err as Error).message}`, { cause: err });
   }
   if (!/^[A-Za-z0-9._-]+$/.test(p.name)) throw invalidArgument(`--name '${p.name}' must be letters, digits, '.', '_' or '-'`);
-  const stem = `${p.name}_${formatRunDatetime(new Date())}`;
-  const files = {
-    document: join(outDir, `${stem}_timeseries.json`),
-    journal: join(outDir, `${stem}_timeseries.jsonl`),
-    metadata: join(outDir, `${stem}_metadata.json`),
-  };
+  const warnings: string[] = [];
+  const opened = await startCollectorAtFreeName(p.name, outDir, (journalPath) =>
+    createRunCollector({
+      hosts,
+      settings: {
+        intervalSeconds: p.timeseriesInterval ?? 10,
+        skip: false,
+        maxSamples: p.maxTimeseriesSamples ?? 3600,
+        overflow: p.timeseriesOverflow ?? 'decimate',
+      },
+      journalPath,
+      ssh: sshOptionsFrom(p),
+      warn: (m: string) => {
+        warnings.push(m);
+        ctx.stderr.write(`mlpstorage: warning: ${m}\n`);
+      },
+    }).collector,
+  );
+  const { collector, stem, datetime, files } = opened;
   const say = (line: string): void => {
     if (!p.quiet) ctx.stderr.write(`mlpstorage: ${line}\n`);
   };
-  const warnings: string[] = [];
-  const { collector } = createRunCollector({
-    hosts,
-    settings: {
-      intervalSeconds: p.timeseriesInterval ?? 10,
-      skip: false,
-      maxSamples: p.maxTimeseriesSamples ?? 3600,
-      overflow: p.timeseriesOverflow ?? 'decimate',
-    },
-    journalPath: files.journal,
-    ssh: sshOptionsFrom(p),
-    warn: (m: string) => {
-      warnings.push(m);
-      ctx.stderr.write(`mlpstorage: warning: ${m}\n`);
-    },
-  });
   const startedAt = new Date();
   const t0 = performance.now();
-  await collector.start();
   say(`collecting every ${p.timeseriesInterval ?? 10} s into ${files.journal}`);
   const live = p.serve !== undefined ? await startLiveView(ctx, p, () => buildTimeSeriesData(collector), { title: `mlps time series: ${p.name} (live)`, benchmark: p.name }) : null;
 
@@ -301,7 +298,7 @@ async function runCollect(ctx: CliContext, argv: string[], p: CollectParsed): Pr
     duration_seconds: p.duration ?? null,
     exit_code: exitCode,
     ...(signalled !== null ? { signal: signalled } : {}),
-    run_datetime: stem.slice(p.name.length + 1),
+    run_datetime: datetime,
     start_time: startedAt.toISOString(),
     end_time: endedAt.toISOString(),
     runtime: (performance.now() - t0) / 1000,
@@ -312,6 +309,8 @@ async function runCollect(ctx: CliContext, argv: string[], p: CollectParsed): Pr
       num_samples: data.num_samples,
       interval_seconds: data.collection_interval_seconds,
       hosts_collected: data.hosts_collected,
+      ...(data.host_status !== undefined ? { host_status: data.host_status } : {}),
+      skipped_ticks: data.interval_stats?.skipped_ticks ?? 0,
     },
     warnings,
   };
@@ -325,6 +324,46 @@ async function runCollect(ctx: CliContext, argv: string[], p: CollectParsed): Pr
   });
   ctx.stderr.write(`${summary.join('\n')}\n`);
   return exitCode;
+}
+
+type RunCollectorInstance = ReturnType<typeof createRunCollector>['collector'];
+
+/**
+ * Starts a collector whose journal gets a fresh `<name>_<YYYYMMDD_HHMMSS>` stem in `dir`. Two collections
+ * started in the same second (or a leftover file) never share names: the journal is created exclusively,
+ * and a name that is taken moves to the next second, as run directories do.
+ */
+async function startCollectorAtFreeName(
+  name: string,
+  dir: string,
+  create: (journalPath: string) => RunCollectorInstance,
+  maxAttempts = 3600,
+): Promise<{ collector: RunCollectorInstance; stem: string; datetime: string; files: { document: string; journal: string; metadata: string } }> {
+  const baseMs = Math.floor(Date.now() / 1000) * 1000;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const datetime = formatRunDatetime(new Date(baseMs + attempt * 1000));
+    const stem = `${name}_${datetime}`;
+    const files = {
+      document: join(dir, `${stem}_timeseries.json`),
+      journal: join(dir, `${stem}_timeseries.jsonl`),
+      metadata: join(dir, `${stem}_metadata.json`),
+    };
+    if (existsSync(files.journal) || existsSync(files.document) || existsSync(files.metadata)) continue;
+    const collector = create(files.journal);
+    const remote = collector instanceof MultiHostTimeSeriesCollector;
+    // As in benchmark runs: connecting first means a handshake is not recorded as a missed first sample.
+    if (remote) await collector.connect();
+    try {
+      await collector.start();
+    } catch (err) {
+      // Lost the race for this name to a collection started at the same moment. A multi-host collector
+      // already holds its connections, so only a local one moves on to the next second.
+      if (!remote && isMlpsError(err) && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'EEXIST') continue;
+      throw err;
+    }
+    return { collector, stem, datetime, files };
+  }
+  throw new MlpsError('IO_ERROR', `no free file name ${name}_<datetime>_timeseries.jsonl in ${dir} after ${maxAttempts} attempts`);
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
