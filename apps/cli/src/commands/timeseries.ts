@@ -148,7 +148,17 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
       const file = resolveRunFile(target);
       await assertTimeSeriesFile(file);
       const output = p.output !== undefined ? resolve(p.output) : (ctx.stdout as unknown as Writable);
-      const result = await exportTimeSeries({ input: file, format: p.format, output });
+      let result;
+      try {
+        result = await exportTimeSeries({ input: file, format: p.format, output });
+      } catch (err) {
+        // `export … | head`: the reader stopped reading; that is its choice, not a failure of the export.
+        if (typeof output !== 'string' && isMlpsError(err) && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'EPIPE') {
+          ctx.exitCode = EXIT.OK;
+          return;
+        }
+        throw err;
+      }
       if (typeof output === 'string') {
         const hosts = Object.entries(result.samplesByHost).map(([h, n]) => `${h} ${n}`).join(', ');
         ctx.stderr.write(`mlpstorage: exported ${result.samples} samples (${hosts || 'no hosts'}) as ${p.format} to ${output}\n`);
