@@ -30,6 +30,21 @@ describe('invalid arguments exit 2 with one line naming the option and the value
     ['bad params', () => ['training', 'run', '--model', 'unet3d', '--params', 'novalue', '-rd', join(root, 'r')], /--params.*'novalue'/],
     ['unknown option', () => [...base(), '--frobnicate', '--', 'true'], /--frobnicate/],
     ['run interval on training', () => ['training', 'run', '--model', 'unet3d', '--timeseries-interval', '-5', '-rd', join(root, 'r')], /--timeseries-interval.*'-5'/],
+    ['interval empty', () => [...base(), '--timeseries-interval', '', '--', 'true'], /--timeseries-interval.*'' is invalid/],
+    ['interval below the 0.01 s floor', () => [...base(), '--timeseries-interval', '0.005', '--', 'true'], /--timeseries-interval.*'0\.005'.*at least 0\.01/],
+    ['max samples 2.5', () => [...base(), '--max-timeseries-samples', '2.5', '--', 'true'], /--max-timeseries-samples.*'2\.5'/],
+    ['host unclosed v6 bracket', () => [...base(), '--hosts', '[::1', '--', 'true'], /--hosts.*'\[::1'/],
+    ['host slots not a number', () => [...base(), '--hosts', 'host:abc', '--', 'true'], /--hosts.*'host:abc'/],
+    ['host empty after user', () => [...base(), '--hosts', 'a@', '--', 'true'], /--hosts.*'a@'/],
+    ['host empty before slots', () => [...base(), '--hosts', ':3', '--', 'true'], /--hosts.*':3'/],
+    ['hosts empty string', () => [...base(), '--hosts', '', '--', 'true'], /--hosts.*'' is invalid.*no host given/],
+    ['num accelerators 0', () => ['training', 'run', '--model', 'unet3d', '--num-accelerators', '0', '-rd', join(root, 'r')], /--num-accelerators.*'0'/],
+    ['ssh port 0', () => [...base(), '--ssh-port', '0', '--', 'true'], /--ssh-port.*'0'/],
+    ['ssh port not a number', () => [...base(), '--ssh-port', 'x', '--', 'true'], /--ssh-port.*'x'/],
+    ['unknown subcommand', () => ['training', 'frobnicate'], /unknown command 'frobnicate'/],
+    ['unknown program', () => ['frobnicate'], /unknown command 'frobnicate'/],
+    ['training run without --model', () => ['training', 'run', '-rd', join(root, 'r')], /required option '-m, --model <model>' not specified/],
+    ['checkpointing run without --model', () => ['checkpointing', 'run', '-rd', join(root, 'r')], /required option '-m, --model <model>' not specified/],
   ];
 
   it.each(cases)('%s', async (_name, args, pattern) => {

@@ -48,11 +48,14 @@ export function parsePort(value: string): number {
  * validated now so a bad host is an argument error; accumulated over repeated and variadic values.
  */
 export function collectHosts(value: string, previous: string[] | undefined): string[] {
+  let parsed;
   try {
-    parseHostList(value);
+    parsed = parseHostList(value);
   } catch (err) {
     throw new InvalidArgumentError(isMlpsError(err) ? err.message : String(err));
   }
+  // `--hosts ""` (an unset shell variable, say) would otherwise quietly mean "this machine only".
+  if (parsed.length === 0) throw new InvalidArgumentError('no host given; expected host, host:slots, user@host or [v6addr]:slots.');
   return [...(previous ?? []), value];
 }
 
