@@ -46,6 +46,19 @@ describe('commands that collect no time series', () => {
     expect(lines[0]).toContain('++workload.dataset.num_files_train=400 ++workload.reader.read_threads=8');
     expect(existsSync(results)).toBe(false);
     expect(existsSync(data)).toBe(false);
+    expect(r.stderr).not.toContain('running the workload');
+  });
+
+  it.each([
+    ['training datasize', ['training', 'datasize', '-m', 'unet3d', '-cm', '16', '-ma', '2']],
+    ['training configview', ['training', 'configview', '-m', 'resnet50', '--num-accelerators', '4']],
+    ['builtin what-if', ['training', 'run', '-m', 'unet3d', '--what-if']],
+  ])('%s only prints: no "running the workload" stage, nothing created', async (_name, args) => {
+    const r = await runCliProcess([...args, '--results-dir', results]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toBe('');
+    expect(r.stderr).not.toContain('running the workload');
+    expect(existsSync(results)).toBe(false);
   });
 
   it('training datagen runs DLIO (under MPI) and writes metadata and logs, but no time series', async () => {

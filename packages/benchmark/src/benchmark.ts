@@ -431,7 +431,8 @@ export abstract class Benchmark {
   /** Runs `_run()` and times it; a thrown error is the workload's failure, never an unfinished run. */
   private async runWorkload(): Promise<number> {
     if (this.interruptedBy) return signalExit(this.interruptedBy);
-    this.stage('workload');
+    // What-if, datasize and configview only print: announcing "running the workload" would be untrue.
+    if (this.writesResults()) this.stage('workload');
     const started = performance.now();
     try {
       const code = await this._run();
