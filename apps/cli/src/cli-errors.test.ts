@@ -112,6 +112,21 @@ describe('help', () => {
     }
   });
 
+  it.each([
+    ['training', 'run'],
+    ['timeseries', 'collect'],
+  ])('%s %s --help lists the collection options and the live view in the Time-Series Collection group', async (...cmd: string[]) => {
+    const r = await runCliProcess([...cmd, '--help']);
+    expect(r.code).toBe(0);
+    const ts = r.stdout.indexOf('Time-Series Collection:');
+    expect(ts).toBeGreaterThan(0);
+    const end = r.stdout.indexOf('\n\n', ts);
+    const block = r.stdout.slice(ts, end === -1 ? undefined : end);
+    for (const o of ['--timeseries-interval <seconds>', '--max-timeseries-samples <n>', '--timeseries-overflow <policy>', '--serve <port>', '--serve-host <address>']) {
+      expect(block).toContain(o);
+    }
+  });
+
   it('datagen has no Time-Series Collection group (it never collects)', async () => {
     const r = await runCliProcess(['training', 'datagen', '--help']);
     expect(r.stdout).not.toContain('Time-Series Collection:');

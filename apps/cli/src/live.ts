@@ -32,7 +32,7 @@ export function addServeOptions(cmd: Command, forRun = false): Command {
   cmd.addOption(
     new Option('--serve <port>', 'serve a live view while collecting: /metrics (Prometheus text) and / (report page); 0 picks a port').argParser(parseServePort),
   );
-  cmd.addOption(new Option('--serve-host <address>', 'address the live view listens on (default loopback only)').default('127.0.0.1'));
+  cmd.addOption(new Option('--serve-host <address>', 'address the live view listens on (loopback unless you choose otherwise)').default('127.0.0.1'));
   return cmd;
 }
 

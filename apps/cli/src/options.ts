@@ -67,6 +67,8 @@ export function addTimeseriesOptions(cmd: Command): Command {
       .default('decimate'),
   ]);
   addServeOptions(cmd, true);
+  // The live view belongs with collection in the help, not among the command's own options.
+  for (const o of cmd.options) if (o.long === '--serve' || o.long === '--serve-host') o.helpGroup(GROUPS.timeseries);
   return cmd;
 }
 

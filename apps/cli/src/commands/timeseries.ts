@@ -26,7 +26,7 @@ import {
 import { MultiHostTimeSeriesCollector, parseHostList } from '@mlps/multihost';
 import { createRunCollector, formatRunDatetime } from '@mlps/benchmark';
 import { EXIT, type CliContext } from '../context';
-import { addSshOptions, sshOptionsFrom, type CommonParsed } from '../options';
+import { GROUPS, addSshOptions, sshOptionsFrom, type CommonParsed } from '../options';
 import { collectHosts, parseIntervalSeconds, parsePositiveInt } from '../option-parsers';
 import { formatRunSummary } from '../summary';
 import { addServeOptions, startLiveView, type ServeParsed } from '../live';
@@ -198,15 +198,16 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
     .argument('[command...]', 'the command to run and its arguments (after --); exits with its exit code')
     .passThroughOptions()
     .addOption(new Option('-s, --hosts <hosts...>', 'hosts to sample: host, host:slots, user@host, [v6addr]; default this machine').argParser(collectHosts))
-    .addOption(new Option('--timeseries-interval <seconds>', 'seconds between samples (float)').argParser(parseIntervalSeconds).default(10))
-    .addOption(new Option('--max-timeseries-samples <n>', 'samples kept per host in memory and in the document (the journal keeps all)').argParser(parsePositiveInt).default(3600))
-    .addOption(new Option('--timeseries-overflow <policy>', 'at the cap: decimate or keep-first').choices(['decimate', 'keep-first']).default('decimate'))
+    .addOption(new Option('--timeseries-interval <seconds>', 'seconds between samples (float)').argParser(parseIntervalSeconds).default(10).helpGroup(GROUPS.timeseries))
+    .addOption(new Option('--max-timeseries-samples <n>', 'samples kept per host in memory and in the document (the journal keeps all)').argParser(parsePositiveInt).default(3600).helpGroup(GROUPS.timeseries))
+    .addOption(new Option('--timeseries-overflow <policy>', 'at the cap: decimate or keep-first').choices(['decimate', 'keep-first']).default('decimate').helpGroup(GROUPS.timeseries))
     .addOption(new Option('--output-dir <dir>', 'where the journal, document and metadata go').default('.'))
     .addOption(new Option('--name <name>', 'file name prefix: <name>_<YYYYMMDD_HHMMSS>_timeseries.json').default('collect'))
     .addOption(new Option('--duration <duration>', 'collect for this long (60s, 5m, 1h) instead of around a command').argParser(parseDuration))
     .addOption(new Option('-q, --quiet', 'no progress output'));
   addSshOptions(collect);
   addServeOptions(collect);
+  for (const o of collect.options) if (o.long === '--serve' || o.long === '--serve-host') o.helpGroup(GROUPS.timeseries);
   collect.addHelpText(
     'after',
     '\nExamples:\n  mlpstorage timeseries collect --timeseries-interval 1 --output-dir out -- fio --name=w --rw=write --size=1g --filename=/mnt/f\n' +
