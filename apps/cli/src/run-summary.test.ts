@@ -32,3 +32,18 @@ test('a built-in checkpointing run ends with a summary naming the cadence p99 of
   // The per-host row: samples, status, read and write MB/s, CPU %.
   expect(r.stderr).toMatch(new RegExp(`\\n {2}\\S+ +${data.num_samples} +ok +\\d+\\.\\d\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\n`));
 });
+
+test('at the --max-timeseries-samples cap the summary counts every sample taken (as the journal), not only those kept', async () => {
+  const results = join(root, 'cap');
+  const r = await runCliProcess(['exec', '--results-dir', results, '--max-timeseries-samples', '5', '--timeseries-interval', '0.1', '--', 'sleep', '1.5']);
+  expect(r.code).toBe(0);
+  const runDir = onlyRunDir(join(results, 'training', 'exec', 'run'));
+  const names = readdirSync(runDir);
+  const data = parseTimeSeriesData(readFileSync(join(runDir, names.find((n) => n.endsWith('_timeseries.json')) as string), 'utf8'));
+  const journalLines = readFileSync(join(runDir, names.find((n) => n.endsWith('_timeseries.jsonl')) as string), 'utf8').trim().split('\n');
+  const taken = journalLines.length - 1; // minus the header
+  expect(data.num_samples).toBeLessThanOrEqual(5);
+  expect(taken).toBeGreaterThan(data.num_samples);
+  expect(r.stderr).toContain(`time series: ${taken} samples (${data.num_samples} kept in the document at the --max-timeseries-samples cap; the journal has all)`);
+  expect(r.stderr).toMatch(new RegExp(`\\n {2}\\S+ +${taken} +ok `));
+});

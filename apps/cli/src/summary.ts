@@ -80,8 +80,16 @@ export function formatRunSummary(input: {
     lines.push('time series: not collected');
   } else {
     const skipped = d.interval_stats?.skipped_ticks ?? 0;
+    // At the --max-timeseries-samples cap the document keeps fewer samples than were taken; the journal
+    // has them all, and the summary must not make the run look sparser than it was.
+    const taken = (host: string): number => Math.max(d.samples_by_host[host]?.length ?? 0, d.host_status?.[host]?.samples ?? 0);
+    const collected = Object.keys(d.samples_by_host).reduce((n, h) => n + taken(h), 0);
+    const count =
+      collected > d.num_samples
+        ? `${collected} samples (${d.num_samples} kept in the document at the --max-timeseries-samples cap; the journal has all)`
+        : `${d.num_samples} samples`;
     lines.push(
-      `time series: ${d.num_samples} samples, hosts ${d.hosts_collected.length}/${d.hosts_requested.length} collected ` +
+      `time series: ${count}, hosts ${d.hosts_collected.length}/${d.hosts_requested.length} collected ` +
         `(${d.collection_method}), interval ${d.collection_interval_seconds} s, skipped ticks ${skipped}`,
     );
     const err = d.interval_stats?.interval_error_ms;
@@ -95,7 +103,7 @@ export function formatRunSummary(input: {
     for (const r of rows) {
       const status = d.host_status?.[r.host]?.status ?? '-';
       lines.push(
-        `  ${r.host.padEnd(width)}  ${String(r.samples).padStart(7)}  ${status.padEnd(7)}  ${fmt(r.diskReadMBps, 2).padStart(9)}  ` +
+        `  ${r.host.padEnd(width)}  ${String(taken(r.host)).padStart(7)}  ${status.padEnd(7)}  ${fmt(r.diskReadMBps, 2).padStart(9)}  ` +
           `${fmt(r.diskWriteMBps, 2).padStart(10)}  ${fmt(r.cpuBusyPercent, 1).padStart(5)}`,
       );
     }
