@@ -15,7 +15,7 @@ test('a built-in checkpointing run ends with a summary naming the cadence p99 of
   const results = join(root, 'results');
   const r = await runCliProcess([
     'checkpointing', 'run', '--model', 'llama3-8b', '--num-processes', '2', '--checkpoint-folder', join(root, 'ckpt'),
-    '--scale', '0.0005', '-ncw', '2', '-ncr', '2', '--timeseries-interval', '0.2', '--results-dir', results,
+    '--scale', '0.002', '-ncw', '3', '-ncr', '3', '--timeseries-interval', '0.05', '--results-dir', results,
   ]);
   expect(r.code).toBe(0);
   const runDir = onlyRunDir(join(results, 'checkpointing', 'llama3-8b'));
@@ -25,7 +25,7 @@ test('a built-in checkpointing run ends with a summary naming the cadence p99 of
   expect(typeof p99).toBe('number');
 
   expect(r.stderr).toContain(`  time series: ${join(runDir, docName)}`);
-  expect(r.stderr).toMatch(new RegExp(`time series: ${data.num_samples} samples, hosts 1/1 collected \\(local\\), interval 0\\.2 s, skipped ticks \\d+`));
+  expect(r.stderr).toMatch(new RegExp(`time series: ${data.num_samples} samples, hosts 1/1 collected \\(local\\), interval 0\\.05 s, skipped ticks \\d+`));
   const cadence = /\n {2}cadence: sample start vs schedule p99 (\d+\.\d\d) ms, mean \d+\.\d\d ms, max \d+\.\d\d ms\n/.exec(r.stderr);
   expect(cadence).not.toBeNull();
   expect(Number(cadence?.[1])).toBeCloseTo(p99 as number, 2);
