@@ -8,7 +8,8 @@ import { systemClock } from './clock';
 import { invalidArgument, MlpsError } from './errors';
 import { isGoodSample, type DescribesRun, type RunDescription } from './format';
 import { JournalWriter } from './journal';
-import { collectTimeseriesSampleSync, formatTimestamp } from './sampling';
+import type { ProcReader } from './proc/reader';
+import { createSampleReader, formatTimestamp, sampleWithReader } from './sampling';
 import { TickScheduler, type TickInfo } from './schedule';
 import { OVERFLOW_POLICIES, SampleStore, type CapReachedInfo, type OverflowPolicy } from './store';
 import type { Summary } from './stats';
@@ -176,6 +177,8 @@ export class TimeSeriesCollector implements DescribesRun {
   private readonly clock: Clock;
   private readonly logger: CollectorLogger;
   private readonly sampler: SampleProvider;
+  /** The default sampler's reader (descriptors kept open on procfs), closed by `stop()`. */
+  private readonly reader: ProcReader | null;
   private readonly store: SampleStore;
   private readonly scheduler: TickScheduler;
   private state: State = 'idle';
@@ -203,7 +206,9 @@ export class TimeSeriesCollector implements DescribesRun {
     this.hostName = osHostname();
     const procRoot = this.procRoot;
     const hostname = this.hostName;
-    this.sampler = o.sampler ?? ((context) => collectTimeseriesSampleSync({ procRoot, hostname, wallMs: context.wallMs }));
+    const reader = o.sampler ? null : createSampleReader(procRoot);
+    this.reader = reader;
+    this.sampler = o.sampler ?? ((context) => sampleWithReader(reader as ProcReader, hostname, context.wallMs));
     this.store = new SampleStore({
       maxSamples: this.maxSamples,
       overflow: this.overflow,
@@ -299,6 +304,7 @@ export class TimeSeriesCollector implements DescribesRun {
     this.state = 'stopped';
     this.stopPromise = this.scheduler.stop().then(() => {
       this.ended = new Date(this.clock.wallMs());
+      this.reader?.close();
       this.closeJournal();
       this.finalSamples = this.store.toArray();
       return this.finalSamples;

@@ -6,9 +6,7 @@
  * promise machinery per file), which is most of a sample's CPU at 10 Hz.
  */
 
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
-import { join } from 'node:path';
 import { invalidArgument } from './errors';
 import { parseProcDiskstats } from './proc/diskstats';
 import { parseProcLoadavg } from './proc/loadavg';
@@ -17,6 +15,7 @@ import { parseProcNetDev } from './proc/netdev';
 import { parseProcPressure } from './proc/pressure';
 import { parseProcStat } from './proc/stat';
 import { parseProcUptime } from './proc/uptime';
+import { ProcReader, type ProcSourceFile } from './proc/reader';
 import { parseProcVmstat } from './proc/vmstat';
 import type { PressureRecord, PressureStats, SampleSource, TimeSeriesSample } from './types';
 
@@ -186,48 +185,27 @@ function hasKeys(record: object): boolean {
   return false;
 }
 
-/** Reused across reads: one sample reads ~15 KB, and a fresh 64 KB buffer per file is what `readFileSync` costs. */
-let readBuffer = Buffer.allocUnsafe(64 * 1024);
+/** The files as the reader sees them: PSI files are optional (kernels without PSI). */
+const READER_FILES: readonly ProcSourceFile[] = SAMPLE_SOURCE_FILES.map((file) => ({
+  key: file.key,
+  path: file.path,
+  optional: file.source === 'pressure',
+}));
 
 /**
- * Beyond any real `/proc` file (a 4096-CPU `/proc/stat` is ~1 MB); stops a `procRoot` pointing at a huge
- * regular file from growing the buffer without bound.
+ * Creates a reader of the sample's files under `procRoot`. On procfs it keeps the files open between
+ * samples (see {@link ProcReader}); whoever creates one closes it when done.
  */
-const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
-
-/** Reads a whole file (procfs reports size 0, so read until EOF), growing the shared buffer when needed. */
-function readProcText(path: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    let length = 0;
-    for (;;) {
-      if (length === readBuffer.length) {
-        if (length >= MAX_SOURCE_BYTES) {
-          throw Object.assign(new Error(`larger than ${MAX_SOURCE_BYTES} bytes`), { code: 'EFBIG' });
-        }
-        const bigger = Buffer.allocUnsafe(readBuffer.length * 2);
-        readBuffer.copy(bigger, 0, 0, length);
-        readBuffer = bigger;
-      }
-      const n = readSync(fd, readBuffer, length, readBuffer.length - length, null);
-      if (n === 0) break;
-      length += n;
-    }
-    return readBuffer.toString('utf8', 0, length);
-  } finally {
-    closeSync(fd);
-  }
+export function createSampleReader(procRoot = '/proc'): ProcReader {
+  return new ProcReader(procRoot, READER_FILES);
 }
 
-/** Errno codes meaning "this kernel has no PSI" rather than "the read failed". */
-const NO_PSI_CODES = new Set(['ENOENT', 'EOPNOTSUPP', 'ENOTSUP']);
-
-/** A short, actionable message for a failed read: the errno code and the path. */
-function readErrorMessage(error: unknown, path: string): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return `${code}: cannot read ${path}`;
-  return `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`;
-}
+/**
+ * The reader of the default `/proc`, shared by every {@link collectTimeseriesSampleSync} call of the
+ * process: its ten descriptors stay open for the life of the process (close-on-exec, no event-loop
+ * handle), which is what makes repeated sampling cheap.
+ */
+let defaultReader: ProcReader | undefined;
 
 function validateOptions(options: CollectSampleOptions | undefined): { procRoot: string; hostname?: string; wallMs?: number } {
   if (options === undefined || options === null) return { procRoot: '/proc' };
@@ -253,21 +231,20 @@ function validateOptions(options: CollectSampleOptions | undefined): { procRoot:
  */
 export function collectTimeseriesSampleSync(options?: CollectSampleOptions): TimeSeriesSample {
   const { procRoot, hostname, wallMs } = validateOptions(options);
+  if (procRoot === '/proc') return sampleWithReader((defaultReader ??= createSampleReader()), hostname, wallMs);
+  // Another root is read afresh each time: a fixture tree may be rewritten between calls.
+  return sampleWithReader(new ProcReader(procRoot, READER_FILES, { keepOpen: false }), hostname, wallMs);
+}
+
+/**
+ * Takes one sample through `reader` (see {@link collectTimeseriesSampleSync}); the collector's own reader
+ * goes through here so its descriptors are closed when it stops.
+ */
+export function sampleWithReader(reader: ProcReader, hostname: string | undefined, wallMs: number | undefined): TimeSeriesSample {
   const timestamp = formatTimestamp(wallMs ?? Date.now());
   const texts: Record<string, string> = {};
   const errors: Record<string, string> = {};
-  const hasPressure = existsSync(join(procRoot, 'pressure'));
-  for (const file of SAMPLE_SOURCE_FILES) {
-    if (file.source === 'pressure' && !hasPressure) continue;
-    const path = join(procRoot, file.path);
-    try {
-      texts[file.key] = readProcText(path);
-    } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code;
-      if (file.source === 'pressure' && typeof code === 'string' && NO_PSI_CODES.has(code)) continue;
-      errors[file.key] = readErrorMessage(error, path);
-    }
-  }
+  reader.readAll(texts, errors);
   return buildSampleFromSourceTexts({ timestamp, hostname: hostname ?? osHostname(), texts, errors });
 }
 
