@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MlpsError } from '@mlps/timeseries';
+import { makeDirectorySync } from './engines/make-dir';
 
 /** The four benchmark types of `mlpstorage`, as written in file names and the results layout. */
 export type BenchmarkType = 'training' | 'checkpointing' | 'vector_database' | 'kv_cache';
@@ -63,7 +64,7 @@ export interface AllocatedRunDirectory {
  */
 export function allocateRunDirectory(parent: string, start: Date, maxAttempts = 3600): AllocatedRunDirectory {
   try {
-    mkdirSync(parent, { recursive: true });
+    makeDirectorySync(parent);
   } catch (cause) {
     throw new MlpsError('IO_ERROR', `cannot create results directory ${parent}: ${(cause as Error).message}`, { cause });
   }

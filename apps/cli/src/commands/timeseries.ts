@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Writable } from 'node:stream';
 import { join, resolve } from 'node:path';
@@ -24,7 +24,7 @@ import {
   type TimeSeriesData,
 } from '@mlps/timeseries';
 import { MultiHostTimeSeriesCollector, parseHostList } from '@mlps/multihost';
-import { createRunCollector, formatRunDatetime } from '@mlps/benchmark';
+import { createRunCollector, formatRunDatetime, makeDirectorySync } from '@mlps/benchmark';
 import { EXIT, type CliContext } from '../context';
 import { GROUPS, addSshOptions, sshOptionsFrom, type CommonParsed } from '../options';
 import { collectHosts, parseIntervalSeconds, parsePositiveInt } from '../option-parsers';
@@ -223,7 +223,7 @@ async function runCollect(ctx: CliContext, argv: string[], p: CollectParsed): Pr
   const hosts = p.hosts !== undefined && p.hosts.length > 0 ? parseHostList(p.hosts) : [];
   const outDir = resolve(p.outputDir);
   try {
-    mkdirSync(outDir, { recursive: true });
+    makeDirectorySync(outDir);
   } catch (err) {
     throw new MlpsError('IO_ERROR', `cannot create --output-dir ${outDir}: ${(err as Error).message}`, { cause: err });
   }

@@ -40,3 +40,4 @@ export {
 } from './builtin-benchmarks';
 export type { BuiltinTrainingOptions, BuiltinCheckpointingOptions } from './builtin-benchmarks';
 export { preflightTrainingRun, preflightTrainingDatagen, preflightCheckpointing } from './preflight';
+export { makeDirectory, makeDirectorySync } from './make-dir';
