@@ -1,5 +1,8 @@
 import type { DiskStatsRecord } from '../types';
-import { Scanner, asText } from './scanner';
+import { KeyCache, Scanner, asText } from './scanner';
+
+/** The previous input's names by line, reused when unchanged (see {@link KeyCache}). */
+const names = new KeyCache();
 
 /** Counters after `major minor name`: 11 up to kernel 4.17, 15 from 4.18 (discard), 17 from 5.5 (flush). */
 const BASE_COUNTERS = 11;
@@ -20,11 +23,11 @@ export function parseProcDiskstats(text: string): DiskStatsRecord[] {
   const s = new Scanner(asText(text));
   const records: DiskStatsRecord[] = [];
   const counters: number[] = new Array<number>(FLUSH_COUNTERS).fill(0);
-  for (; !s.done(); s.nextLine()) {
+  for (let line = 0; !s.done(); s.nextLine(), line++) {
     const major = s.uint();
     const minor = s.uint();
     if (major !== major || minor !== minor) continue;
-    const name = s.word();
+    const name = names.word(s, line);
     if (name === '') continue;
     let n = 0;
     let bad = false;

@@ -1,6 +1,9 @@
-import { Scanner, asText, isUnsafeKey } from './scanner';
+import { KeyCache, Scanner, asText, isUnsafeKey } from './scanner';
 
 const COLON = 58;
+
+/** The previous input's keys by line, reused when unchanged (see {@link KeyCache}). */
+const keys = new KeyCache();
 
 /**
  * Parses `/proc/meminfo` (`MemTotal:       24683656 kB`) into key → integer: the key without its colon,
@@ -14,8 +17,8 @@ const COLON = 58;
 export function parseProcMeminfo(text: string): Record<string, number> {
   const s = new Scanner(asText(text));
   const out: Record<string, number> = {};
-  for (; !s.done(); s.nextLine()) {
-    const key = s.wordUntil(COLON);
+  for (let line = 0; !s.done(); s.nextLine(), line++) {
+    const key = keys.wordUntil(s, COLON, line);
     if (key === '' || isUnsafeKey(key)) continue;
     const value = s.int();
     if (value !== value) continue;

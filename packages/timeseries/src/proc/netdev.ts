@@ -1,5 +1,8 @@
 import type { NetDevRecord } from '../types';
-import { Scanner, asText, isBlank } from './scanner';
+import { KeyCache, Scanner, asText, isBlank } from './scanner';
+
+/** The previous input's names by line, reused when unchanged (see {@link KeyCache}). */
+const names = new KeyCache();
 
 const COLON = 58;
 const COUNTERS = 16;
@@ -29,9 +32,9 @@ export function parseProcNetDev(text: string): NetDevRecord[] {
   const s = new Scanner(asText(text));
   const records: NetDevRecord[] = [];
   const c: number[] = new Array<number>(COUNTERS).fill(0);
-  for (; !s.done(); s.nextLine()) {
+  for (let line = 0; !s.done(); s.nextLine(), line++) {
     if (isHeaderLine(s)) continue;
-    const name = s.wordUntil(COLON);
+    const name = names.wordUntil(s, COLON, line);
     if (name === '') continue;
     let n = 0;
     while (n < COUNTERS) {

@@ -1,5 +1,8 @@
 import type { CpuStatRecord, CpuTimes, PerCpuTimes } from '../types';
-import { Scanner, asText } from './scanner';
+import { KeyCache, Scanner, asText } from './scanner';
+
+/** The previous input's keys by line, reused when unchanged (see {@link KeyCache}). */
+const keys = new KeyCache();
 
 /** Fields of a `cpu` line in kernels since 2.6.33; older kernels print fewer (at least user nice system idle). */
 const CPU_FIELDS = 10;
@@ -78,8 +81,8 @@ export function parseProcStat(text: string): CpuStatRecord | null {
   let intr = NaN;
   let running = NaN;
   let blocked = NaN;
-  for (; !s.done(); s.nextLine()) {
-    const key = s.word();
+  for (let line = 0; !s.done(); s.nextLine(), line++) {
+    const key = keys.word(s, line);
     switch (key) {
       case 'ctxt':
         ctxt = singleValue(s, ctxt);

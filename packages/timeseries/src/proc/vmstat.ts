@@ -1,4 +1,7 @@
-import { Scanner, asText, isUnsafeKey } from './scanner';
+import { KeyCache, Scanner, asText, isUnsafeKey } from './scanner';
+
+/** The previous input's keys by line, reused when unchanged (see {@link KeyCache}). */
+const keys = new KeyCache();
 
 /**
  * Parses `/proc/vmstat` (`nr_free_pages 6066170` per line) into name → integer.
@@ -11,8 +14,8 @@ import { Scanner, asText, isUnsafeKey } from './scanner';
 export function parseProcVmstat(text: string): Record<string, number> {
   const s = new Scanner(asText(text));
   const out: Record<string, number> = {};
-  for (; !s.done(); s.nextLine()) {
-    const key = s.word();
+  for (let line = 0; !s.done(); s.nextLine(), line++) {
+    const key = keys.word(s, line);
     if (key === '' || isUnsafeKey(key)) continue;
     const value = s.int();
     if (value !== value || !s.atLineEnd()) continue;
