@@ -7,11 +7,12 @@
 import {
   JournalWriter,
   MlpsError,
-  OVERFLOW_POLICIES,
+  describeValue,
   SampleStore,
   StreamingStats,
   TickScheduler,
   invalidArgument,
+  validateCollectionSettings,
   isGoodSample,
   systemClock,
   type CapReachedInfo,
@@ -140,20 +141,10 @@ export interface MultiHostCollectorStats {
 type State = 'idle' | 'running' | 'stopped';
 
 const NAME = 'MultiHostTimeSeriesCollector';
-const DEFAULT_INTERVAL_SECONDS = 10;
-const DEFAULT_MAX_SAMPLES = 3600;
-const MIN_INTERVAL_SECONDS = 0.01;
 const DEFAULT_MAX_CONCURRENCY = 32;
 /** How long stop() lets an in-flight tick finish before cancelling hosts still being waited for. */
 const STOP_GRACE_MS = 2000;
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object' && value !== null) return 'an object';
-  return String(value);
-}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
@@ -169,7 +160,7 @@ interface PlannedHost {
 
 function planHosts(hosts: unknown): PlannedHost[] {
   if (typeof hosts !== 'string' && !Array.isArray(hosts)) {
-    throw invalidArgument(`hosts must be a host list string or an array of hosts, got ${describe(hosts)}`);
+    throw invalidArgument(`hosts must be a host list string or an array of hosts, got ${describeValue(hosts)}`);
   }
   const planned: PlannedHost[] = [];
   const names = new Set<string>();
@@ -190,19 +181,19 @@ function planHosts(hosts: unknown): PlannedHost[] {
       }
       continue;
     }
-    if (typeof entry !== 'object' || entry === null) throw invalidArgument(`hosts entries must be strings or host objects, got ${describe(entry)}`);
+    if (typeof entry !== 'object' || entry === null) throw invalidArgument(`hosts entries must be strings or host objects, got ${describeValue(entry)}`);
     // A HostTarget, or a HostSpec from parseHostList (no name: filed as user@host or host).
     const t = entry as Partial<HostTarget> & { spec?: unknown };
     const derived = typeof t.host === 'string' && t.name === undefined ? (t.user ? `${t.user}@${t.host}` : t.host) : t.name;
-    if (typeof derived !== 'string' || derived.trim() === '') throw invalidArgument(`a host object needs a non-empty name or host, got ${describe(t.name ?? t.host)}`);
+    if (typeof derived !== 'string' || derived.trim() === '') throw invalidArgument(`a host object needs a non-empty name or host, got ${describeValue(t.name ?? t.host)}`);
     const name = derived.trim();
     const host = t.host ?? name;
-    if (typeof host !== 'string' || host.trim() === '') throw invalidArgument(`host of '${name}' must be a non-empty string, got ${describe(t.host)}`);
+    if (typeof host !== 'string' || host.trim() === '') throw invalidArgument(`host of '${name}' must be a non-empty string, got ${describeValue(t.host)}`);
     if (t.port !== undefined && (!Number.isInteger(t.port) || t.port < 1 || t.port > 65535)) {
-      throw invalidArgument(`port of '${name}' must be an integer from 1 to 65535, got ${describe(t.port)}`);
+      throw invalidArgument(`port of '${name}' must be an integer from 1 to 65535, got ${describeValue(t.port)}`);
     }
-    if (t.user !== undefined && (typeof t.user !== 'string' || t.user === '')) throw invalidArgument(`user of '${name}' must be a non-empty string, got ${describe(t.user)}`);
-    if (t.local !== undefined && typeof t.local !== 'boolean') throw invalidArgument(`local of '${name}' must be a boolean, got ${describe(t.local)}`);
+    if (t.user !== undefined && (typeof t.user !== 'string' || t.user === '')) throw invalidArgument(`user of '${name}' must be a non-empty string, got ${describeValue(t.user)}`);
+    if (t.local !== undefined && typeof t.local !== 'boolean') throw invalidArgument(`local of '${name}' must be a boolean, got ${describeValue(t.local)}`);
     if (t.name !== undefined && names.has(name.toLowerCase())) throw invalidArgument(`host name '${name}' is given twice; names must be unique`);
     const bare = host.trim().replace(/^\[(.*)\]$/, '$1');
     const p: PlannedHost = { name, host: bare, local: t.local ?? isLocalHost(bare) };
@@ -210,7 +201,7 @@ function planHosts(hosts: unknown): PlannedHost[] {
     if (t.user !== undefined) p.user = t.user;
     add(p);
   }
-  if (planned.length === 0) throw invalidArgument(`hosts must name at least one host, got ${describe(hosts)}`);
+  if (planned.length === 0) throw invalidArgument(`hosts must name at least one host, got ${describeValue(hosts)}`);
   return planned;
 }
 
@@ -276,36 +267,25 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
       throw invalidArgument(`${NAME} options must be an object, got ${options === null ? 'null' : typeof options}`);
     }
     const o = options;
-    const intervalSeconds = o.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS;
-    if (typeof intervalSeconds !== 'number' || !Number.isFinite(intervalSeconds) || intervalSeconds < MIN_INTERVAL_SECONDS) {
-      throw invalidArgument(`intervalSeconds must be a finite number >= ${MIN_INTERVAL_SECONDS} (seconds), got ${describe(intervalSeconds)}`);
-    }
-    const maxSamples = o.maxSamples ?? DEFAULT_MAX_SAMPLES;
-    if (typeof maxSamples !== 'number' || !Number.isInteger(maxSamples) || maxSamples < 1) {
-      throw invalidArgument(`maxSamples must be an integer >= 1, got ${describe(maxSamples)}`);
-    }
-    const overflow = o.overflow ?? 'decimate';
-    if (!OVERFLOW_POLICIES.includes(overflow)) {
-      throw invalidArgument(`overflow must be 'decimate' or 'keep-first', got ${describe(overflow)}`);
-    }
+    const { intervalSeconds, maxSamples, overflow } = validateCollectionSettings(o);
     if (o.journalPath !== undefined && (typeof o.journalPath !== 'string' || o.journalPath === '')) {
-      throw invalidArgument(`journalPath must be a non-empty path, got ${describe(o.journalPath)}`);
+      throw invalidArgument(`journalPath must be a non-empty path, got ${describeValue(o.journalPath)}`);
     }
     const maxConcurrency = o.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
     if (typeof maxConcurrency !== 'number' || !Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
-      throw invalidArgument(`maxConcurrency must be an integer >= 1, got ${describe(maxConcurrency)}`);
+      throw invalidArgument(`maxConcurrency must be an integer >= 1, got ${describeValue(maxConcurrency)}`);
     }
     const timeout = o.sampleTimeoutSeconds ?? intervalSeconds * 0.8;
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout >= intervalSeconds) {
       throw invalidArgument(
-        `sampleTimeoutSeconds must be > 0 and less than intervalSeconds (${intervalSeconds}), got ${describe(o.sampleTimeoutSeconds)}`,
+        `sampleTimeoutSeconds must be > 0 and less than intervalSeconds (${intervalSeconds}), got ${describeValue(o.sampleTimeoutSeconds)}`,
       );
     }
     if (o.procRoot !== undefined && (typeof o.procRoot !== 'string' || o.procRoot === '')) {
-      throw invalidArgument(`procRoot must be a non-empty path, got ${describe(o.procRoot)}`);
+      throw invalidArgument(`procRoot must be a non-empty path, got ${describeValue(o.procRoot)}`);
     }
     if (o.remoteReader !== undefined && o.remoteReader !== 'auto' && o.remoteReader !== 'cat') {
-      throw invalidArgument(`remoteReader must be 'auto' or 'cat', got ${describe(o.remoteReader)}`);
+      throw invalidArgument(`remoteReader must be 'auto' or 'cat', got ${describeValue(o.remoteReader)}`);
     }
     if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.warn !== 'function')) {
       throw invalidArgument('logger must be an object with a warn(message) method');

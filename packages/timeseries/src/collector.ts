@@ -10,8 +10,9 @@ import { isGoodSample, type DescribesRun, type RunDescription } from './format';
 import { JournalWriter } from './journal';
 import type { ProcReader } from './proc/reader';
 import { createSampleReader, formatTimestamp, sampleWithReader } from './sampling';
+import { describeValue, validateCollectionSettings } from './settings';
 import { TickScheduler, type TickInfo } from './schedule';
-import { OVERFLOW_POLICIES, SampleStore, type CapReachedInfo, type OverflowPolicy } from './store';
+import { SampleStore, type CapReachedInfo, type OverflowPolicy } from './store';
 import type { Summary } from './stats';
 import type { Clock, HostStatusRecord, IntervalStatsRecord, TimeSeriesSample } from './types';
 
@@ -77,9 +78,6 @@ export interface CollectorStats {
 
 type State = 'idle' | 'running' | 'stopped';
 
-const DEFAULT_INTERVAL_SECONDS = 10;
-const DEFAULT_MAX_SAMPLES = 3600;
-const MIN_INTERVAL_SECONDS = 0.01;
 
 function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
@@ -93,28 +91,15 @@ function validate(options: unknown): Required<Pick<TimeSeriesCollectorOptions, '
     throw invalidArgument(`TimeSeriesCollector options must be an object, got ${options === null ? 'null' : typeof options}`);
   }
   const o = options as TimeSeriesCollectorOptions;
-  const intervalSeconds = o.intervalSeconds === undefined ? DEFAULT_INTERVAL_SECONDS : o.intervalSeconds;
-  if (typeof intervalSeconds !== 'number' || !Number.isFinite(intervalSeconds) || intervalSeconds < MIN_INTERVAL_SECONDS) {
-    throw invalidArgument(
-      `intervalSeconds must be a finite number >= ${MIN_INTERVAL_SECONDS} (seconds), got ${describe(intervalSeconds)}`,
-    );
-  }
-  const maxSamples = o.maxSamples === undefined ? DEFAULT_MAX_SAMPLES : o.maxSamples;
-  if (typeof maxSamples !== 'number' || !Number.isInteger(maxSamples) || maxSamples < 1) {
-    throw invalidArgument(`maxSamples must be an integer >= 1, got ${describe(maxSamples)}`);
-  }
-  const overflow = o.overflow === undefined ? 'decimate' : o.overflow;
-  if (!OVERFLOW_POLICIES.includes(overflow)) {
-    throw invalidArgument(`overflow must be 'decimate' or 'keep-first', got ${describe(overflow)}`);
-  }
+  const { intervalSeconds, maxSamples, overflow } = validateCollectionSettings(o);
   if (o.journalPath !== undefined && (typeof o.journalPath !== 'string' || o.journalPath === '')) {
-    throw invalidArgument(`journalPath must be a non-empty path, got ${describe(o.journalPath)}`);
+    throw invalidArgument(`journalPath must be a non-empty path, got ${describeValue(o.journalPath)}`);
   }
   if (o.procRoot !== undefined && (typeof o.procRoot !== 'string' || o.procRoot === '')) {
-    throw invalidArgument(`procRoot must be a non-empty path, got ${describe(o.procRoot)}`);
+    throw invalidArgument(`procRoot must be a non-empty path, got ${describeValue(o.procRoot)}`);
   }
   if (o.sampler !== undefined && typeof o.sampler !== 'function') {
-    throw invalidArgument(`sampler must be a function, got ${describe(o.sampler)}`);
+    throw invalidArgument(`sampler must be a function, got ${describeValue(o.sampler)}`);
   }
   if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.warn !== 'function')) {
     throw invalidArgument('logger must be an object with a warn(message) method');
@@ -134,12 +119,6 @@ function validate(options: unknown): Required<Pick<TimeSeriesCollectorOptions, '
   return { ...o, intervalSeconds, maxSamples, overflow };
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object' && value !== null) return 'an object';
-  return String(value);
-}
 
 /**
  * Collects time-series samples of this host at a fixed interval (DESIGN §4).

@@ -88,3 +88,11 @@ export { findRunFiles, loadTimeSeriesRun, reportMetaFromMetadata } from './repor
 export type { RunFiles, LoadedRun } from './report/run-files';
 export { JournalTail } from './live/journal-tail';
 export type { JournalTailOptions } from './live/journal-tail';
+export {
+  validateCollectionSettings,
+  describeValue,
+  DEFAULT_INTERVAL_SECONDS,
+  DEFAULT_MAX_SAMPLES,
+  MIN_INTERVAL_SECONDS,
+} from './settings';
+export type { CollectionSettings } from './settings';

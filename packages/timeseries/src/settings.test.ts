@@ -1,0 +1,41 @@
+import { isMlpsError } from './errors';
+import { DEFAULT_INTERVAL_SECONDS, DEFAULT_MAX_SAMPLES, validateCollectionSettings } from './settings';
+
+function rejection(options: Record<string, unknown>): string {
+  try {
+    validateCollectionSettings(options);
+  } catch (err) {
+    expect(isMlpsError(err) && err.code).toBe('INVALID_ARGUMENT');
+    return (err as Error).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(options)}`);
+}
+
+describe('validateCollectionSettings', () => {
+  it('applies the mlpstorage defaults plus decimation', () => {
+    expect(validateCollectionSettings({})).toEqual({
+      intervalSeconds: DEFAULT_INTERVAL_SECONDS,
+      maxSamples: DEFAULT_MAX_SAMPLES,
+      overflow: 'decimate',
+    });
+    expect(validateCollectionSettings({ intervalSeconds: 0.01, maxSamples: 1, overflow: 'keep-first' })).toEqual({
+      intervalSeconds: 0.01,
+      maxSamples: 1,
+      overflow: 'keep-first',
+    });
+  });
+
+  it.each([
+    [{ intervalSeconds: 0 }, /intervalSeconds .* got 0$/],
+    [{ intervalSeconds: 0.005 }, /intervalSeconds .* got 0\.005$/],
+    [{ intervalSeconds: Number.NaN }, /intervalSeconds .* got NaN$/],
+    [{ intervalSeconds: Infinity }, /got Infinity$/],
+    [{ intervalSeconds: '1' }, /got "1"$/],
+    [{ intervalSeconds: null }, /got null$/],
+    [{ maxSamples: 0 }, /maxSamples must be an integer >= 1, got 0$/],
+    [{ maxSamples: 2.5 }, /got 2\.5$/],
+    [{ overflow: 'drop' }, /overflow must be 'decimate' or 'keep-first', got "drop"$/],
+  ])('rejects %j naming the option and the value', (options, message) => {
+    expect(rejection(options)).toMatch(message);
+  });
+});
