@@ -5,7 +5,8 @@ It reads the five files (/proc/diskstats, vmstat, meminfo, loadavg, net/dev), pa
 appends the sample to a list from a background thread and waits with threading.Event().wait(interval)
 after each sample (so its period is interval + collection time, as in the reference).
 
-Usage: python_sampler.py --interval 1 --seconds 30
+Usage: python_sampler.py --interval 1 --seconds 30 [--idle]
+  --idle  the baseline: the same thread and Event.wait(interval) loop with no sampling in it
 Prints one JSON line with the measured figures (see run.mjs for their meaning).
 """
 import argparse
@@ -132,18 +133,24 @@ def collect_timeseries_sample():
 
 
 class TimeSeriesCollector:
-    def __init__(self, interval):
+    def __init__(self, interval, idle=False):
         self.interval = interval
+        self.idle = idle
         self.samples = []
         self.starts = []
+        # CPU seconds of the sampling work alone (read + parse), measured around it like ours.mjs does.
+        self.sample_cpu = []
         self._stop_event = threading.Event()
         self._thread = None
 
     def _loop(self):
         while not self._stop_event.is_set():
             self.starts.append(time.monotonic())
-            sample = collect_timeseries_sample()
-            self.samples.append(sample)
+            if not self.idle:
+                c0 = time.process_time()
+                sample = collect_timeseries_sample()
+                self.sample_cpu.append(time.process_time() - c0)
+                self.samples.append(sample)
             self._stop_event.wait(self.interval)
 
     def start(self):
@@ -183,7 +190,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--interval", type=float, default=1.0)
     ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--idle", action="store_true")
     args = ap.parse_args()
+    if args.idle:
+        collector = TimeSeriesCollector(args.interval, idle=True)
+        cpu0 = cpu_seconds()
+        collector.start()
+        time.sleep(args.seconds)
+        cpu1 = cpu_seconds()
+        ticks = len(collector.starts)
+        collector.stop()
+        print(json.dumps({"label": "python-idle", "interval": args.interval, "ticks": ticks,
+                          "cpuMsPerTick": (cpu1 - cpu0) * 1000 / max(ticks, 1)}))
+        return
     for _ in range(10):  # warm-up, as the Node side gets
         collect_timeseries_sample()
     rss_start = rss_bytes()
@@ -205,6 +224,7 @@ def main():
         "samples": n,
         "cpuMsPerSample": (cpu1 - cpu0) * 1000 / max(n, 1),
         "cpuMsPerSampleSecondHalf": (cpu1 - cpu_mid) * 1000 / max(n_end - n_mid, 1),
+        "sampleCpuMs": [c * 1000 for c in collector.sample_cpu[:n]],
         "rssStartBytes": rss_start,
         "rssEndBytes": rss_end,
         "retainedBytesPerSample": retained / max(n, 1),

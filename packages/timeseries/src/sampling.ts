@@ -224,8 +224,10 @@ function validateOptions(options: CollectSampleOptions | undefined): { procRoot:
 }
 
 /**
- * Takes one sample of this host synchronously (~0.15 ms CPU, reads and parsing included): the timestamp at start, then every file of
- * {@link SAMPLE_SOURCE_FILES} under `procRoot`. A file that cannot be read is absent and named in `errors`
+ * Takes one sample of this host synchronously: the timestamp at start, then every file of
+ * {@link SAMPLE_SOURCE_FILES} under `procRoot` (~0.2 ms CPU back to back; a sample taken after a second
+ * of idleness costs several times that on a VM, see `bench/sample-cost`). With the default `/proc`, the
+ * files stay open between calls and are re-read from offset 0 (see {@link ProcReader}). A file that cannot be read is absent and named in `errors`
  * with its errno (`ENOENT: cannot read /proc/diskstats`); a missing `pressure/` directory (kernel without
  * PSI) is not an error. Throws only for invalid options (`MlpsError` `INVALID_ARGUMENT`).
  */
