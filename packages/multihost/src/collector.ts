@@ -17,6 +17,7 @@ import {
   systemClock,
   type CapReachedInfo,
   type Clock,
+  type CollectorStats,
   type CollectionMethod,
   type DescribesRun,
   type HostHealth,
@@ -112,26 +113,12 @@ export interface HostStatus {
   hostname?: string;
 }
 
-/** Measured behaviour of a multi-host collector. */
-export interface MultiHostCollectorStats {
-  /** Ticks that ran (one sample per host each). */
-  ticks: number;
-  /** Samples taken over all hosts, error samples included. */
-  samples: number;
-  /** Ticks skipped because the previous tick overran (cannot happen while deadlines < interval). */
-  skippedTicks: number;
-  /** Samples without any data (host did not answer). */
-  failedSamples: number;
-  /** Samples kept in memory now, over all hosts. */
-  storedSamples: number;
-  /** Samples not kept in memory because of `maxSamples` (the journal still has them). */
-  droppedSamples: number;
-  /** Journal writes that failed (the samples stay in memory). */
-  journalErrors: number;
-  /** Time between consecutive tick starts, in seconds. */
-  measuredIntervalSeconds: Summary | null;
-  /** Start of each tick minus its due time, in milliseconds. */
-  intervalErrorMs: Summary | null;
+/**
+ * Measured behaviour of a multi-host collector: the single-host collector's figures summed over hosts
+ * (a tick is one sample per host; skipped ticks cannot happen while per-host deadlines are shorter than
+ * the interval; failed samples are those without any data), plus how long hosts take to answer.
+ */
+export interface MultiHostCollectorStats extends CollectorStats {
   /** Tick start to each host's sample, in milliseconds. */
   sampleLatencyMs: Summary | null;
   /** Tick start to the last host's sample of the tick, in milliseconds. */
