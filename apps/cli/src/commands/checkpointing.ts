@@ -33,7 +33,7 @@ interface CheckpointingParsed extends CommonParsed {
 
 /** `mlpstorage checkpointing datasize|run`. */
 export function registerCheckpointingCommands(program: Command, ctx: CliContext): void {
-  const checkpointing = program.command('checkpointing').description('MLPerf Storage checkpointing benchmark (DLIO)');
+  const checkpointing = program.command('checkpointing').description('MLPerf Storage checkpointing benchmark (built-in engine, or DLIO with --engine dlio)');
   const help = {
     datasize: 'calculate the total writes and reads of a checkpointing run',
     run: 'run the checkpointing benchmark (with host time-series collection)',

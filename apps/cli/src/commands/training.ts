@@ -47,7 +47,7 @@ function addModel(cmd: Command): void {
 
 /** `mlpstorage training datasize|datagen|run|configview`. */
 export function registerTrainingCommands(program: Command, ctx: CliContext): void {
-  const training = program.command('training').description('MLPerf Storage training benchmark (DLIO)');
+  const training = program.command('training').description('MLPerf Storage training benchmark (built-in engine, or DLIO with --engine dlio)');
   for (const name of ['datasize', 'datagen', 'run', 'configview'] as const) {
     const cmd = training.command(name).description(HELP[name]);
     addModel(cmd);
