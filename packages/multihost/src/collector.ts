@@ -255,9 +255,6 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
     }
     const o = options;
     const { intervalSeconds, maxSamples, overflow } = validateCollectionSettings(o);
-    if (o.journalPath !== undefined && (typeof o.journalPath !== 'string' || o.journalPath === '')) {
-      throw invalidArgument(`journalPath must be a non-empty path, got ${describeValue(o.journalPath)}`);
-    }
     const maxConcurrency = o.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
     if (typeof maxConcurrency !== 'number' || !Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
       throw invalidArgument(`maxConcurrency must be an integer >= 1, got ${describeValue(maxConcurrency)}`);
@@ -268,27 +265,10 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
         `sampleTimeoutSeconds must be > 0 and less than intervalSeconds (${intervalSeconds}), got ${describeValue(o.sampleTimeoutSeconds)}`,
       );
     }
-    if (o.procRoot !== undefined && (typeof o.procRoot !== 'string' || o.procRoot === '')) {
-      throw invalidArgument(`procRoot must be a non-empty path, got ${describeValue(o.procRoot)}`);
-    }
     if (o.remoteReader !== undefined && o.remoteReader !== 'auto' && o.remoteReader !== 'cat') {
       throw invalidArgument(`remoteReader must be 'auto' or 'cat', got ${describeValue(o.remoteReader)}`);
     }
-    if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.warn !== 'function')) {
-      throw invalidArgument('logger must be an object with a warn(message) method');
-    }
     const clock = o.clock;
-    if (
-      clock !== undefined &&
-      (typeof clock !== 'object' ||
-        clock === null ||
-        typeof clock.monotonicMs !== 'function' ||
-        typeof clock.wallMs !== 'function' ||
-        typeof clock.setTimer !== 'function' ||
-        typeof clock.clearTimer !== 'function')
-    ) {
-      throw invalidArgument('clock must implement monotonicMs(), wallMs(), setTimer() and clearTimer()');
-    }
     const planned = planHosts(o.hosts);
     const ssh = resolveSshOptions(o.ssh);
 

@@ -92,29 +92,8 @@ function validate(options: unknown): Required<Pick<TimeSeriesCollectorOptions, '
   }
   const o = options as TimeSeriesCollectorOptions;
   const { intervalSeconds, maxSamples, overflow } = validateCollectionSettings(o);
-  if (o.journalPath !== undefined && (typeof o.journalPath !== 'string' || o.journalPath === '')) {
-    throw invalidArgument(`journalPath must be a non-empty path, got ${describeValue(o.journalPath)}`);
-  }
-  if (o.procRoot !== undefined && (typeof o.procRoot !== 'string' || o.procRoot === '')) {
-    throw invalidArgument(`procRoot must be a non-empty path, got ${describeValue(o.procRoot)}`);
-  }
   if (o.sampler !== undefined && typeof o.sampler !== 'function') {
     throw invalidArgument(`sampler must be a function, got ${describeValue(o.sampler)}`);
-  }
-  if (o.logger !== undefined && (typeof o.logger !== 'object' || o.logger === null || typeof o.logger.warn !== 'function')) {
-    throw invalidArgument('logger must be an object with a warn(message) method');
-  }
-  const clock = o.clock;
-  if (
-    clock !== undefined &&
-    (typeof clock !== 'object' ||
-      clock === null ||
-      typeof clock.monotonicMs !== 'function' ||
-      typeof clock.wallMs !== 'function' ||
-      typeof clock.setTimer !== 'function' ||
-      typeof clock.clearTimer !== 'function')
-  ) {
-    throw invalidArgument('clock must implement monotonicMs(), wallMs(), setTimer() and clearTimer()');
   }
   return { ...o, intervalSeconds, maxSamples, overflow };
 }

@@ -35,6 +35,10 @@ describe('validateCollectionSettings', () => {
     [{ maxSamples: 0 }, /maxSamples must be an integer >= 1, got 0$/],
     [{ maxSamples: 2.5 }, /got 2\.5$/],
     [{ overflow: 'drop' }, /overflow must be 'decimate' or 'keep-first', got "drop"$/],
+    [{ journalPath: '' }, /journalPath must be a non-empty path, got ""$/],
+    [{ procRoot: 42 }, /procRoot must be a non-empty path, got 42$/],
+    [{ logger: {} }, /logger must be an object with a warn\(message\) method/],
+    [{ clock: { monotonicMs: () => 0 } }, /clock must implement monotonicMs\(\), wallMs\(\)/],
   ])('rejects %j naming the option and the value', (options, message) => {
     expect(rejection(options)).toMatch(message);
   });

@@ -4,6 +4,7 @@
  */
 import { invalidArgument } from './errors';
 import { OVERFLOW_POLICIES, type OverflowPolicy } from './store';
+import type { Clock } from './types';
 
 /** Default seconds between samples (as `mlpstorage`). */
 export const DEFAULT_INTERVAL_SECONDS = 10;
@@ -21,7 +22,9 @@ export interface CollectionSettings {
 
 /**
  * Applies the defaults and validates `intervalSeconds` (finite, ≥ {@link MIN_INTERVAL_SECONDS}),
- * `maxSamples` (an integer ≥ 1) and `overflow` (`decimate` | `keep-first`).
+ * `maxSamples` (an integer ≥ 1) and `overflow` (`decimate` | `keep-first`), and, when given, the options
+ * every collector shares: `journalPath` and `procRoot` (non-empty paths), `logger` (has `warn`) and `clock`
+ * (implements {@link Clock}).
  *
  * @throws MlpsError `INVALID_ARGUMENT` whose message names the option and the value given.
  */
@@ -29,6 +32,10 @@ export function validateCollectionSettings(options: {
   intervalSeconds?: unknown;
   maxSamples?: unknown;
   overflow?: unknown;
+  journalPath?: unknown;
+  procRoot?: unknown;
+  logger?: unknown;
+  clock?: unknown;
 }): CollectionSettings {
   const intervalSeconds = options.intervalSeconds === undefined ? DEFAULT_INTERVAL_SECONDS : options.intervalSeconds;
   if (typeof intervalSeconds !== 'number' || !Number.isFinite(intervalSeconds) || intervalSeconds < MIN_INTERVAL_SECONDS) {
@@ -43,6 +50,28 @@ export function validateCollectionSettings(options: {
   const overflow = options.overflow === undefined ? 'decimate' : options.overflow;
   if (!OVERFLOW_POLICIES.includes(overflow as OverflowPolicy)) {
     throw invalidArgument(`overflow must be 'decimate' or 'keep-first', got ${describeValue(overflow)}`);
+  }
+  for (const name of ['journalPath', 'procRoot'] as const) {
+    const path = options[name];
+    if (path !== undefined && (typeof path !== 'string' || path === '')) {
+      throw invalidArgument(`${name} must be a non-empty path, got ${describeValue(path)}`);
+    }
+  }
+  const logger = options.logger as { warn?: unknown } | null | undefined;
+  if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function')) {
+    throw invalidArgument('logger must be an object with a warn(message) method');
+  }
+  const clock = options.clock as Partial<Record<keyof Clock, unknown>> | null | undefined;
+  if (
+    clock !== undefined &&
+    (typeof clock !== 'object' ||
+      clock === null ||
+      typeof clock.monotonicMs !== 'function' ||
+      typeof clock.wallMs !== 'function' ||
+      typeof clock.setTimer !== 'function' ||
+      typeof clock.clearTimer !== 'function')
+  ) {
+    throw invalidArgument('clock must implement monotonicMs(), wallMs(), setTimer() and clearTimer()');
   }
   return { intervalSeconds, maxSamples, overflow: overflow as OverflowPolicy };
 }
