@@ -167,3 +167,41 @@ export function commonBenchmarkOptions(command: string, p: CommonParsed): Benchm
     args: { command, ...p },
   };
 }
+
+/** What the "DLIO" and "MPI" option groups parse to (training and checkpointing). */
+export interface DlioMpiParsed {
+  engine?: EngineName;
+  dlioBinPath?: string;
+  dlioConfigDir?: string;
+  params?: string[];
+  mpiBin?: 'mpirun' | 'mpiexec';
+  oversubscribe?: boolean;
+  allowRunAsRoot?: boolean;
+  mpiParams?: string[];
+  scale?: number;
+}
+
+/** The benchmark options of the engine, DLIO and MPI groups, leaving out what was not given. */
+export function dlioMpiBenchmarkOptions(p: DlioMpiParsed): {
+  engine?: EngineName;
+  dlioBinPath?: string;
+  configDir?: string;
+  params?: string[];
+  mpiBin?: 'mpirun' | 'mpiexec';
+  oversubscribe?: boolean;
+  allowRunAsRoot?: boolean;
+  mpiParams?: string[];
+  scale?: number;
+} {
+  return {
+    ...(p.engine ? { engine: p.engine } : {}),
+    ...(p.dlioBinPath ? { dlioBinPath: p.dlioBinPath } : {}),
+    ...(p.dlioConfigDir ? { configDir: p.dlioConfigDir } : {}),
+    ...(p.params ? { params: p.params } : {}),
+    ...(p.mpiBin ? { mpiBin: p.mpiBin } : {}),
+    ...(p.oversubscribe ? { oversubscribe: true } : {}),
+    ...(p.allowRunAsRoot ? { allowRunAsRoot: true } : {}),
+    ...(p.mpiParams ? { mpiParams: p.mpiParams } : {}),
+    ...(p.scale !== undefined ? { scale: p.scale } : {}),
+  };
+}

@@ -9,25 +9,19 @@ import {
   addTimeseriesOptions,
   commonBenchmarkOptions,
   type CommonParsed,
+  dlioMpiBenchmarkOptions,
+  type DlioMpiParsed,
 } from '../options';
 import { parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from '../option-parsers';
 import { runBenchmarkWithProgress } from '../run-benchmark';
 
-interface CheckpointingParsed extends CommonParsed {
+interface CheckpointingParsed extends CommonParsed, DlioMpiParsed {
   model: CheckpointingOptions['model'];
   numProcesses: number;
   checkpointFolder: string;
   numCheckpointsRead?: number;
   numCheckpointsWrite?: number;
   clientHostMemoryInGb?: number;
-  dlioBinPath?: string;
-  dlioConfigDir?: string;
-  params?: string[];
-  mpiBin?: 'mpirun' | 'mpiexec';
-  oversubscribe?: boolean;
-  allowRunAsRoot?: boolean;
-  mpiParams?: string[];
-  scale?: number;
   dropCaches?: boolean;
 }
 
@@ -65,18 +59,10 @@ export function registerCheckpointingCommands(program: Command, ctx: CliContext)
           out: ctx.stdout,
           numProcesses: p.numProcesses,
           checkpointFolder: p.checkpointFolder,
-          ...(p.engine ? { engine: p.engine } : {}),
           ...(p.numCheckpointsRead !== undefined ? { numCheckpointsRead: p.numCheckpointsRead } : {}),
           ...(p.numCheckpointsWrite !== undefined ? { numCheckpointsWrite: p.numCheckpointsWrite } : {}),
           ...(p.clientHostMemoryInGb !== undefined ? { clientHostMemoryInGb: p.clientHostMemoryInGb } : {}),
-          ...(p.dlioBinPath ? { dlioBinPath: p.dlioBinPath } : {}),
-          ...(p.dlioConfigDir ? { configDir: p.dlioConfigDir } : {}),
-          ...(p.params ? { params: p.params } : {}),
-          ...(p.mpiBin ? { mpiBin: p.mpiBin } : {}),
-          ...(p.oversubscribe ? { oversubscribe: true } : {}),
-          ...(p.allowRunAsRoot ? { allowRunAsRoot: true } : {}),
-          ...(p.mpiParams ? { mpiParams: p.mpiParams } : {}),
-          ...(p.scale !== undefined ? { scale: p.scale } : {}),
+          ...dlioMpiBenchmarkOptions(p),
           ...(p.dropCaches ? { dropCaches: true } : {}),
         };
         return new BuiltinCheckpointingBenchmark(options);

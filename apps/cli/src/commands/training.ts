@@ -9,13 +9,15 @@ import {
   addTimeseriesOptions,
   commonBenchmarkOptions,
   type CommonParsed,
+  dlioMpiBenchmarkOptions,
+  type DlioMpiParsed,
 } from '../options';
 import { parsePositiveInt, parsePositiveNumber } from '../option-parsers';
 import { runBenchmarkWithProgress } from '../run-benchmark';
 
 type TrainingCommand = TrainingOptions['command'];
 
-interface TrainingParsed extends CommonParsed {
+interface TrainingParsed extends CommonParsed, DlioMpiParsed {
   model: TrainingOptions['model'];
   acceleratorType?: TrainingOptions['acceleratorType'];
   numAccelerators?: number;
@@ -24,14 +26,6 @@ interface TrainingParsed extends CommonParsed {
   clientHostMemoryInGb?: number;
   numClientHosts?: number;
   dataDir?: string;
-  dlioBinPath?: string;
-  dlioConfigDir?: string;
-  params?: string[];
-  mpiBin?: 'mpirun' | 'mpiexec';
-  oversubscribe?: boolean;
-  allowRunAsRoot?: boolean;
-  mpiParams?: string[];
-  scale?: number;
 }
 
 const HELP = {
@@ -95,7 +89,6 @@ async function runTraining(ctx: CliContext, command: TrainingCommand, p: Trainin
       model: p.model,
       events,
       out: ctx.stdout,
-      ...(p.engine ? { engine: p.engine } : {}),
       ...(p.acceleratorType ? { acceleratorType: p.acceleratorType } : {}),
       ...(p.numAccelerators !== undefined ? { numAccelerators: p.numAccelerators } : {}),
       ...(p.numProcesses !== undefined ? { numProcesses: p.numProcesses } : {}),
@@ -103,14 +96,7 @@ async function runTraining(ctx: CliContext, command: TrainingCommand, p: Trainin
       ...(p.clientHostMemoryInGb !== undefined ? { clientHostMemoryInGb: p.clientHostMemoryInGb } : {}),
       ...(p.numClientHosts !== undefined ? { numClientHosts: p.numClientHosts } : {}),
       ...(p.dataDir ? { dataDir: p.dataDir } : {}),
-      ...(p.dlioBinPath ? { dlioBinPath: p.dlioBinPath } : {}),
-      ...(p.dlioConfigDir ? { configDir: p.dlioConfigDir } : {}),
-      ...(p.params ? { params: p.params } : {}),
-      ...(p.mpiBin ? { mpiBin: p.mpiBin } : {}),
-      ...(p.oversubscribe ? { oversubscribe: true } : {}),
-      ...(p.allowRunAsRoot ? { allowRunAsRoot: true } : {}),
-      ...(p.mpiParams ? { mpiParams: p.mpiParams } : {}),
-      ...(p.scale !== undefined ? { scale: p.scale } : {}),
+      ...dlioMpiBenchmarkOptions(p),
     };
     return new BuiltinTrainingBenchmark(options);
   });
