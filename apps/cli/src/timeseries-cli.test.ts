@@ -95,9 +95,9 @@ describe('mlpstorage timeseries collect', () => {
     const files = runFiles(dir);
     expect(files.document).toMatch(/dur_\d{8}_\d{6}_timeseries\.json$/);
     const data = parseTimeSeriesData(readFileSync(files.document, 'utf8'));
-    // Samples at 0, 0.5, 1, 1.5 and (if the stop lands after it) 2 s.
-    expect(data.num_samples).toBeGreaterThanOrEqual(4);
-    expect(data.num_samples).toBeLessThanOrEqual(6);
+    // Samples at 0, 0.5, 1, 1.5 and (if the stop lands after it) 2 s, then the closing sample at stop.
+    expect(data.num_samples).toBeGreaterThanOrEqual(5);
+    expect(data.num_samples).toBeLessThanOrEqual(7);
     expect(data.collection_interval_seconds).toBe(0.5);
   });
 

@@ -80,16 +80,16 @@ describe('local hosts on an exact clock', () => {
     const byHost = await c.stop();
     expect(Object.keys(byHost)).toEqual(['localhost', '127.0.0.1', hostname()]);
     for (const samples of Object.values(byHost)) {
-      expect(samples).toHaveLength(6);
+      expect(samples).toHaveLength(7); // 6 ticks and the closing sample stop() takes
       expect(samples.every((s) => s.hostname === hostname())).toBe(true);
       const times = samples.map((s) => Date.parse(s.timestamp));
-      expect(times.map((t) => t - times[0]!)).toEqual([0, 1000, 2000, 3000, 4000, 5000]);
+      expect(times.map((t) => t - times[0]!)).toEqual([0, 1000, 2000, 3000, 4000, 5000, 5000]);
     }
-    expect(c.stats).toMatchObject({ ticks: 6, samples: 18, skippedTicks: 0, failedSamples: 0 });
+    expect(c.stats).toMatchObject({ ticks: 6, samples: 21, skippedTicks: 0, failedSamples: 0 });
     const data = buildTimeSeriesData(c);
     expect(data.collection_method).toBe('local');
     expect(data.hosts_collected).toEqual(['localhost', '127.0.0.1', hostname()]);
-    expect(data.host_status?.localhost).toMatchObject({ status: 'ok', samples: 6, error_samples: 0, reconnects: 0 });
+    expect(data.host_status?.localhost).toMatchObject({ status: 'ok', samples: 7, error_samples: 0, reconnects: 0 });
   });
 
   it('enforces the lifecycle with the reference wording; a second stop returns the same result', async () => {
@@ -114,8 +114,9 @@ describe('local hosts on an exact clock', () => {
     await clock.advance(0);
     for (let i = 0; i < 9; i++) await clock.advance(10_000);
     await c.stop();
-    for (const samples of Object.values(c.samplesByHost)) expect(samples.length).toBeLessThanOrEqual(4);
-    expect(c.stats.samples).toBe(20);
+    // The cap, plus the closing sample, kept so the run's end is observed.
+    for (const samples of Object.values(c.samplesByHost)) expect(samples.length).toBeLessThanOrEqual(5);
+    expect(c.stats.samples).toBe(22);
     expect(warnings.filter((w) => w.includes('maxSamples (4) reached'))).toHaveLength(1);
   });
 });
@@ -165,21 +166,22 @@ describe('remote hosts over ssh2 (in-process server running the real loop)', () 
     expect(unhandled).toEqual([]);
     const n = c.stats.ticks;
     expect(n).toBeGreaterThanOrEqual(4);
-    for (const name of ['localhost', 'srv-a', 'srv-b', 'refused']) expect([name, byHost[name]?.length]).toEqual([name, n]);
+    // Every tick plus the closing sample.
+    for (const name of ['localhost', 'srv-a', 'srv-b', 'refused']) expect([name, byHost[name]?.length]).toEqual([name, n + 1]);
     for (const name of ['srv-a', 'srv-b']) {
       expect(byHost[name]!.every((s) => s.errors === undefined && s.hostname === hostname() && (s.diskstats?.length ?? 0) > 0)).toBe(true);
     }
     expect(byHost.refused!.every((s) => (s.errors?.sample ?? '').includes('Connection refused'))).toBe(true);
     const status = c.hostStatus();
     expect(status['srv-a']).toMatchObject({ status: 'ok', method: 'ssh', reconnects: 0, errors: 0 });
-    expect(status.refused).toMatchObject({ status: 'failed', errors: n });
+    expect(status.refused).toMatchObject({ status: 'failed', errors: n + 1 });
     expect(status.refused?.lastError).toContain('Connection refused by');
     expect(c.getHostsWithData()).toEqual(['localhost', 'srv-a', 'srv-b']);
     const data = buildTimeSeriesData(c);
     expect(data.collection_method).toBe('mixed');
     expect(data.hosts_collected).toEqual(['localhost', 'srv-a', 'srv-b']);
     const journal = await readJournal(journalPath);
-    for (const name of ['localhost', 'srv-a', 'srv-b', 'refused']) expect(journal.samples_by_host[name]).toHaveLength(n);
+    for (const name of ['localhost', 'srv-a', 'srv-b', 'refused']) expect(journal.samples_by_host[name]).toHaveLength(n + 1);
   });
 
   it('a hung host gets error samples at its deadline and does not delay the others', async () => {
@@ -199,8 +201,8 @@ describe('remote hosts over ssh2 (in-process server running the real loop)', () 
     expect(performance.now() - t0).toBeLessThan(1500);
     expect(c.stats.skippedTicks).toBe(0);
     const n = c.stats.ticks;
-    expect(byHost.localhost).toHaveLength(n);
-    expect(byHost.hung).toHaveLength(n);
+    expect(byHost.localhost).toHaveLength(n + 1);
+    expect(byHost.hung).toHaveLength(n + 1);
     expect(byHost.hung!.every((s) => s.errors?.sample !== undefined && s.diskstats === undefined)).toBe(true);
     expect(byHost.localhost!.every((s) => s.errors === undefined)).toBe(true);
     expect(c.hostStatus().hung?.status).toBe('failed');

@@ -436,10 +436,11 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
   }
 
   /**
-   * Stops collecting. Resolves with the kept samples per host once the in-flight tick is finished (hosts
-   * still not answering after a short grace get their error sample), every connection is closed and the
-   * journal is flushed and closed; nothing of the collector keeps the process alive afterwards. A second
-   * call returns the same result.
+   * Stops collecting. Waits for the in-flight tick (hosts still not answering after a short grace get
+   * their error sample); when it finished within the grace, samples every host once more (the closing
+   * sample, kept beyond `maxSamples` if need be, counted in `stats.samples`, not in `stats.ticks`); then
+   * closes every connection and flushes and closes the journal. Resolves with the kept samples per host;
+   * nothing of the collector keeps the process alive afterwards. A second call returns the same result.
    *
    * Rejects with MlpsError `INVALID_STATE` ("not started") before `start()`.
    */
@@ -454,7 +455,9 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
     this.stopPromise = (async () => {
       const schedulerStopped = this.scheduler.stop();
       const grace = Math.min(STOP_GRACE_MS, this.sampleTimeoutSeconds * 1000);
-      await raceTimeout(schedulerStopped, grace);
+      // The closing sample (DESIGN §4): once the last tick is done, every host is sampled once more so the
+      // run is observed to its end. A tick still waiting for a host after the grace is not followed by one.
+      if (await raceTimeout(schedulerStopped, grace)) await this.sampleAll(grace, true);
       // Cancels what is still waited for (their error samples complete the tick) and closes connections.
       await Promise.all(this.sessions.map((s) => s.close()));
       await schedulerStopped;
@@ -506,18 +509,22 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
     return methodOf((productive.length > 0 ? productive : this.sessions).map((s) => s.method));
   }
 
-  private async onTick(tick: TickInfo): Promise<void> {
+  private onTick(tick: TickInfo): Promise<void> {
+    return this.sampleAll(this.sampleTimeoutSeconds * 1000, false, tick.startedMs);
+  }
+
+  /** Samples every host once (a tick, or the closing sample with `closing`) and flushes the journal. */
+  private async sampleAll(timeoutMs: number, closing: boolean, startedMs = this.clock.monotonicMs()): Promise<void> {
     const wallMs = this.clock.wallMs();
-    const timeoutMs = this.sampleTimeoutSeconds * 1000;
     let last = 0;
     // Remote requests go out first, so local sampling overlaps their round trips.
     const order = [...this.sessions.filter((s) => s.method === 'ssh'), ...this.sessions.filter((s) => s.method === 'local')];
     const pending = order.map((session) =>
       session.sample(wallMs, timeoutMs).then((sample) => {
-        const latency = this.clock.monotonicMs() - tick.startedMs;
+        const latency = this.clock.monotonicMs() - startedMs;
         this.sampleLatency.add(latency);
         if (latency > last) last = latency;
-        this.record(session, sample);
+        this.record(session, sample, closing);
       }),
     );
     await Promise.all(pending);
@@ -525,9 +532,11 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
     this.flushJournal();
   }
 
-  private record(session: HostSession, sample: TimeSeriesSample): void {
+  private record(session: HostSession, sample: TimeSeriesSample, closing: boolean): void {
     session.count(sample);
-    this.stores.get(session.name)?.push(sample);
+    const store = this.stores.get(session.name);
+    if (closing) store?.pushClosing(sample);
+    else store?.push(sample);
     const journal = this.journal;
     if (journal) {
       try {
@@ -587,18 +596,19 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
   }
 }
 
-function raceTimeout(p: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
+/** Resolves true when `p` settles within `ms`, false when the time ran out first. */
+function raceTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
     timer.unref();
     p.then(
       () => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       },
       () => {
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       },
     );
   });

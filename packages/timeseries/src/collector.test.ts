@@ -94,13 +94,13 @@ describe('TimeSeriesCollector lifecycle', () => {
     expect(resolved).toBe(false);
     release!();
     const samples = await first;
-    expect(samples).toHaveLength(2);
+    expect(samples).toHaveLength(3); // two ticks and the closing sample, taken once
     const again = await c.stop();
     expect(again).toEqual(samples);
     expect(c.samples).toEqual(samples);
     expect(clock.pendingTimers).toBe(0);
     await clock.advance(10_000);
-    expect(calls).toBe(2);
+    expect(calls).toBe(3);
   });
 });
 
@@ -150,7 +150,8 @@ describe('TimeSeriesCollector schedule (manual clock)', () => {
     await clock.advance(1);
     await clock.advance(30_000);
     const samples = await c.stop();
-    expect(samples.map((s) => s.timestamp)).toEqual([0, 10, 20, 30, 40].map((k) => new Date(Date.UTC(2026, 0, 24, 12) + k * 1000).toISOString()));
+    // The last one is the closing sample stop() takes (here at the same instant as tick 4).
+    expect(samples.map((s) => s.timestamp)).toEqual([0, 10, 20, 30, 40, 40].map((k) => new Date(Date.UTC(2026, 0, 24, 12) + k * 1000).toISOString()));
     expect(samples[0]?.diskstats?.length).toBeGreaterThan(0);
   });
 
@@ -169,8 +170,8 @@ describe('TimeSeriesCollector schedule (manual clock)', () => {
     c.start();
     await clock.advance(100 * 999);
     const samples = await c.stop();
-    expect(samples).toHaveLength(1000);
-    samples.forEach((s, i) => expect(s.timestamp).toBe(new Date(i * 100).toISOString()));
+    expect(samples).toHaveLength(1001); // 1000 ticks and the closing sample
+    samples.slice(0, 1000).forEach((s, i) => expect(s.timestamp).toBe(new Date(i * 100).toISOString()));
     expect(c.stats.skippedTicks).toBe(0);
     expect(c.stats.intervalErrorMs?.max).toBe(0);
     expect(c.stats.measuredIntervalSeconds?.mean).toBeCloseTo(0.1, 12);
@@ -190,9 +191,10 @@ describe('TimeSeriesCollector schedule (manual clock)', () => {
     await clock.advance(6000);
     const samples = await c.stop();
     // Tick 1 ends at 3.5 s: ticks 2 and 3 (due 2 s, 3 s) are skipped, tick 4 runs on the grid at 4 s.
-    expect(samples.map((s) => s.uptime_seconds)).toEqual([0, 1, 4, 5, 6]);
-    expect(samples.map((s) => s.timestamp)).toEqual([0, 1000, 4000, 5000, 6000].map((ms) => new Date(ms).toISOString()));
-    expect(c.stats).toMatchObject({ ticks: 5, samples: 5, skippedTicks: 2, failedSamples: 0 });
+    // Then the closing sample, numbered after the last tick.
+    expect(samples.map((s) => s.uptime_seconds)).toEqual([0, 1, 4, 5, 6, 7]);
+    expect(samples.map((s) => s.timestamp)).toEqual([0, 1000, 4000, 5000, 6000, 6000].map((ms) => new Date(ms).toISOString()));
+    expect(c.stats).toMatchObject({ ticks: 5, samples: 6, skippedTicks: 2, failedSamples: 0 });
   });
 
   it('turns a sampler exception or rejection into an error sample, counted, and keeps collecting', async () => {
@@ -209,13 +211,13 @@ describe('TimeSeriesCollector schedule (manual clock)', () => {
     c.start();
     await clock.advance(3000);
     const samples = await c.stop();
-    expect(samples).toHaveLength(4);
+    expect(samples).toHaveLength(5);
     expect(samples[1]).toEqual({ timestamp: new Date(1000).toISOString(), hostname: c.hostName, errors: { sample: 'EACCES: /proc is gone' } });
     expect(samples[2]?.errors).toEqual({ sample: 'remote died' });
     expect(samples[3]?.vmstat).toBeDefined();
     expect(c.stats.failedSamples).toBe(2);
     const run = c.describeRun();
-    expect(run.hostStatus?.[c.hostName]).toMatchObject({ status: 'partial', samples: 4, error_samples: 2, last_error: 'sample: remote died' });
+    expect(run.hostStatus?.[c.hostName]).toMatchObject({ status: 'partial', samples: 5, error_samples: 2, last_error: 'sample: remote died' });
   });
 
   it('logs the cap warning once and, decimating, keeps the first and the newest samples', async () => {
@@ -232,12 +234,13 @@ describe('TimeSeriesCollector schedule (manual clock)', () => {
     await clock.advance(99_000);
     const samples = await c.stop();
     const ticks = samples.map((s) => s.uptime_seconds);
-    expect(samples.length).toBeLessThanOrEqual(10);
+    expect(samples.length).toBeLessThanOrEqual(11); // the cap, plus the closing sample
     expect(ticks[0]).toBe(0);
-    expect(ticks[ticks.length - 1]).toBe(99);
+    expect(ticks[ticks.length - 2]).toBeLessThanOrEqual(99);
+    expect(ticks[ticks.length - 1]).toBe(100); // the closing sample
     expect(logger.messages).toHaveLength(1);
     expect(logger.messages[0]).toMatch(/maxSamples \(10\) reached/);
-    expect(c.stats).toMatchObject({ samples: 100, storedSamples: samples.length, droppedSamples: 100 - samples.length });
+    expect(c.stats).toMatchObject({ samples: 101, storedSamples: samples.length, droppedSamples: 101 - samples.length });
   });
 
   it('keep-first keeps the first maxSamples and warns once', async () => {
@@ -254,7 +257,8 @@ describe('TimeSeriesCollector schedule (manual clock)', () => {
     c.start();
     await clock.advance(20_000);
     const samples = await c.stop();
-    expect(samples.map((s) => s.uptime_seconds)).toEqual([0, 1, 2, 3, 4]);
+    // The closing sample is kept beyond the cap, so the run's end is still observed.
+    expect(samples.map((s) => s.uptime_seconds)).toEqual([0, 1, 2, 3, 4, 21]);
     expect(logger.messages).toHaveLength(1);
     expect(logger.messages[0]).toMatch(/keep-first/);
   });
@@ -268,19 +272,69 @@ describe('TimeSeriesCollector schedule (manual clock)', () => {
     const run = c.describeRun();
     expect(run.collectionMethod).toBe('local');
     expect(run.hostsRequested).toEqual([c.hostName]);
-    expect(run.samplesByHost[c.hostName]).toHaveLength(3);
-    expect(run.intervalStats).toMatchObject({ ticks: 3, samples: 3, skipped_ticks: 0, failed_samples: 0 });
+    expect(run.samplesByHost[c.hostName]).toHaveLength(4);
+    expect(run.intervalStats).toMatchObject({ ticks: 3, samples: 4, skipped_ticks: 0, failed_samples: 0 });
     expect(run.intervalStats?.measured_interval_seconds).toEqual({ mean: 2, p50: 2, p99: 2, max: 2 });
     const data = buildTimeSeriesData(c);
     expect(data).toMatchObject({
       collection_interval_seconds: 2,
       start_time: '2026-01-24T12:00:00.000Z',
       end_time: '2026-01-24T12:00:04.000Z',
-      num_samples: 3,
+      num_samples: 4,
       collection_method: 'local',
       hosts_collected: [c.hostName],
     });
     expect(data.host_status?.[c.hostName]?.status).toBe('ok');
+  });
+});
+
+describe('TimeSeriesCollector closing sample', () => {
+  it('stop() takes one closing sample: flagged, journaled, kept beyond the cap, never twice', async () => {
+    const clock = new ManualClock({ startMs: 0, wallStartMs: 0 });
+    const contexts: SampleContext[] = [];
+    const journalPath = join(dir, 'closing_timeseries.jsonl');
+    const c = new TimeSeriesCollector({
+      intervalSeconds: 1,
+      maxSamples: 2,
+      overflow: 'keep-first',
+      journalPath,
+      clock,
+      logger: quietLogger(),
+      sampler: (ctx) => {
+        contexts.push(ctx);
+        return { timestamp: new Date(ctx.wallMs).toISOString(), hostname: 'h', uptime_seconds: ctx.wallMs / 1000 };
+      },
+    });
+    c.start();
+    await clock.advance(3000);
+    await clock.advance(400); // the run goes on 0.4 s after tick 3
+    const [first, again] = await Promise.all([c.stop(), c.stop()]);
+    await c.stop();
+    expect(contexts.map((x) => [x.tick.index, x.closing === true])).toEqual([
+      [0, false],
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, true],
+    ]);
+    expect(first).toBe(again);
+    // keep-first keeps ticks 0 and 1; the closing sample at 3.4 s is kept too, so the run's end is seen.
+    expect(first!.map((x) => x.uptime_seconds)).toEqual([0, 1, 3.4]);
+    expect(c.stats).toMatchObject({ ticks: 4, samples: 5, storedSamples: 3, droppedSamples: 2 });
+    const journaled = (await readJournal(journalPath)).samples_by_host[c.hostName] ?? [];
+    expect(journaled.map((x) => x.uptime_seconds)).toEqual([0, 1, 2, 3, 3.4]);
+  });
+
+  it('observes a real run to its end even when stop() comes long before the next tick', async () => {
+    const c = new TimeSeriesCollector({ intervalSeconds: 10 });
+    c.start();
+    await new Promise((r) => setTimeout(r, 300));
+    const samples = await c.stop();
+    expect(samples).toHaveLength(2);
+    const covered = (samples[1]!.uptime_seconds as number) - (samples[0]!.uptime_seconds as number);
+    expect(covered).toBeGreaterThanOrEqual(0.25);
+    expect(covered).toBeLessThan(5);
+    expect(samples[1]!.diskstats?.length).toBeGreaterThan(0);
   });
 });
 
@@ -300,7 +354,7 @@ describe('TimeSeriesCollector on this machine (real time, wide bounds)', () => {
     }
     const err = c.stats.intervalErrorMs!;
     expect(err.p50).toBeLessThan(20);
-    expect(c.stats.ticks).toBe(samples.length);
+    expect(c.stats.ticks).toBe(samples.length - 1); // the closing sample is not a tick
   });
 
   it('journals every sample it keeps, readable with readJournal', async () => {

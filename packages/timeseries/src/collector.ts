@@ -20,8 +20,10 @@ import type { Clock, HostStatusRecord, IntervalStatsRecord, TimeSeriesSample } f
 export interface SampleContext {
   /** Wall-clock milliseconds of the tick's start, for the sample's timestamp. */
   wallMs: number;
-  /** The tick being served. */
+  /** The tick being served (for the closing sample: the next index, due and started at `stop()`). */
   tick: TickInfo;
+  /** True for the closing sample that `stop()` takes after the last tick. */
+  closing?: boolean;
 }
 
 /** Takes one sample. The default reads the local `/proc` synchronously. */
@@ -106,6 +108,8 @@ function validate(options: unknown): Required<Pick<TimeSeriesCollectorOptions, '
  *   a sample that overruns its interval makes the collector skip (and count) the ticks it overran.
  * - Lifecycle: one `start()` and one `stop()` per instance; `stop()` resolves once the in-flight sample
  *   is done and every timer and file handle is closed, and a second `stop()` returns the same result.
+ * - Closing sample: `stop()` takes one last sample after the schedule ends, once, so a run's totals cover
+ *   it to its end (a run of N ticks has N + 1 samples).
  * - Bounds: at most `maxSamples` samples in memory, stored compactly (≈1–2 KB each); the journal, when
  *   configured, keeps every sample.
  *
@@ -248,8 +252,10 @@ export class TimeSeriesCollector implements DescribesRun {
   }
 
   /**
-   * Stops collecting. Resolves with the kept samples once the in-flight sample is finished, the timer is
-   * cleared and the journal is flushed, fsynced and closed; nothing of the collector keeps the process
+   * Stops collecting. Waits for the in-flight sample, then takes one closing sample (so the run is
+   * observed to its end; it is kept beyond `maxSamples` if need be and counted in `stats.samples`, not in
+   * `stats.ticks`), clears the timer and flushes, fsyncs and closes the journal. Resolves with the kept
+   * samples; nothing of the collector keeps the process
    * alive afterwards. A second call returns the same result.
    *
    * Rejects with MlpsError `INVALID_STATE` ("not started") before `start()`.
@@ -260,7 +266,8 @@ export class TimeSeriesCollector implements DescribesRun {
       return Promise.reject(new MlpsError('INVALID_STATE', 'TimeSeriesCollector not started; call start() first'));
     }
     this.state = 'stopped';
-    this.stopPromise = this.scheduler.stop().then(() => {
+    this.stopPromise = this.scheduler.stop().then(async () => {
+      await this.takeClosingSample();
       this.ended = new Date(this.clock.wallMs());
       this.reader?.close();
       this.closeJournal();
@@ -301,30 +308,48 @@ export class TimeSeriesCollector implements DescribesRun {
   }
 
   private onTick(tick: TickInfo): Promise<void> | void {
+    return this.takeSample(tick, false);
+  }
+
+  /**
+   * The closing sample (DESIGN §4): one more sample once the schedule has stopped, so the run is observed
+   * to its end (the last tick may be up to one interval old). It is kept whatever the cap and journaled;
+   * `stop()` takes it once.
+   */
+  private takeClosingSample(): Promise<void> | void {
+    const now = this.clock.monotonicMs();
+    const ran = this.scheduler.stats;
+    // The index after the last tick that ran (ticks run + ticks skipped = last index + 1).
+    const tick: TickInfo = { index: ran.ticks + ran.skippedTicks, dueMs: now, startedMs: now, skippedBefore: 0 };
+    return this.takeSample(tick, true);
+  }
+
+  private takeSample(tick: TickInfo, closing: boolean): Promise<void> | void {
     const wallMs = this.clock.wallMs();
+    const context: SampleContext = closing ? { wallMs, tick, closing } : { wallMs, tick };
     let result: TimeSeriesSample | Promise<TimeSeriesSample>;
     try {
-      result = this.sampler({ wallMs, tick });
+      result = this.sampler(context);
     } catch (error) {
-      this.record(this.errorSample(wallMs, error), true);
+      this.record(this.errorSample(wallMs, error), true, wallMs, closing);
       return;
     }
     if (result !== null && typeof result === 'object' && typeof (result as Promise<TimeSeriesSample>).then === 'function') {
       return (result as Promise<TimeSeriesSample>).then(
-        (sample) => this.record(sample, false, wallMs),
-        (error: unknown) => this.record(this.errorSample(wallMs, error), true),
+        (sample) => this.record(sample, false, wallMs, closing),
+        (error: unknown) => this.record(this.errorSample(wallMs, error), true, wallMs, closing),
       );
     }
-    this.record(result as TimeSeriesSample, false, wallMs);
+    this.record(result as TimeSeriesSample, false, wallMs, closing);
   }
 
   private errorSample(wallMs: number, error: unknown): TimeSeriesSample {
     return { timestamp: formatTimestamp(wallMs), hostname: this.hostName, errors: { sample: errorMessage(error) } };
   }
 
-  private record(sample: TimeSeriesSample, failed: boolean, wallMs?: number): void {
+  private record(sample: TimeSeriesSample, failed: boolean, wallMs: number, closing: boolean): void {
     if (!failed && (typeof sample !== 'object' || sample === null)) {
-      sample = this.errorSample(wallMs ?? this.clock.wallMs(), new Error(`sampler returned ${String(sample)}, not a sample`));
+      sample = this.errorSample(wallMs, new Error(`sampler returned ${String(sample)}, not a sample`));
       failed = true;
     }
     this.taken++;
@@ -339,7 +364,8 @@ export class TimeSeriesCollector implements DescribesRun {
         this.lastError = last;
       }
     }
-    this.store.push(sample);
+    if (closing) this.store.pushClosing(sample);
+    else this.store.push(sample);
     const journal = this.journal;
     if (journal) {
       try {

@@ -192,6 +192,21 @@ export class SampleStore {
     return true;
   }
 
+  /**
+   * Stores the closing sample of a run (taken by `stop()`): it is always kept, as the newest sample, so
+   * the kept samples reach the run's end. It is not subject to the cap: with a full store it is kept
+   * beyond `maxSamples` (at most `maxSamples + 1` kept; under `decimate` it replaces a newest sample that
+   * is off the decimation grid instead). Push nothing after it.
+   */
+  pushClosing(sample: TimeSeriesSample): true {
+    const index = this.pushed++;
+    // Under `decimate` an off-grid newest sample is only kept until a newer one arrives: this one.
+    if (this.tail) this.removeLast();
+    this.tail = false;
+    this.append(sample, index);
+    return true;
+  }
+
   /** Decoded copy of kept sample `i` (0 = oldest), or undefined when out of range. */
   at(i: number): TimeSeriesSample | undefined {
     if (!Number.isInteger(i) || i < 0 || i >= this.idx.length) return undefined;
