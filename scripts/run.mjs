@@ -2,10 +2,13 @@
 // The README's two commands (`npm start`, `npm test`) land here. They must work on a fresh clone with only
 // Node >= 20 and npm, so pnpm is fetched by exact version through npx (corepack is not usable everywhere).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { summarizeTestResults } from './test-summary.mjs';
+import { listPackages, printSkips, summarizeTestResults } from './test-summary.mjs';
+
+const testTools = createRequire(import.meta.url)('./test-tools.cjs');
 
 export const PNPM_VERSION = '10.34.8';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,9 +62,17 @@ switch (command) {
   case 'test': {
     install();
     build();
+    testTools.provisionTestTools(root);
+    // Results of an earlier run must never stand in for a package that produced none this time.
+    for (const dir of listPackages(root)) rmSync(join(dir, 'test-results.json'), { force: true });
+    rmSync(testTools.SKIPS_FILE, { force: true });
     const status = pnpm(['exec', 'turbo', 'run', 'test', '--continue', '--concurrency=1', ...rest]);
     const summary = summarizeTestResults(root);
-    console.log(summary.line);
+    // .ci/run prints the line itself, as the last thing it prints.
+    if (process.env.MLPS_SUMMARY_LINE !== 'caller') {
+      printSkips(root);
+      console.log(summary.line);
+    }
     process.exit(status !== 0 || summary.failed > 0 || summary.missing.length > 0 ? 1 : 0);
   }
   case 'start': {

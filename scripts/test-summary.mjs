@@ -20,6 +20,33 @@ export function listPackages(root) {
   return dirs;
 }
 
+/** The skips the test helpers recorded (scripts/test-tools.cjs), one object each. */
+export function readSkips(root) {
+  const file = join(root, 'test-skips.jsonl');
+  if (!existsSync(file)) return [];
+  const skips = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      skips.push(JSON.parse(line));
+    } catch {
+      // A line cut short by a killed run.
+    }
+  }
+  return skips;
+}
+
+/** Prints each skipped suite or test with the tool it lacks and how to get it (stderr). */
+export function printSkips(root) {
+  const seen = new Set();
+  for (const s of readSkips(root)) {
+    const line = `mlps: skipped ${s.file} › ${s.suite ?? s.test}: needs ${s.how}`;
+    if (seen.has(line)) continue;
+    seen.add(line);
+    console.error(line);
+  }
+}
+
 export function summarizeTestResults(root) {
   let passed = 0;
   let failed = 0;
@@ -47,5 +74,7 @@ export function summarizeTestResults(root) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  console.log(summarizeTestResults(root).line);
+  const summary = summarizeTestResults(root);
+  printSkips(root);
+  console.log(summary.line);
 }

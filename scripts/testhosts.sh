@@ -17,7 +17,7 @@
 # Where network namespaces cannot be created, hosts are sshd instances on 127.0.0.1:220NN instead, and
 # hosts.json says "mode": "loopback" (and this script says so on stderr): never a silent skip.
 # MLPS_TESTHOSTS_MODE=loopback forces that fallback. MLPS_TESTHOSTS_DIR sets the default DIR.
-# Needs root and the Debian packages openssh-server openssh-client iproute2.
+# Needs root and the Debian packages openssh-server openssh-client iproute2 procps.
 set -euo pipefail
 
 PREFIX=mlps
@@ -29,8 +29,13 @@ SSHD=${SSHD:-/usr/sbin/sshd}
 die() { printf 'testhosts: %s\n' "$*" >&2; exit 1; }
 say() { printf 'testhosts: %s\n' "$*" >&2; }
 
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+
 cmd=${1:-}
-[[ -n $cmd ]] || die "usage: testhosts.sh up N|down|stop-sshd I|start-sshd I|status [--dir DIR]"
+[[ -n $cmd ]] || die "usage: testhosts.sh up N|down|stop-sshd I|start-sshd I|status [--dir DIR] (--help for more)"
+case $cmd in
+  -h|--help|help) usage; exit 0 ;;
+esac
 shift
 arg=""
 if [[ $# -gt 0 && $1 != --* ]]; then arg=$1; shift; fi

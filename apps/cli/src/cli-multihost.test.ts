@@ -4,6 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseTimeSeriesData } from '@mlps/timeseries';
 import { runCliProcess } from './test-cli';
+import { describeWithTools } from '../../../scripts/test-tools.cjs';
 
 // Real sshd test hosts (network namespaces with their own hostname and address), made by the repo's script.
 const TESTHOSTS = resolve(__dirname, '..', '..', '..', 'scripts', 'testhosts.sh');
@@ -15,7 +16,7 @@ interface TestHosts {
   hosts: Array<{ address: string; hostname: string; port: number; user: string }>;
 }
 
-describe('multi-host collection against real sshd hosts', () => {
+describeWithTools(['root', 'sshd', 'ssh-keygen', 'ip'], 'multi-host collection against real sshd hosts', () => {
   let dir: string;
   let hosts: TestHosts;
   let root: string;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { computeRates, parseTimeSeriesData } from '@mlps/timeseries';
 import { runCliProcess } from './test-cli';
+import { itWithTools } from '../../../scripts/test-tools.cjs';
 
 const FIXTURES = resolve(__dirname, '__fixtures__');
 
@@ -22,7 +23,7 @@ describe('interoperability with Python mlpstorage files', () => {
     expect(rates[1]?.net.eth0?.rxBytesPerSec).toBeCloseTo(10000, 6);
   });
 
-  it('the document mlps writes passes the same loader, and the Python-style loader', async () => {
+  itWithTools(['python3'], 'the document mlps writes passes the same loader, and the Python-style loader', async () => {
     const root = mkdtempSync(join(tmpdir(), 'mlps-compat-'));
     try {
       const results = join(root, 'r');

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,8 +12,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { TimeSeriesCollector, buildTimeSeriesData, serializeTimeSeriesData, type TimeSeriesData } from '@mlps/timeseries';
 import type { CliContext } from './context';
 import { registerTimeseriesCommands } from './commands/timeseries';
+import { describeWithTools, toolPath } from '../../../scripts/test-tools.cjs';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = toolPath('chromium') ?? 'chromium';
 const root = mkdtempSync(join(tmpdir(), 'mlps-report-browser-'));
 /** Where the screenshot is kept when MLPS_REPORT_SCREENSHOT names a path (docs/report.png is made this way). */
 const KEEP_SCREENSHOT = process.env.MLPS_REPORT_SCREENSHOT;
@@ -149,7 +150,7 @@ class Sink extends Writable {
   }
 }
 
-describe('HTML report in headless Chromium', () => {
+describeWithTools(['chromium'], 'HTML report in headless Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let reportUrl: string;
@@ -157,7 +158,6 @@ describe('HTML report in headless Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: install the Debian package "chromium"`);
     const data = await threeHostRun();
     // A run directory as the benchmark writes it, copied "to a laptop": the report is made from it by the CLI.
     const runDir = join(root, 'results', 'training', 'unet3d', 'run', '20260124_120000');

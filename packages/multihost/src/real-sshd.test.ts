@@ -1,7 +1,8 @@
 /**
  * The real-sshd suite: hosts made by scripts/testhosts.sh (network namespaces with their own hostname,
  * addresses in 10.200.0.0/24 that exist only inside this machine, OpenSSH sshd with keys made for the
- * run). Needs root; never skipped: without root or the packages it fails, saying why. Where namespaces
+ * run). Needs root, openssh-server, openssh-client and iproute2: without them it is skipped with the reason
+ * (`npm test` installs them when it runs as root; under CI=true a missing tool fails the suite). Where namespaces
  * cannot be created, the script falls back to sshd on loopback ports and this suite says so loudly.
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { isMlpsError, buildTimeSeriesData, type TimeSeriesSample } from '@mlps/t
 import { MultiHostTimeSeriesCollector, type HostTarget } from './collector';
 import { runRemoteCommand } from './remote-command';
 import { openSshConnection, resolveSshOptions, type SshOptions } from './transport';
+import { describeWithTools } from '../../../scripts/test-tools.cjs';
 
 interface TestHost {
   index: number;
@@ -82,25 +84,22 @@ function eth(sample: TimeSeriesSample | undefined): { rx: number; tx: number } |
   return dev ? { rx: dev.rx_packets, tx: dev.tx_packets } : undefined;
 }
 
-beforeAll(() => {
-  if (process.getuid?.() !== 0) {
-    throw new Error('the real-sshd suite needs root (it creates network namespaces and runs sshd); run the tests as root');
-  }
-  testhosts('up', '3');
-  info = JSON.parse(readFileSync(join(DIR, 'hosts.json'), 'utf8')) as HostsFile;
-  if (info.mode !== 'netns') {
-    // Loud on purpose: this run does not exercise network namespaces.
-    console.warn('*** real-sshd suite: network namespaces unavailable; test hosts are sshd on 127.0.0.1 ports (mode loopback) ***');
-  }
-  work = mkdtempSync(join(tmpdir(), 'mlps-realsshd-'));
-}, 60_000);
+describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd test hosts', () => {
+  beforeAll(() => {
+    testhosts('up', '3');
+    info = JSON.parse(readFileSync(join(DIR, 'hosts.json'), 'utf8')) as HostsFile;
+    if (info.mode !== 'netns') {
+      // Loud on purpose: this run does not exercise network namespaces.
+      console.warn('*** real-sshd suite: network namespaces unavailable; test hosts are sshd on 127.0.0.1 ports (mode loopback) ***');
+    }
+    work = mkdtempSync(join(tmpdir(), 'mlps-realsshd-'));
+  }, 60_000);
 
-afterAll(() => {
-  testhosts('down');
-  rmSync(work, { recursive: true, force: true });
-}, 60_000);
+  afterAll(() => {
+    testhosts('down');
+    rmSync(work, { recursive: true, force: true });
+  }, 60_000);
 
-describe('real sshd test hosts', () => {
   it('collects 3 hosts in parallel, each with its own hostname and its own network counters', async () => {
     const hosts = info.hosts;
     const c = new MultiHostTimeSeriesCollector({ hosts: entries(hosts), intervalSeconds: 0.5, ssh: ssh(), logger: quiet });

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic';
 import { isMlpsError } from './errors';
+import { describeWithTools } from '../../../scripts/test-tools.cjs';
 
 let dir: string;
 
@@ -63,7 +64,7 @@ describe.each([
   });
 });
 
-describe('on a real small filesystem (tmpfs, needs root)', () => {
+describeWithTools(['root'], 'on a real small filesystem (tmpfs, needs root)', () => {
   let mountPoint: string;
 
   beforeAll(() => {

@@ -14,6 +14,7 @@ import {
   type RunDescription,
 } from './format';
 import type { TimeSeriesSample } from './types';
+import { describeWithTools } from '../../../scripts/test-tools.cjs';
 
 const FIXTURE = path.join(__dirname, '__fixtures__/formats/python-mlpstorage-timeseries.json');
 const pythonText = readFileSync(FIXTURE, 'utf8');
@@ -236,7 +237,7 @@ describe('parseTimestampMs', () => {
   });
 });
 
-describe('a document mlps writes loads in Python', () => {
+describeWithTools(['python3'], 'a document mlps writes loads in Python', () => {
   it("loads with from_dict semantics (unknown keys ignored), counters intact", () => {
     const real = parseTimeSeriesData(pythonText).samples_by_host.node1!;
     const data = buildTimeSeriesData(

@@ -4,6 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { itWithTools } from '../../../../scripts/test-tools.cjs';
 
 const CLI = process.env.MLPS_CLI ?? resolve(__dirname, '..', '..', '..', '..', 'apps', 'cli', 'dist', 'cli.cjs');
 const GiB = 1024 ** 3;
@@ -262,7 +263,7 @@ describe('bad values exit with one clear line and leave nothing unnoticed', () =
     expect(existsSync(results)).toBe(false);
   });
 
-  test('a full disk (1 MiB tmpfs): datagen and checkpointing refuse with one line and write nothing', async () => {
+  itWithTools(['root'], 'a full disk (1 MiB tmpfs): datagen and checkpointing refuse with one line and write nothing', async () => {
     const tiny = join(work, 'tiny');
     mkdirSync(tiny);
     mount(tiny, 'size=1m');
@@ -276,7 +277,7 @@ describe('bad values exit with one clear line and leave nothing unnoticed', () =
     expect(existsSync(results)).toBe(false);
   });
 
-  test('a read-only file system and a folder the user may not write', async () => {
+  itWithTools(['root'], 'a read-only file system and a folder the user may not write', async () => {
     const ro = join(work, 'ro');
     mkdirSync(ro);
     mount(ro, 'ro,size=1m');

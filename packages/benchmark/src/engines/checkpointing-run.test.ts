@@ -7,6 +7,7 @@ import { computeCheckpointSizes, formatCheckpointDatasize, resolveCheckpointingC
 import { runCheckpointingWorkload } from './checkpointing-run';
 import { formatCheckpointingSummary } from './checkpointing-summary';
 import { isWorkloadError } from './engine-errors';
+import { itWithTools } from '../../../../scripts/test-tools.cjs';
 
 function mountTmpfs(dir: string, opts: string): boolean {
   try {
@@ -145,14 +146,14 @@ describe('checkpointing engine on real files', () => {
     await expect(runCheckpointingWorkload(resolveCheckpointingConfig({ ...base, numProcesses: 3, numCheckpointsWrite: 0, numCheckpointsRead: 1 }))).rejects.toMatchObject({ code: 'CHECKPOINT_INCOMPLETE' });
   });
 
-  test('a full disk (1 MiB tmpfs) fails fast with NO_SPACE and writes nothing', async () => {
+  itWithTools(['root'], 'a full disk (1 MiB tmpfs) fails fast with NO_SPACE and writes nothing', async () => {
     expect(mountTmpfs(dir, 'size=1m')).toBe(true);
     const config = resolveCheckpointingConfig({ model: 'llama3-8b', numProcesses: 2, checkpointFolder: dir, numCheckpointsWrite: 1, numCheckpointsRead: 1, scale: 0.0001 });
     await expect(runCheckpointingWorkload(config)).rejects.toMatchObject({ code: 'NO_SPACE', message: expect.stringMatching(/^no space for the checkpoints: .* free on /) });
     expect(readdirSync(join(dir, 'llama3-8b'))).toEqual([]);
   });
 
-  test('ENOSPC in the middle of a write removes the half-written checkpoint and marks the result incomplete', async () => {
+  itWithTools(['root'], 'ENOSPC in the middle of a write removes the half-written checkpoint and marks the result incomplete', async () => {
     expect(mountTmpfs(dir, 'size=1m')).toBe(true);
     // 2 ranks × ~1.1 MB per checkpoint: the first one cannot fit.
     const config = resolveCheckpointingConfig({ model: 'llama3-8b', numProcesses: 2, checkpointFolder: dir, numCheckpointsWrite: 2, numCheckpointsRead: 2, scale: 0.00002 });
@@ -168,7 +169,7 @@ describe('checkpointing engine on real files', () => {
     expect(readdirSync(join(dir, 'llama3-8b'))).toEqual([]);
   });
 
-  test('a read-only folder fails with PERMISSION_DENIED in one line', async () => {
+  itWithTools(['root'], 'a read-only folder fails with PERMISSION_DENIED in one line', async () => {
     mkdirSync(join(dir, 'ro'));
     expect(mountTmpfs(join(dir, 'ro'), 'ro,size=1m')).toBe(true);
     try {

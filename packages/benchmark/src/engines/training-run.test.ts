@@ -9,6 +9,7 @@ import { resolveTrainingConfig } from './training-config';
 import { DATASET_MANIFEST_NAME, datasetFilePath, generateRecordSizes } from './training-dataset';
 import { generateTrainingDataset } from './training-datagen';
 import { runTrainingWorkload } from './training-run';
+import { itWithTools } from '../../../../scripts/test-tools.cjs';
 
 describe('training engine: datagen then run on real files', () => {
   let dir: string;
@@ -109,7 +110,7 @@ describe('training engine: datagen then run on real files', () => {
     expect(partial.complete).toBe(false);
   });
 
-  test('ENOSPC in the middle of datagen removes the partial file and marks the dataset incomplete', async () => {
+  itWithTools(['root'], 'ENOSPC in the middle of datagen removes the partial file and marks the dataset incomplete', async () => {
     const tiny = join(dir, 'tiny');
     mkdirSync(tiny);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', tiny]);

@@ -9,6 +9,7 @@ import { serializeTimeSeriesData } from '../format';
 import type { TimeSeriesData, TimeSeriesSample } from '../types';
 import { CSV_HEADER, exportTimeSeries } from './export-timeseries';
 import { snakeCase } from './rate-rows';
+import { itWithTools, toolPath } from '../../../../scripts/test-tools.cjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlps-export-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -195,9 +196,8 @@ describe('exportTimeSeries round trips on a real run', () => {
     }
   });
 
-  it('OpenMetrics output is accepted by promtool tsdb create-blocks-from openmetrics', async () => {
-    const promtool = '/usr/bin/promtool';
-    if (!existsSync(promtool)) throw new Error('promtool missing: install the Debian package "prometheus" (apt-get install prometheus)');
+  itWithTools(['promtool'], 'OpenMetrics output is accepted by promtool tsdb create-blocks-from openmetrics', async () => {
+    const promtool = toolPath('promtool')!;
     const out = join(dir, 'promtool.om');
     await exportTimeSeries({ input: docPath, format: 'openmetrics', output: out });
     const tsdb = join(dir, 'tsdb');
