@@ -16,6 +16,10 @@ export const MULTI_LETTER_ALIASES: Readonly<Record<string, string>> = {
   '-ncr': '--num-checkpoints-read',
   '-ncw': '--num-checkpoints-write',
   '-nu': '--num-users',
+  '-aip': '--allow-invalid-params',
+  '-et': '--exec-type',
+  // Newer mlpstorage spells --accelerator-type -at (older: -g, which works too).
+  '-at': '--accelerator-type',
 };
 
 /** Rewrites the multi-letter aliases of {@link MULTI_LETTER_ALIASES} to long options. */

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { BenchmarkOptions, EngineName } from '@mlps/benchmark';
 import { ENGINE_NAMES, MPI_BINS } from '@mlps/benchmark';
 import type { SshOptions } from '@mlps/multihost';
@@ -19,39 +19,103 @@ import { addServeOptions } from './live';
 /** Default `--results-dir`, as `mlpstorage`: `<tmpdir>/mlperf_storage_results`. */
 export const DEFAULT_RESULTS_DIR = join(tmpdir(), 'mlperf_storage_results');
 
-/** Help group headings. */
+/** Help group headings: `mlpstorage`'s groups (same names) and ours beside them. */
 export const GROUPS = {
   standard: 'Standard Arguments:',
   output: 'Output Control:',
+  viewOnly: 'View Only:',
+  validation: 'Validation:',
   mpi: 'MPI:',
   dlio: 'DLIO:',
   timeseries: 'Time-Series Collection:',
   ssh: 'SSH:',
+  kvModel: 'Model Configuration:',
+  kvCache: 'Cache Configuration:',
+  kvRun: 'Run Configuration:',
+  kvFeatures: 'Optional Features:',
+  kvDistributed: 'Distributed Execution:',
+  vdbEnd: 'Provide an end condition of runtime (in seconds) or total number of queries to execute (default: 60 s):',
 } as const;
+
+/** `--exec-type/-et` values, as `mlpstorage`'s EXEC_TYPE. */
+export const EXEC_TYPES = ['mpi', 'docker'] as const;
+
+/** Python's `--hosts` default (`DEFAULT_HOSTS`), recorded in `args.hosts` when no host is given. */
+export const DEFAULT_HOSTS = ['127.0.0.1'] as const;
 
 function grouped(cmd: Command, group: string, options: Option[]): void {
   for (const o of options) cmd.addOption(o.helpGroup(group));
 }
 
-/** `--results-dir/-rd`, `--hosts/-s` (optional), `--what-if`, `--debug`, `--verbose`, `--quiet`. */
-export function addStandardOptions(cmd: Command, withHosts = true): Command {
+/** How {@link addStandardOptions} adds `--hosts`. */
+export type HostsFlag = 'short' | 'long-only' | 'none';
+
+/**
+ * `mlpstorage`'s universal arguments, same spellings and defaults, in its help groups: "Standard Arguments"
+ * (`--results-dir/-rd`, `--hosts/-s`, `--loops`, `--config-file/-c`, `--file`/`--object [s3]`,
+ * `--open`/`--closed`), "Output Control" (`--debug`, `--verbose`, `--stream-log-level`,
+ * `--allow-invalid-params/-aip`, and our `-q/--quiet`), "View Only" (`--what-if`) and "Validation"
+ * (`--verify-lockfile`, `--skip-validation`). `hosts: 'long-only'` keeps `-s` free (vectordb's `-s` is
+ * the database host, as in Python); `'none'` leaves `--hosts` out (reports, history, lockfile).
+ */
+export function addStandardOptions(cmd: Command, hosts: HostsFlag = 'short'): Command {
   const standard = [new Option('--results-dir <dir>', 'directory where results are saved (alias -rd)').default(DEFAULT_RESULTS_DIR)];
-  if (withHosts) {
+  if (hosts !== 'none') {
     standard.push(
       new Option(
-        '-s, --hosts <hosts...>',
-        'participating hosts: host, host:slots, user@host, [v6addr]:slots; space- or comma-separated (default: this machine)',
+        `${hosts === 'short' ? '-s, ' : ''}--hosts <hosts...>`,
+        hosts === 'short'
+          ? 'participating hosts: host, host:slots, user@host, [v6addr]:slots; space- or comma-separated (default: this machine)'
+          : 'hosts whose time series are collected (default: this machine); -s is the database host here, as in mlpstorage',
       ).argParser(collectHosts),
     );
   }
-  standard.push(new Option('--what-if', 'print the commands that would run and run nothing'));
+  standard.push(
+    new Option('--loops <n>', 'number of times to run the benchmark (each run gets its own run directory)').argParser(parsePositiveInt).default(1),
+    new Option('-c, --config-file <file>', 'YAML file of argument overrides (argument names as in mlpstorage, e.g. num_accelerators: 8), applied after the command line'),
+    new Option('--file', 'use POSIX files as the data access method (the default)').conflicts('object'),
+    new Option('--object [api]', 'use the given object API as the data access method (s3); recorded, not run by the built-in engine')
+      .choices(['s3'])
+      .preset('s3'),
+    new Option('--open', 'run as an open submission (the default)').conflicts('closed'),
+    new Option('--closed', 'run as a closed submission; recorded (mlps does not check the closed-division rules)'),
+  );
   grouped(cmd, GROUPS.standard, standard);
   grouped(cmd, GROUPS.output, [
     new Option('--debug', 'debug output (stack traces on internal errors)'),
     new Option('--verbose', 'more output'),
+    new Option('--stream-log-level <level>', 'console log level: DEBUG (as --verbose), INFO, WARNING/ERROR/CRITICAL (as --quiet)')
+      .argParser(parseLogLevel)
+      .default('INFO'),
+    new Option('--allow-invalid-params', 'do not fail on invalid --params (alias -aip): the built-in engine drops the ones it cannot use, with a warning'),
     new Option('-q, --quiet', 'no progress output (warnings and errors still print)'),
   ]);
+  grouped(cmd, GROUPS.viewOnly, [new Option('--what-if', 'print the configuration and the commands that would run; run nothing')]);
+  grouped(cmd, GROUPS.validation, [
+    new Option('--verify-lockfile <path>', 'mlpstorage checks installed Python packages against this lockfile; recorded, not applicable to mlps'),
+    new Option('--skip-validation', 'skip environment validation; recorded (mlps checks only the programs a run needs)'),
+  ]);
   return cmd;
+}
+
+/** `--exec-type/-et mpi|docker` (default mpi), as `mlpstorage` on training, checkpointing and kvcache. */
+export function addExecTypeOption(cmd: Command, group?: string): Command {
+  const o = new Option('--exec-type <type>', 'execution type for benchmark commands (alias -et); docker is recorded, not run').choices([...EXEC_TYPES]).default('mpi');
+  if (group) o.helpGroup(group);
+  cmd.addOption(o);
+  return cmd;
+}
+
+/** The log levels `--stream-log-level` knows (Python logging names and mlpstorage's own). */
+export const STREAM_LOG_LEVELS = ['RIDICULOUS', 'DEBUG', 'VERBOSER', 'VERBOSE', 'INFO', 'STATUS', 'RESULT', 'WARNING', 'ERROR', 'CRITICAL'] as const;
+
+/** `--stream-log-level`: case-insensitive, normalised to upper case. */
+export function parseLogLevel(value: string): string {
+  const v = value.trim().toUpperCase();
+  if (!(STREAM_LOG_LEVELS as readonly string[]).includes(v)) {
+    throw new InvalidArgumentError(`must be one of ${STREAM_LOG_LEVELS.join(', ')}.`);
+  }
+  return v;
 }
 
 /** The "Time-Series Collection" group, on every `run`. */
@@ -118,10 +182,21 @@ export function addDlioOptions(cmd: Command, withEngine: boolean): Command {
 export interface CommonParsed {
   resultsDir: string;
   hosts?: string[];
+  loops?: number;
+  configFile?: string;
+  file?: boolean;
+  object?: string;
+  open?: boolean;
+  closed?: boolean;
   whatIf?: boolean;
   debug?: boolean;
   verbose?: boolean;
   quiet?: boolean;
+  streamLogLevel?: string;
+  allowInvalidParams?: boolean;
+  verifyLockfile?: string;
+  skipValidation?: boolean;
+  execType?: (typeof EXEC_TYPES)[number];
   timeseriesInterval?: number;
   skipTimeseries?: boolean;
   maxTimeseriesSamples?: number;
@@ -133,6 +208,15 @@ export interface CommonParsed {
   sshStrictHostKeyChecking?: 'yes' | 'accept-new' | 'no';
   sshKnownHosts?: string;
   engine?: EngineName;
+}
+
+/** Quiet and verbose as `--quiet`/`--verbose` and `--stream-log-level` say together. */
+export function outputLevel(p: CommonParsed): { quiet: boolean; verbose: boolean } {
+  const level = p.streamLogLevel ?? 'INFO';
+  return {
+    quiet: (p.quiet ?? false) || level === 'WARNING' || level === 'ERROR' || level === 'CRITICAL',
+    verbose: (p.verbose ?? false) || level === 'DEBUG' || level === 'VERBOSE' || level === 'VERBOSER' || level === 'RIDICULOUS',
+  };
 }
 
 /** SSH options for the multi-host package from the parsed CLI values. */
@@ -147,16 +231,20 @@ export function sshOptionsFrom(p: CommonParsed): SshOptions {
   return ssh;
 }
 
-/** The benchmark options every benchmark shares, from the parsed CLI values. */
-export function commonBenchmarkOptions(command: string, p: CommonParsed): BenchmarkOptions {
+/**
+ * The benchmark options every benchmark shares, from the parsed CLI values. `args` is what the metadata
+ * records as the run's arguments (see `pythonArgs`); without it the parsed values are recorded as they are.
+ */
+export function commonBenchmarkOptions(command: string, p: CommonParsed, args?: Record<string, unknown>): BenchmarkOptions {
+  const level = outputLevel(p);
   return {
     command,
     resultsDir: p.resultsDir,
     ...(p.hosts ? { hosts: p.hosts } : {}),
     whatIf: p.whatIf ?? false,
     debug: p.debug ?? false,
-    verbose: p.verbose ?? false,
-    quiet: p.quiet ?? false,
+    verbose: level.verbose,
+    quiet: level.quiet,
     timeseries: {
       ...(p.timeseriesInterval !== undefined ? { intervalSeconds: p.timeseriesInterval } : {}),
       skip: p.skipTimeseries ?? false,
@@ -164,7 +252,7 @@ export function commonBenchmarkOptions(command: string, p: CommonParsed): Benchm
       ...(p.timeseriesOverflow ? { overflow: p.timeseriesOverflow } : {}),
     },
     ssh: sshOptionsFrom(p),
-    args: { command, ...p },
+    args: args ?? { command, ...p },
   };
 }
 

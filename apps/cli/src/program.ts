@@ -5,10 +5,14 @@ import { EXIT, type CliContext } from './context';
 import { registerCheckpointingCommands } from './commands/checkpointing';
 import { registerDemoCommand } from './commands/demo';
 import { registerExecCommand } from './commands/exec';
+import { registerHistoryCommands } from './commands/history';
 import { registerKvcacheCommands } from './commands/kvcache';
+import { registerLockfileCommands } from './commands/lockfile';
+import { registerReportsCommands } from './commands/reports';
 import { registerTimeseriesCommands } from './commands/timeseries';
 import { registerTrainingCommands } from './commands/training';
 import { registerVectordbCommands } from './commands/vectordb';
+import { appendHistoryEntry, historyFilePath } from './history';
 import { GROUPS } from './options';
 
 /** The CLI's version (kept with package.json). */
@@ -70,6 +74,10 @@ export function buildProgram(ctx: CliContext): Command {
   registerKvcacheCommands(program, ctx);
   program.commandsGroup('Time series:');
   registerTimeseriesCommands(program, ctx);
+  program.commandsGroup('Results and history (as mlpstorage):');
+  registerReportsCommands(program, ctx);
+  registerHistoryCommands(program, ctx, (args) => runCli(args, ctx, { recordHistory: false }));
+  registerLockfileCommands(program, ctx);
   program.commandsGroup('Other:');
   registerExecCommand(program, ctx);
   registerDemoCommand(program, ctx);
@@ -77,12 +85,32 @@ export function buildProgram(ctx: CliContext): Command {
 }
 
 /**
+ * Records the command in the history file (`~/mlps_history`) once it parsed, as `mlpstorage` does for
+ * every program but `history`. A history that cannot be written is one warning, never the command's failure.
+ */
+function recordHistory(program: Command, args: readonly string[], ctx: CliContext): void {
+  program.hook('preAction', (_program, action) => {
+    let root: Command = action;
+    while (root.parent && root.parent !== program) root = root.parent;
+    if (root.name() === 'history') return;
+    const file = historyFilePath(ctx.env);
+    if (!file) return;
+    try {
+      appendHistoryEntry(file, args);
+    } catch (err) {
+      ctx.stderr.write(`mlpstorage: warning: command not recorded in ${file}: ${(err as Error).message}\n`);
+    }
+  });
+}
+
+/**
  * Parses `args` (without node and script), runs the command and resolves the exit code: 0 ok, 1 the
  * workload failed, 2 bad arguments (one line on stderr naming the option and the value), 130/143
  * interrupted. Never throws.
  */
-export async function runCli(args: readonly string[], ctx: CliContext): Promise<number> {
+export async function runCli(args: readonly string[], ctx: CliContext, options: { recordHistory?: boolean } = {}): Promise<number> {
   const program = buildProgram(ctx);
+  if (options.recordHistory !== false) recordHistory(program, args, ctx);
   const debug = args.includes('--debug') || ctx.env.MLPS_DEBUG === '1';
   try {
     await program.parseAsync(normalizeArgv(args), { from: 'user' });

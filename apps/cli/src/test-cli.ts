@@ -25,7 +25,8 @@ export interface RunningCli {
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
   if (!existsSync(CLI_PATH)) throw new Error(`CLI not built: ${CLI_PATH} (run the build first)`);
   const child = spawn(process.execPath, [CLI_PATH, ...args], {
-    env: { ...process.env, NO_COLOR: '1', ...env },
+    // No command history in the user's home from tests (history tests set MLPS_HISTORY_FILE themselves).
+    env: { ...process.env, NO_COLOR: '1', MLPS_HISTORY_FILE: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

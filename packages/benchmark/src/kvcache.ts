@@ -1,5 +1,7 @@
 import { Benchmark, type BenchmarkOptions } from './benchmark';
 import { KVCACHE_BYTES_PER_TOKEN, type KvCacheModel } from './models';
+import { mpiProgram } from './dlio';
+import { buildMpiPrefix } from './mpi';
 import { resolveProgram } from './program-lookup';
 
 /** Options of {@link KvCacheBenchmark} (`mlpstorage kvcache <command>`). */
@@ -16,6 +18,21 @@ export interface KvCacheOptions extends BenchmarkOptions {
   seed?: number;
   /** Path of `kv-cache.py` (`--kvcache-bin-path`); found in PATH when absent. */
   kvcacheBinPath?: string;
+  /** `--disable-multi-turn`, passed to kv-cache.py. */
+  disableMultiTurn?: boolean;
+  /** `--disable-prefix-caching`, passed to kv-cache.py. */
+  disablePrefixCaching?: boolean;
+  /** `--enable-rag` (with `--rag-num-docs`, default 10), passed to kv-cache.py. */
+  enableRag?: boolean;
+  ragNumDocs?: number;
+  /** `--enable-autoscaling` (with `--autoscaler-mode`, default `qos`), passed to kv-cache.py. */
+  enableAutoscaling?: boolean;
+  autoscalerMode?: 'qos' | 'predictive';
+  /**
+   * Run kv-cache.py under MPI over the run's hosts (`--num-processes` ranks), as `mlpstorage` with
+   * `--exec-type mpi`. Without it kv-cache.py runs as one local process.
+   */
+  mpi?: { numProcesses: number; mpiBin: 'mpirun' | 'mpiexec'; oversubscribe?: boolean; allowRunAsRoot?: boolean; mpiParams?: string[] };
   out?: NodeJS.WritableStream;
 }
 
@@ -72,7 +89,24 @@ export class KvCacheBenchmark extends Benchmark {
     add('performance-profile', k.performanceProfile);
     add('seed', k.seed);
     add('output', `${this.runResultOutput}/kv_cache_results.json`);
-    return argv;
+    if (k.disableMultiTurn) argv.push('--disable-multi-turn');
+    if (k.disablePrefixCaching) argv.push('--disable-prefix-caching');
+    if (k.enableRag) argv.push('--enable-rag', '--rag-num-docs', String(k.ragNumDocs ?? 10));
+    if (k.enableAutoscaling) argv.push('--enable-autoscaling', '--autoscaler-mode', k.autoscalerMode ?? 'qos');
+    if (!k.mpi) return argv;
+    const mpiBin = mpiProgram({ mpiBin: k.mpi.mpiBin }).program;
+    const launcher = resolve ? resolveProgram(mpiBin, { hint: { option: '--mpi-bin' } }) : mpiBin;
+    return [
+      ...buildMpiPrefix({
+        mpiBin: launcher,
+        hosts: this.hosts,
+        numProcesses: k.mpi.numProcesses,
+        ...(k.mpi.oversubscribe ? { oversubscribe: true } : {}),
+        ...(k.mpi.allowRunAsRoot ? { allowRunAsRoot: true } : {}),
+        ...(k.mpi.mpiParams ? { mpiParams: k.mpi.mpiParams } : {}),
+      }),
+      ...argv,
+    ];
   }
 
   protected async _run(): Promise<number> {

@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
 import { BuiltinCheckpointingBenchmark, LLM_MODELS, type BuiltinCheckpointingOptions, type CheckpointingOptions } from '@mlps/benchmark';
+import { runBenchmarkCommand } from '../benchmark-command';
 import type { CliContext } from '../context';
 import {
   addDlioOptions,
+  addExecTypeOption,
   addMpiOptions,
   addSshOptions,
   addStandardOptions,
@@ -13,7 +15,10 @@ import {
   type DlioMpiParsed,
 } from '../options';
 import { parseNonNegativeInt, parsePositiveInt, parsePositiveNumber } from '../option-parsers';
-import { runBenchmarkWithProgress } from '../run-benchmark';
+import { dlioFlagsNotHonoured, filterParamsForBuiltin } from './dlio-flags';
+
+/** The built-in checkpointing engine takes no `--params`. */
+const BUILTIN_CHECKPOINTING_PARAMS: readonly string[] = [];
 
 interface CheckpointingParsed extends CommonParsed, DlioMpiParsed {
   model: CheckpointingOptions['model'];
@@ -42,30 +47,37 @@ export function registerCheckpointingCommands(program: Command, ctx: CliContext)
     cmd.addOption(new Option('--client-host-memory-in-gb <gb>', 'memory of each client host, GB (alias -cm)').argParser(parsePositiveInt));
     cmd.addOption(new Option('--scale <fraction>', 'builtin engine: shrink every checkpoint to this fraction, e.g. 0.001 (results labelled not comparable)').argParser(parsePositiveNumber));
     if (name === 'run') cmd.addOption(new Option('--drop-caches', 'builtin engine: sync and drop the page cache between writing and reading (root)'));
+    addExecTypeOption(cmd);
     addStandardOptions(cmd);
     addDlioOptions(cmd, name === 'run');
-    if (name === 'run') {
-      addMpiOptions(cmd);
-      addTimeseriesOptions(cmd);
-    }
+    addMpiOptions(cmd);
+    if (name === 'run') addTimeseriesOptions(cmd);
     addSshOptions(cmd);
-    cmd.action(async (p: CheckpointingParsed) => {
-      ctx.exitCode = await runBenchmarkWithProgress(ctx, p.quiet ?? false, (events) => {
-        const options: BuiltinCheckpointingOptions = {
-          ...commonBenchmarkOptions(name, p),
-          command: name,
-          model: p.model,
-          events,
-          out: ctx.stdout,
-          numProcesses: p.numProcesses,
-          checkpointFolder: p.checkpointFolder,
-          ...(p.numCheckpointsRead !== undefined ? { numCheckpointsRead: p.numCheckpointsRead } : {}),
-          ...(p.numCheckpointsWrite !== undefined ? { numCheckpointsWrite: p.numCheckpointsWrite } : {}),
-          ...(p.clientHostMemoryInGb !== undefined ? { clientHostMemoryInGb: p.clientHostMemoryInGb } : {}),
-          ...dlioMpiBenchmarkOptions(p),
-          ...(p.dropCaches ? { dropCaches: true } : {}),
-        };
-        return new BuiltinCheckpointingBenchmark(options);
+    cmd.action(async (_parsed: CheckpointingParsed, command: Command) => {
+      ctx.exitCode = await runBenchmarkCommand<CheckpointingParsed>(ctx, {
+        program: 'checkpointing',
+        command: name,
+        cmd: command,
+        notHonoured: (p) => dlioFlagsNotHonoured(command, p, BUILTIN_CHECKPOINTING_PARAMS),
+        build: (parsed, args, events) => {
+          const params = filterParamsForBuiltin(parsed, BUILTIN_CHECKPOINTING_PARAMS);
+          const p: CheckpointingParsed = { ...parsed, ...(params ? { params } : {}) };
+          const options: BuiltinCheckpointingOptions = {
+            ...commonBenchmarkOptions(name, p, args),
+            command: name,
+            model: p.model,
+            events,
+            out: ctx.stdout,
+            numProcesses: p.numProcesses,
+            checkpointFolder: p.checkpointFolder,
+            ...(p.numCheckpointsRead !== undefined ? { numCheckpointsRead: p.numCheckpointsRead } : {}),
+            ...(p.numCheckpointsWrite !== undefined ? { numCheckpointsWrite: p.numCheckpointsWrite } : {}),
+            ...(p.clientHostMemoryInGb !== undefined ? { clientHostMemoryInGb: p.clientHostMemoryInGb } : {}),
+            ...dlioMpiBenchmarkOptions(p),
+            ...(p.dropCaches ? { dropCaches: true } : {}),
+          };
+          return new BuiltinCheckpointingBenchmark(options);
+        },
       });
     });
   }

@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import { BENCHMARK_TYPES, CommandBenchmark, type BenchmarkType } from '@mlps/benchmark';
 import type { CliContext } from '../context';
+import { runBenchmarkCommand } from '../benchmark-command';
 import { addSshOptions, addStandardOptions, addTimeseriesOptions, commonBenchmarkOptions, type CommonParsed } from '../options';
-import { runBenchmarkWithProgress } from '../run-benchmark';
 
 interface ExecParsed extends CommonParsed {
   benchmarkType: BenchmarkType;
@@ -27,16 +27,20 @@ export function registerExecCommand(program: Command, ctx: CliContext): void {
   addTimeseriesOptions(cmd);
   addSshOptions(cmd);
   cmd.addHelpText('after', '\nExample:\n  mlpstorage exec --timeseries-interval 1 -- fio --name=seq --rw=write --size=1g --filename=/mnt/test/f\n');
-  cmd.action(async (argv: string[], p: ExecParsed) => {
-    ctx.exitCode = await runBenchmarkWithProgress(ctx, p.quiet ?? false, (events) => {
-      return new CommandBenchmark({
-        ...commonBenchmarkOptions('run', p),
-        model: p.name,
-        benchmarkType: p.benchmarkType,
-        argv,
-        events,
-        ...(p.dataDir ? { dataDirs: p.dataDir } : {}),
-      });
+  cmd.action(async (argv: string[], _parsed: ExecParsed, command: Command) => {
+    ctx.exitCode = await runBenchmarkCommand<ExecParsed>(ctx, {
+      program: 'exec',
+      command: 'run',
+      cmd: command,
+      build: (p, args, events) =>
+        new CommandBenchmark({
+          ...commonBenchmarkOptions('run', p, { ...args, workload_argv: argv }),
+          model: p.name,
+          benchmarkType: p.benchmarkType,
+          argv,
+          events,
+          ...(p.dataDir ? { dataDirs: p.dataDir } : {}),
+        }),
     });
   });
 }

@@ -1,8 +1,18 @@
 import { Option, type Command } from 'commander';
-import { ACCELERATORS, TRAINING_MODELS, BuiltinTrainingBenchmark, type BuiltinTrainingOptions, type TrainingOptions } from '@mlps/benchmark';
+import {
+  ACCELERATORS,
+  BUILTIN_TRAINING_PARAMS,
+  TRAINING_MODELS,
+  BuiltinTrainingBenchmark,
+  type BenchmarkEvents,
+  type BuiltinTrainingOptions,
+  type TrainingOptions,
+} from '@mlps/benchmark';
 import type { CliContext } from '../context';
+import { runBenchmarkCommand } from '../benchmark-command';
 import {
   addDlioOptions,
+  addExecTypeOption,
   addMpiOptions,
   addSshOptions,
   addStandardOptions,
@@ -13,7 +23,7 @@ import {
   type DlioMpiParsed,
 } from '../options';
 import { parsePositiveInt, parsePositiveNumber } from '../option-parsers';
-import { runBenchmarkWithProgress } from '../run-benchmark';
+import { dlioFlagsNotHonoured, filterParamsForBuiltin } from './dlio-flags';
 
 type TrainingCommand = TrainingOptions['command'];
 
@@ -70,34 +80,42 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
       cmd.addOption(new Option('--max-accelerators <n>', 'most simulated accelerators the dataset must feed (alias -ma)').argParser(parsePositiveInt));
     }
     cmd.addOption(new Option('--data-dir <dir>', 'filesystem location of the dataset (alias -dd)'));
+    if (name !== 'configview') addExecTypeOption(cmd);
     addStandardOptions(cmd);
     addDlioOptions(cmd, name === 'run' || name === 'datagen');
     addMpiOptions(cmd);
     if (name === 'run') addTimeseriesOptions(cmd);
     addSshOptions(cmd);
-    cmd.action(async (parsed: TrainingParsed) => {
-      ctx.exitCode = await runTraining(ctx, name, parsed);
+    cmd.action(async (_parsed: TrainingParsed, command: Command) => {
+      ctx.exitCode = await runBenchmarkCommand<TrainingParsed>(ctx, {
+        program: 'training',
+        command: name,
+        cmd: command,
+        notHonoured: (p) => dlioFlagsNotHonoured(command, p, BUILTIN_TRAINING_PARAMS),
+        build: (p, args, events) => {
+          const params = filterParamsForBuiltin(p, BUILTIN_TRAINING_PARAMS);
+          return buildTraining(ctx, name, { ...p, ...(params ? { params } : {}) }, args, events);
+        },
+      });
     });
   }
 }
 
-async function runTraining(ctx: CliContext, command: TrainingCommand, p: TrainingParsed): Promise<number> {
-  return runBenchmarkWithProgress(ctx, p.quiet ?? false, (events) => {
-    const options: BuiltinTrainingOptions = {
-      ...commonBenchmarkOptions(command, p),
-      command,
-      model: p.model,
-      events,
-      out: ctx.stdout,
-      ...(p.acceleratorType ? { acceleratorType: p.acceleratorType } : {}),
-      ...(p.numAccelerators !== undefined ? { numAccelerators: p.numAccelerators } : {}),
-      ...(p.numProcesses !== undefined ? { numProcesses: p.numProcesses } : {}),
-      ...(p.maxAccelerators !== undefined ? { maxAccelerators: p.maxAccelerators } : {}),
-      ...(p.clientHostMemoryInGb !== undefined ? { clientHostMemoryInGb: p.clientHostMemoryInGb } : {}),
-      ...(p.numClientHosts !== undefined ? { numClientHosts: p.numClientHosts } : {}),
-      ...(p.dataDir ? { dataDir: p.dataDir } : {}),
-      ...dlioMpiBenchmarkOptions(p),
-    };
-    return new BuiltinTrainingBenchmark(options);
-  });
+function buildTraining(ctx: CliContext, command: TrainingCommand, p: TrainingParsed, args: Record<string, unknown>, events: BenchmarkEvents): BuiltinTrainingBenchmark {
+  const options: BuiltinTrainingOptions = {
+    ...commonBenchmarkOptions(command, p, args),
+    command,
+    model: p.model,
+    events,
+    out: ctx.stdout,
+    ...(p.acceleratorType ? { acceleratorType: p.acceleratorType } : {}),
+    ...(p.numAccelerators !== undefined ? { numAccelerators: p.numAccelerators } : {}),
+    ...(p.numProcesses !== undefined ? { numProcesses: p.numProcesses } : {}),
+    ...(p.maxAccelerators !== undefined ? { maxAccelerators: p.maxAccelerators } : {}),
+    ...(p.clientHostMemoryInGb !== undefined ? { clientHostMemoryInGb: p.clientHostMemoryInGb } : {}),
+    ...(p.numClientHosts !== undefined ? { numClientHosts: p.numClientHosts } : {}),
+    ...(p.dataDir ? { dataDir: p.dataDir } : {}),
+    ...dlioMpiBenchmarkOptions(p),
+  };
+  return new BuiltinTrainingBenchmark(options);
 }

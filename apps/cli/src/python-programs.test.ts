@@ -1,0 +1,161 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCliProcess } from './test-cli';
+
+/**
+ * `reports reportgen`, `history` and `lockfile` on results trees of real runs (tiny `exec` and built-in
+ * `checkpointing` runs, capped at a few samples; the tree is removed afterwards, also on failure).
+ */
+let root: string;
+let results: string;
+let historyFile: string;
+const env = (): NodeJS.ProcessEnv => ({ MLPS_HISTORY_FILE: historyFile });
+
+function historyLines(): string[] {
+  return readFileSync(historyFile, 'utf8').split('\n').filter((l) => l !== '');
+}
+
+function execRunDirs(): string[] {
+  const parent = join(results, 'training', 'exec', 'run');
+  return existsSync(parent) ? readdirSync(parent) : [];
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'mlps-pyprog-'));
+  results = join(root, 'results');
+  historyFile = join(root, 'home', 'mlps_history');
+  const a = await runCliProcess(['exec', '-rd', results, '--timeseries-interval', '0.2', '-q', '--loops', '2', '--', 'sh', '-c', 'sleep 0.4'], env());
+  expect([a.code, a.stderr]).toEqual([0, '']);
+  const b = await runCliProcess(
+    ['checkpointing', 'run', '-m', 'llama3-8b', '-np', '2', '-cf', join(root, 'ckpt'), '--scale', '0.0005', '-ncw', '1', '-ncr', '1',
+      '-rd', results, '-q', '--timeseries-interval', '0.2', '--closed', '--file'],
+    env(),
+  );
+  expect(b.code).toBe(0);
+  // The flag that is accepted and recorded but not honoured is named once, on one line.
+  expect(b.stderr.split('\n').filter((l) => l.includes('not honoured'))).toEqual([
+    'mlpstorage: warning: accepted and recorded in the metadata (args.not_honoured), not honoured by the built-in engine: --closed (mlps does not check the closed-division rules)',
+  ]);
+}, 120_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('--loops and the recorded args', () => {
+  test('--loops 2 ran the workload twice, in two run directories', () => {
+    expect(execRunDirs()).toHaveLength(2);
+  });
+
+  test('the metadata records args as Python vars(args), with not_honoured beside them', () => {
+    const parent = join(results, 'checkpointing', 'llama3-8b');
+    const dir = join(parent, readdirSync(parent)[0] as string);
+    const meta = JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('_metadata.json')) as string), 'utf8'));
+    expect(meta.args).toMatchObject({
+      program: 'checkpointing', command: 'run', model: 'llama3-8b', num_processes: 2, num_checkpoints_write: 1, closed: true,
+      data_access_protocol: 'file', exec_type: 'mpi', hosts: ['127.0.0.1'], not_honoured: ['closed'],
+    });
+  });
+});
+
+describe('reports reportgen', () => {
+  test('writes results.json and results.csv with one row per run and its time-series figures; Python csv reads it', async () => {
+    const out = join(root, 'report');
+    const r = await runCliProcess(['reports', 'reportgen', '--results-dir', results, '--output-dir', out], env());
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(readdirSync(out).sort()).toEqual(['results.csv', 'results.json']);
+    // A file where the output directory should be: one line, exit 2.
+    const blocked = await runCliProcess(['reports', 'reportgen', '--results-dir', results, '--output-dir', join(out, 'results.csv')], env());
+    expect(blocked.code).toBe(2);
+    expect(blocked.stderr).toMatch(/^mlpstorage: error: cannot create the output directory .*\n$/);
+    const ok = await runCliProcess(['reports', 'reportgen', '--results-dir', results], env());
+    expect([ok.code, ok.stderr]).toEqual([0, '']);
+    const rows = JSON.parse(readFileSync(join(results, 'results.json'), 'utf8')) as Array<Record<string, any>>;
+    expect(rows).toHaveLength(3);
+    const byType = rows.map((row) => row.benchmark_type).sort();
+    expect(byType).toEqual(['checkpointing', 'training', 'training']);
+    for (const row of rows) {
+      expect(Object.keys(row)).toEqual(expect.arrayContaining(['run_id', 'benchmark_type', 'model', 'command', 'num_processes', 'parameters', 'system_info', 'metrics']));
+      expect(row.run_id).toBe(`${row.benchmark_type}_${row.command}_${row.model}_${row.result_dir.split('/').pop()}`);
+      expect(row.timeseries.num_samples).toBeGreaterThanOrEqual(2);
+      expect(row.timeseries.hosts).toBe(1);
+      expect(row.timeseries.hosts_collected).toBe(1);
+      expect(typeof row.timeseries.cpu_busy_percent_mean).toBe('number');
+    }
+    const ckpt = rows.find((row) => row.benchmark_type === 'checkpointing') as Record<string, any>;
+    // 2 ranks wrote a checkpoint with fsync while sampling: some disk writes were seen.
+    expect(ckpt.timeseries.disk_write_MBps_max).toBeGreaterThan(0);
+    expect(ckpt.metrics).not.toBeNull();
+    const csv = JSON.parse(
+      execFileSync('python3', ['-c', 'import csv,json,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(json.dumps(r))', join(results, 'results.csv')], {
+        encoding: 'utf8',
+      }),
+    ) as Array<Record<string, string>>;
+    expect(csv).toHaveLength(3);
+    const header = Object.keys(csv[0] as object);
+    expect(header).toEqual([...header].sort());
+    expect(header).toEqual(expect.arrayContaining(['run_id', 'timeseries.num_samples', 'timeseries.disk_write_MBps_mean', 'timeseries.cpu_busy_percent_mean']));
+    expect(csv.map((c) => c.run_id).sort()).toEqual(rows.map((row) => row.run_id).sort());
+  }, 60_000);
+
+  test('a results directory that does not exist is one line, exit 2', async () => {
+    const r = await runCliProcess(['reports', 'reportgen', '-rd', join(root, 'nope')], env());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mlpstorage: error: results directory not found: .*nope\n$/);
+  });
+});
+
+describe('history (~/mlps_history, shared with mlpstorage)', () => {
+  test('show lists every command but history itself, as "id : datetime : command"', async () => {
+    const r = await runCliProcess(['history', 'show'], env());
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^1 : \d{8}_\d{6} : mlpstorage exec -rd \S+ --timeseries-interval 0\.2 -q --loops 2 -- sh -c 'sleep 0\.4'$/);
+    expect(lines[1]).toMatch(/^2 : \d{8}_\d{6} : mlpstorage checkpointing run -m llama3-8b /);
+    expect(lines.slice(2).every((l) => /reports reportgen/.test(l))).toBe(true);
+    const n = historyLines().length;
+    expect((await runCliProcess(['history', 'show', '-n', '1'], env())).stdout).toMatch(/^\d+ : \d{8}_\d{6} : mlpstorage reports reportgen/);
+    expect((await runCliProcess(['history', 'show', '--id', '2'], env())).stdout).toMatch(/^2: mlpstorage checkpointing run /);
+    expect(historyLines()).toHaveLength(n);
+  });
+
+  test("Python's shlex.split reads our recorded command back as the argv we ran", () => {
+    const line = historyLines()[0] as string;
+    const command = line.split(',').slice(2).join(',');
+    const words = JSON.parse(execFileSync('python3', ['-c', 'import json,shlex,sys; print(json.dumps(shlex.split(sys.argv[1])))', command], { encoding: 'utf8' }));
+    expect(words.slice(-3)).toEqual(['sh', '-c', 'sleep 0.4']);
+  });
+
+  test('rerun runs the recorded command again and is not recorded itself', async () => {
+    const before = historyLines().length;
+    const r = await runCliProcess(['history', 'rerun', '1'], env());
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^mlpstorage: rerunning 1: mlpstorage exec /);
+    expect(execRunDirs()).toHaveLength(4);
+    expect(historyLines()).toHaveLength(before);
+  }, 60_000);
+
+  test('an entry written by Python mlpstorage (script path first) reruns; unknown ids are exit 2', async () => {
+    const next = historyLines().length + 1;
+    appendFileSync(historyFile, `${next},20250101_120000,/usr/local/bin/mlpstorage lockfile verify --file\n`);
+    const r = await runCliProcess(['history', 'rerun', String(next)], env());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/lockfile verify would check/);
+    const missing = await runCliProcess(['history', 'show', '-i', '999'], env());
+    expect([missing.code, missing.stderr]).toEqual([2, `mlpstorage: error: no command with ID 999 in ${historyFile}\n`]);
+  });
+});
+
+describe('lockfile', () => {
+  test.each([
+    [['lockfile', 'generate', '--all'], /lockfile generate would pin the Python packages of pyproject\.toml .*pnpm-lock\.yaml/],
+    [['lockfile', 'verify', '-l', 'req.txt', '--strict'], /lockfile verify would check .* pinned in req\.txt; that does not apply here/],
+  ])('%j says in one line what it would check and why it does not apply, exit 2', async (args, message) => {
+    const r = await runCliProcess(args, env());
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+  });
+});

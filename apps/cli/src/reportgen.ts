@@ -1,0 +1,243 @@
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, type WriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { join, relative } from 'node:path';
+import { buildReport, loadTimeSeriesRun, MlpsError, type ReportStat } from '@mlps/timeseries';
+
+/**
+ * `reports reportgen`: the summary `mlpstorage` writes for a results tree — `results.json` (a list of
+ * `BenchmarkRun.as_dict()`: `run_id`, `benchmark_type`, `model`, `command`, `num_processes`,
+ * `parameters`, `system_info`, `metrics`, `accelerator`) and `results.csv` (each row flattened with `.`,
+ * columns the sorted union, NaN dropped) — plus, ours beside them, the run's time-series figures under
+ * `timeseries.*`: samples, hosts, disk and network throughput, CPU.
+ */
+
+/** One run of the results tree, as a `results.json` entry. */
+export type RunRow = Record<string, unknown>;
+
+/** What {@link generateReports} did. */
+export interface ReportgenResult {
+  rows: RunRow[];
+  /** Run directories that were skipped, with why (as mlpstorage's warnings). */
+  skipped: Array<{ dir: string; reason: string }>;
+  jsonFile: string;
+  csvFile: string;
+}
+
+/** Directories with a run: exactly one `*_metadata.json`, or a DLIO `summary.json` (as mlpstorage's get_runs_files). */
+export function findRunDirectories(root: string, skipped: ReportgenResult['skipped']): string[] {
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch (err) {
+      skipped.push({ dir, reason: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      return;
+    }
+    const metadata = names.filter((n) => n.endsWith('_metadata.json'));
+    if (metadata.length > 1) skipped.push({ dir, reason: `multiple metadata files found (${metadata.length})` });
+    else if (metadata.length === 1 || names.includes('summary.json')) out.push(dir);
+    for (const n of names) {
+      const p = join(dir, n);
+      let isDir = false;
+      try {
+        isDir = statSync(p).isDirectory();
+      } catch {
+        isDir = false;
+      }
+      if (isDir) walk(p);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function readJson(path: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+const round = (v: number, digits = 3): number => Math.round(v * 10 ** digits) / 10 ** digits;
+const sumOf = (xs: Array<ReportStat | null | undefined>, key: keyof ReportStat): number | null => {
+  const present = xs.filter((x): x is ReportStat => x !== null && x !== undefined);
+  return present.length === 0 ? null : round(present.reduce((s, x) => s + x[key], 0));
+};
+const meanOf = (xs: Array<ReportStat | null | undefined>, key: keyof ReportStat): number | null => {
+  const present = xs.filter((x): x is ReportStat => x !== null && x !== undefined);
+  return present.length === 0 ? null : round(present.reduce((s, x) => s + x[key], 0) / present.length);
+};
+
+/**
+ * The time-series figures of a run directory (null when it has no time series): samples, hosts, and per
+ * host mean throughput summed over hosts (MB/s, 10^6 bytes; whole disks only, so partitions are not
+ * counted twice), peak disk throughput, and CPU busy/iowait % averaged over hosts.
+ */
+export async function timeseriesFigures(dir: string): Promise<Record<string, unknown> | null> {
+  const names = readdirSync(dir);
+  if (!names.some((n) => n.endsWith('_timeseries.json') || n.endsWith('_timeseries.jsonl'))) return null;
+  const run = await loadTimeSeriesRun(dir);
+  const report = buildReport(run.data);
+  const hosts = report.hosts;
+  return {
+    file: relative(dir, run.source),
+    from_journal: run.fromJournal,
+    num_samples: report.numSamples,
+    hosts: report.hostsRequested.length,
+    hosts_collected: report.hostsCollected.length,
+    collection_method: report.collectionMethod,
+    interval_seconds: report.intervalSeconds,
+    duration_seconds: report.durationSeconds === null ? null : round(report.durationSeconds),
+    disk_read_MBps_mean: sumOf(hosts.map((h) => h.disk.readMBps), 'mean'),
+    disk_write_MBps_mean: sumOf(hosts.map((h) => h.disk.writeMBps), 'mean'),
+    disk_read_MBps_max: sumOf(hosts.map((h) => h.disk.readMBps), 'max'),
+    disk_write_MBps_max: sumOf(hosts.map((h) => h.disk.writeMBps), 'max'),
+    net_rx_MBps_mean: sumOf(hosts.map((h) => h.network.rxMBps), 'mean'),
+    net_tx_MBps_mean: sumOf(hosts.map((h) => h.network.txMBps), 'mean'),
+    cpu_busy_percent_mean: meanOf(hosts.map((h) => h.cpu.busy), 'mean'),
+    cpu_iowait_percent_mean: meanOf(hosts.map((h) => h.cpu.iowait), 'mean'),
+  };
+}
+
+/**
+ * One `results.json` entry from a run directory, as mlpstorage's `BenchmarkRun.as_dict()` built from the
+ * metadata file (falling back to the `args` it records, and to a DLIO `summary.json` for `metrics` and
+ * `num_processes`). Null (and a reason) when the directory has neither a readable metadata file nor a summary.
+ */
+export async function runRow(dir: string): Promise<{ row: RunRow } | { reason: string }> {
+  const names = readdirSync(dir);
+  const metadataName = names.find((n) => n.endsWith('_metadata.json'));
+  const metadata = metadataName ? readJson(join(dir, metadataName)) : null;
+  const summary = names.includes('summary.json') ? readJson(join(dir, 'summary.json')) : null;
+  if (!metadata && !summary) return { reason: metadataName ? `${metadataName} is not a JSON object` : 'summary.json is not a JSON object' };
+  const m = metadata ?? {};
+  const args = (typeof m.args === 'object' && m.args !== null ? m.args : {}) as Record<string, unknown>;
+  const benchmarkType = (m.benchmark_type ?? null) as string | null;
+  const command = (m.command ?? args.command ?? null) as string | null;
+  const model = (m.model ?? args.model ?? null) as string | null;
+  const runDatetime = (m.run_datetime ?? (summary ? summary.start : null) ?? '') as string;
+  const numProcesses = m.num_processes ?? args.num_processes ?? summary?.num_accelerators ?? 0;
+  const accelerator = m.accelerator ?? args.accelerator_type ?? null;
+  // mlpstorage's `metrics`, a DLIO summary's `metric`, or the built-in engine's `results`.
+  const metrics = m.metrics ?? (summary ? (summary.metric ?? null) : null) ?? m.results ?? null;
+  // RunID.__str__: program, then _command and _model when set, then _datetime.
+  let runId = benchmarkType ?? '';
+  if (command) runId += `_${command}`;
+  if (model) runId += `_${model}`;
+  runId += `_${runDatetime}`;
+  const row: RunRow = {
+    run_id: runId,
+    benchmark_type: benchmarkType,
+    model,
+    command,
+    num_processes: numProcesses,
+    parameters: m.parameters ?? {},
+    system_info: m.system_info ?? null,
+    metrics,
+  };
+  if (accelerator) row.accelerator = String(accelerator);
+  // Ours beside them: where the run is, how it ended, and its time series.
+  row.result_dir = dir;
+  if (typeof m.exit_code === 'number') row.exit_code = m.exit_code;
+  try {
+    const figures = await timeseriesFigures(dir);
+    if (figures) row.timeseries = figures;
+  } catch (err) {
+    row.timeseries = { error: (err as Error).message };
+  }
+  return { row };
+}
+
+/** `{'a': {'b': 1}}` → `{'a.b': 1}`, as mlpstorage's flatten_nested_dict (lists stay whole). */
+export function flattenRow(value: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(value)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) flattenRow(v as Record<string, unknown>, key, out);
+    else if (typeof v === 'number' && Number.isNaN(v)) continue;
+    else out[key] = v;
+  }
+  return out;
+}
+
+/** A value as Python's `str()` writes it in a CSV cell (None → empty, True/False, lists as repr). */
+export function pythonCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  return pythonRepr(v);
+}
+
+function pythonRepr(v: unknown): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return v.includes("'") && !v.includes('"') ? `"${v}"` : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (Array.isArray(v)) return `[${v.map(pythonRepr).join(', ')}]`;
+  return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pythonRepr(k)}: ${pythonRepr(x)}`).join(', ')}}`;
+}
+
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+async function writeStreamed(path: string, write: (out: WriteStream) => Promise<void>): Promise<void> {
+  const out = createWriteStream(path);
+  const done = finished(out);
+  try {
+    await Promise.race([write(out), done]);
+  } finally {
+    out.end();
+  }
+  await done;
+}
+
+async function put(out: WriteStream, text: string): Promise<void> {
+  if (!out.write(text)) await new Promise<void>((r) => out.once('drain', r));
+}
+
+/**
+ * Reads every run under `resultsDir` and writes `results.json` and `results.csv` into `outputDir`
+ * (default `resultsDir`, as mlpstorage; created when missing), one run at a time (one run's document in memory at most), the
+ * files written row by row. Throws `IO_ERROR` when `resultsDir` does not exist.
+ */
+export async function generateReports(options: { resultsDir: string; outputDir?: string }): Promise<ReportgenResult> {
+  if (!existsSync(options.resultsDir)) throw new MlpsError('IO_ERROR', `results directory not found: ${options.resultsDir}`);
+  const outputDir = options.outputDir ?? options.resultsDir;
+  const skipped: ReportgenResult['skipped'] = [];
+  const rows: RunRow[] = [];
+  for (const dir of findRunDirectories(options.resultsDir, skipped)) {
+    const r = await runRow(dir);
+    if ('row' in r) rows.push(r.row);
+    else skipped.push({ dir, reason: r.reason });
+  }
+  try {
+    mkdirSync(outputDir, { recursive: true });
+  } catch (err) {
+    throw new MlpsError('IO_ERROR', `cannot create the output directory ${outputDir}: ${(err as Error).message}`, { cause: err });
+  }
+  const jsonFile = join(outputDir, 'results.json');
+  const csvFile = join(outputDir, 'results.csv');
+  try {
+    await writeStreamed(jsonFile, async (out) => {
+      await put(out, rows.length === 0 ? '[]' : '[\n');
+      for (let i = 0; i < rows.length; i++) {
+        const text = JSON.stringify(rows[i], null, 2).replace(/^/gm, '  ');
+        await put(out, `${text}${i < rows.length - 1 ? ',' : ''}\n`);
+      }
+      if (rows.length > 0) await put(out, ']');
+    });
+    const flat = rows.map((r) => flattenRow(r));
+    const columns = [...new Set(flat.flatMap((r) => Object.keys(r)))].sort();
+    await writeStreamed(csvFile, async (out) => {
+      await put(out, `${columns.map(csvField).join(',')}\n`);
+      for (const r of flat) await put(out, `${columns.map((c) => csvField(pythonCell(r[c]))).join(',')}\n`);
+    });
+  } catch (err) {
+    throw new MlpsError('IO_ERROR', `cannot write the report into ${outputDir}: ${(err as Error).message}`, { cause: err });
+  }
+  return { rows, skipped, jsonFile, csvFile };
+}
