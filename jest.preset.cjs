@@ -7,6 +7,7 @@ module.exports = function jestConfig(packageDir, overrides = {}) {
   return {
     rootDir: packageDir,
     testEnvironment: 'node',
+    setupFiles: [path.join(__dirname, 'jest.env.cjs')],
     testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
     transform: {
       '^.+\\.tsx?$': [require.resolve('ts-jest'), { tsconfig: { isolatedModules: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true, sourceMap: true } }],

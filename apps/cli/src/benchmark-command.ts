@@ -32,7 +32,7 @@ export async function runBenchmarkCommand<P extends CommonParsed>(ctx: CliContex
   }
   const p = spec.cmd.opts() as P;
   const notHonoured = [...universalNotHonoured(spec.cmd, p), ...(spec.notHonoured?.(p) ?? [])];
-  const warning = notHonouredWarning(notHonoured, p.engine === 'dlio' ? 'dlio' : 'built-in');
+  const warning = notHonouredWarning(notHonoured, p.engine);
   if (warning) ctx.stderr.write(`${warning}\n`);
   const args = pythonArgs({ program: spec.program, command: spec.command, cmd: spec.cmd, notHonoured });
   const loops = p.loops ?? 1;

@@ -88,11 +88,15 @@ export function universalNotHonoured(cmd: Command, p: CommonParsed): NotHonoured
   return out;
 }
 
-/** The one warning line naming every flag that was accepted and recorded but not honoured. */
-export function notHonouredWarning(items: readonly NotHonoured[], engine: string): string | null {
+/**
+ * The one warning line naming every flag that was accepted and recorded but not honoured. `engine` is the
+ * command's `--engine` value (undefined for commands without one).
+ */
+export function notHonouredWarning(items: readonly NotHonoured[], engine: string | undefined): string | null {
   if (items.length === 0) return null;
   const list = items.map((n) => `${n.flag} (${n.why})`).join('; ');
-  return `mlpstorage: warning: accepted and recorded in the metadata (args.not_honoured), not honoured by the ${engine} engine: ${list}`;
+  const by = engine === 'builtin' ? 'by the built-in engine' : engine ? `with --engine ${engine}` : 'by mlps';
+  return `mlpstorage: warning: accepted and recorded in the metadata (args.not_honoured), not honoured ${by}: ${list}`;
 }
 
 // --- --config-file -----------------------------------------------------------------------------------

@@ -146,6 +146,30 @@ describe('history (~/mlps_history, shared with mlpstorage)', () => {
   });
 });
 
+describe('kvcache run (what-if: the exact command line)', () => {
+  test('the optional features go to kv-cache.py, and -np runs it under MPI over --hosts', async () => {
+    const r = await runCliProcess(
+      ['kvcache', 'run', '-m', 'tiny-1b', '--what-if', '-q', '-rd', results, '--kvcache-bin-path', '/opt/kv-cache.py', '--disable-multi-turn',
+        '--disable-prefix-caching', '--enable-rag', '--rag-num-docs', '3', '--enable-autoscaling', '--autoscaler-mode', 'predictive',
+        '-et', 'mpi', '-np', '2', '--hosts', 'h1', 'h2', '--oversubscribe', '--mpi-params=-x FOO=1'],
+      env(),
+    );
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const line = r.stdout.trim().split('\n').pop() as string;
+    expect(line).toMatch(/^mpirun -n 2 -host h1:1,h2:1 --oversubscribe -x FOO=1 python3 \/opt\/kv-cache\.py --model tiny-1b /);
+    expect(line).toMatch(/ --disable-multi-turn --disable-prefix-caching --enable-rag --rag-num-docs 3 --enable-autoscaling --autoscaler-mode predictive$/);
+  });
+
+  test('without -np it is one local process, and MPI flags are named as not honoured', async () => {
+    const r = await runCliProcess(['kvcache', 'run', '--what-if', '-q', '-rd', results, '--oversubscribe'], env());
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').pop()).toMatch(/^python3 kv-cache\.py --model llama3\.1-8b /);
+    expect(r.stderr).toBe(
+      'mlpstorage: warning: accepted and recorded in the metadata (args.not_honoured), not honoured by mlps: --oversubscribe (kvcache runs under MPI only with --num-processes)\n',
+    );
+  });
+});
+
 describe('lockfile', () => {
   test.each([
     [['lockfile', 'generate', '--all'], /lockfile generate would pin the Python packages of pyproject\.toml .*pnpm-lock\.yaml/],
