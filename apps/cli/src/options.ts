@@ -259,6 +259,7 @@ export function commonBenchmarkOptions(command: string, p: CommonParsed, args?: 
 /** What the "DLIO" and "MPI" option groups parse to (training and checkpointing). */
 export interface DlioMpiParsed {
   engine?: EngineName;
+  execType?: (typeof EXEC_TYPES)[number];
   dlioBinPath?: string;
   dlioConfigDir?: string;
   params?: string[];
@@ -280,9 +281,11 @@ export function dlioMpiBenchmarkOptions(p: DlioMpiParsed): {
   allowRunAsRoot?: boolean;
   mpiParams?: string[];
   scale?: number;
+  execType?: (typeof EXEC_TYPES)[number];
 } {
   return {
     ...(p.engine ? { engine: p.engine } : {}),
+    ...(p.execType ? { execType: p.execType } : {}),
     ...(p.dlioBinPath ? { dlioBinPath: p.dlioBinPath } : {}),
     ...(p.dlioConfigDir ? { configDir: p.dlioConfigDir } : {}),
     ...(p.params ? { params: p.params } : {}),

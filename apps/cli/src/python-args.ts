@@ -73,6 +73,8 @@ export function pythonArgs(options: {
       }
     }
   }
+  // update_args: vectordb runs for VECTORDB_DEFAULT_RUNTIME (60 s) when neither end condition is given.
+  if ('runtime' in args && 'queries' in args && args.runtime === null && args.queries === null) args.runtime = 60;
   args.not_honoured = (options.notHonoured ?? []).map((n) => snakeCase(camelCase(n.flag.replace(/^--/, '').split(' ')[0] ?? '')));
   return args;
 }
@@ -80,11 +82,15 @@ export function pythonArgs(options: {
 /** The flags of the universal groups that no mlps engine honours, when the user gave them. */
 export function universalNotHonoured(cmd: Command, p: CommonParsed): NotHonoured[] {
   const out: NotHonoured[] = [];
-  if (givenByUser(cmd, 'object') && typeof p.object === 'string') out.push({ flag: `--object ${p.object}`, why: 'object storage is not run by mlps; files are used' });
+  // With --engine dlio, --object does what it does in mlpstorage: nothing (DLIO takes storage.* --params).
+  if (givenByUser(cmd, 'object') && typeof p.object === 'string' && p.engine !== 'dlio') {
+    out.push({ flag: `--object ${p.object}`, why: 'object storage is not run by mlps; files are used' });
+  }
   if (p.closed) out.push({ flag: '--closed', why: 'mlps does not check the closed-division rules' });
   if (p.verifyLockfile !== undefined) out.push({ flag: '--verify-lockfile', why: 'mlps has no Python packages to verify' });
   if (p.skipValidation) out.push({ flag: '--skip-validation', why: "mlps' checks of arguments and programs always run" });
-  if (p.execType === 'docker') out.push({ flag: '--exec-type docker', why: 'mlps does not launch containers' });
+  // With --engine dlio, docker runs dlio_benchmark without MPI, as mlpstorage does.
+  if (p.execType === 'docker' && p.engine !== 'dlio') out.push({ flag: '--exec-type docker', why: 'mlps does not launch containers' });
   return out;
 }
 

@@ -108,6 +108,7 @@ const TABLE: Array<{ line: string; expect: Record<string, unknown> }> = [
     line: 'vectordb run -s 10.0.0.5 -p 19530 --queries 1000 --skip-timeseries --file',
     expect: { host: '10.0.0.5', port: 19530, queries: 1000, runtime: null, hosts: ['127.0.0.1'] },
   },
+  { line: 'vectordb run -s 10.0.0.5 --file', expect: { runtime: 60, queries: null } },
   {
     line:
       'kvcache run --model llama3.1-70b-instruct --num-users 50 --gpu-mem-gb 8 --cpu-mem-gb 64 --cache-dir /nvme --duration 120 ' +

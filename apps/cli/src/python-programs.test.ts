@@ -165,7 +165,33 @@ describe('kvcache run (what-if: the exact command line)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n').pop()).toMatch(/^python3 kv-cache\.py --model llama3\.1-8b /);
     expect(r.stderr).toBe(
-      'mlpstorage: warning: accepted and recorded in the metadata (args.not_honoured), not honoured by mlps: --oversubscribe (kvcache runs under MPI only with --num-processes)\n',
+      'mlpstorage: warning: accepted and recorded in the metadata (args.not_honoured), not honoured by mlps: --oversubscribe (kvcache runs under MPI only with --num-processes and --exec-type mpi)\n',
+    );
+  });
+});
+
+describe('--engine dlio passes --exec-type on as mlpstorage does', () => {
+  const dlio = (...extra: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+    runCliProcess(['training', 'run', '--engine', 'dlio', '-m', 'unet3d', '-na', '2', '-g', 'h100', '-dd', join(root, 'd'), '--what-if', '-q', '-rd', results, ...extra], env());
+
+  test('-et mpi (default): DLIO under mpirun; -et docker: dlio_benchmark run directly, no warning', async () => {
+    const mpi = await dlio('-et', 'mpi');
+    expect([mpi.code, mpi.stderr]).toEqual([0, '']);
+    expect(mpi.stdout).toMatch(/^mpirun -n 2 -host 127\.0\.0\.1:2 dlio_benchmark workload=unet3d_h100 /m);
+    const docker = await dlio('-et', 'docker', '--object');
+    expect([docker.code, docker.stderr]).toEqual([0, '']);
+    expect(docker.stdout).toMatch(/^dlio_benchmark workload=unet3d_h100 /m);
+    expect(docker.stdout).not.toMatch(/mpirun/);
+  });
+
+  test('the built-in engine names --exec-type docker and the MPI flags in its one warning line', async () => {
+    const r = await runCliProcess(
+      ['training', 'datasize', '-m', 'unet3d', '-cm', '16', '-ma', '2', '-g', 'h100', '-et', 'docker', '--oversubscribe', '-q', '-rd', results],
+      env(),
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'mlpstorage: warning: accepted and recorded in the metadata (args.not_honoured), not honoured by mlps: --exec-type docker (mlps does not launch containers); --oversubscribe (the built-in engine runs in-process, without MPI)\n',
     );
   });
 });

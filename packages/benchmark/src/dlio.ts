@@ -19,6 +19,11 @@ export interface DlioLaunchOptions {
   params?: string[];
   /** `--dlio-config-dir`: a directory of DLIO workload YAMLs (`--config-dir`); DLIO's own when absent. */
   configDir?: string;
+  /**
+   * `--exec-type`: `mpi` (default) launches DLIO under MPI; anything else runs `dlio_benchmark` directly,
+   * one process on this host, as `mlpstorage` does (it adds the MPI prefix only for `mpi`).
+   */
+  execType?: 'mpi' | 'docker';
 }
 
 /** Parses `--params key=value` entries; a malformed one is an `INVALID_ARGUMENT` naming it. */
@@ -54,14 +59,15 @@ export interface DlioCommandOptions extends DlioLaunchOptions {
 }
 
 /**
- * The full argv: `mpirun … dlio_benchmark workload=<name> ++hydra.run.dir=<dir> ++workload.k=v …`.
+ * The full argv: `mpirun … dlio_benchmark workload=<name> ++hydra.run.dir=<dir> ++workload.k=v …` (without
+ * the MPI prefix when `execType` is not `mpi`).
  * With `resolve`, missing programs throw `PROGRAM_NOT_FOUND` naming the option that points at them.
  */
 export function buildDlioCommand(options: DlioCommandOptions): string[] {
+  const useMpi = (options.execType ?? 'mpi') === 'mpi';
   const mpi = mpiProgram(options);
-  const mpiBin = options.resolve
-    ? resolveProgram(mpi.program, { hint: { option: '--mpi-bin', envVar: mpi.envVar } })
-    : mpi.program;
+  let mpiBin = mpi.program;
+  if (useMpi && options.resolve) mpiBin = resolveProgram(mpi.program, { hint: { option: '--mpi-bin', envVar: mpi.envVar } });
   const dlio = options.resolve
     ? resolveProgram(DLIO_PROGRAM, {
         ...(options.dlioBinPath ? { searchDirs: [options.dlioBinPath] } : {}),
@@ -70,14 +76,16 @@ export function buildDlioCommand(options: DlioCommandOptions): string[] {
     : options.dlioBinPath
       ? `${options.dlioBinPath.replace(/\/+$/, '')}/${DLIO_PROGRAM}`
       : DLIO_PROGRAM;
-  const argv = buildMpiPrefix({
-    mpiBin,
-    hosts: options.hosts,
-    numProcesses: options.numProcesses,
-    ...(options.oversubscribe ? { oversubscribe: true } : {}),
-    ...(options.allowRunAsRoot ? { allowRunAsRoot: true } : {}),
-    ...(options.mpiParams ? { mpiParams: options.mpiParams } : {}),
-  });
+  const argv = !useMpi
+    ? []
+    : buildMpiPrefix({
+        mpiBin,
+        hosts: options.hosts,
+        numProcesses: options.numProcesses,
+        ...(options.oversubscribe ? { oversubscribe: true } : {}),
+        ...(options.allowRunAsRoot ? { allowRunAsRoot: true } : {}),
+        ...(options.mpiParams ? { mpiParams: options.mpiParams } : {}),
+      });
   argv.push(dlio, `workload=${options.workload}`, `++hydra.run.dir=${options.outputDir}`, '++hydra.output_subdir=dlio_config');
   for (const [k, v] of [...options.overrides, ...parseParams(options.params)]) argv.push(`++workload.${k}=${v}`);
   if (options.configDir) argv.push(`--config-dir=${options.configDir}`);

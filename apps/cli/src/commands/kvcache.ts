@@ -42,10 +42,10 @@ function group(cmd: Command, heading: string, options: Option[]): void {
 
 /** The MPI flags of `kvcache run` that apply only when it runs under MPI (`--num-processes`). */
 function mpiFlagsWithoutMpi(cmd: Command, p: KvCacheParsed): NotHonoured[] {
-  if (p.numProcesses !== undefined) return [];
+  if (p.numProcesses !== undefined && (p.execType ?? 'mpi') === 'mpi') return [];
   return ['mpiBin', 'oversubscribe', 'allowRunAsRoot', 'mpiParams']
     .filter((a) => givenByUser(cmd, a))
-    .map((a) => ({ flag: `--${a.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, why: 'kvcache runs under MPI only with --num-processes' }));
+    .map((a) => ({ flag: `--${a.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, why: 'kvcache runs under MPI only with --num-processes and --exec-type mpi' }));
 }
 
 /** `mlpstorage kvcache datasize|run`, with `mlpstorage`'s option groups. */
@@ -116,7 +116,8 @@ export function registerKvcacheCommands(program: Command, ctx: CliContext): void
             ...(p.disablePrefixCaching ? { disablePrefixCaching: true } : {}),
             ...(p.enableRag ? { enableRag: true, ragNumDocs: p.ragNumDocs ?? 10 } : {}),
             ...(p.enableAutoscaling ? { enableAutoscaling: true, autoscalerMode: p.autoscalerMode ?? 'qos' } : {}),
-            ...(p.numProcesses !== undefined
+            // As mlpstorage: the MPI prefix only with --exec-type mpi.
+            ...(p.numProcesses !== undefined && (p.execType ?? 'mpi') === 'mpi'
               ? {
                   mpi: {
                     numProcesses: p.numProcesses,
