@@ -18,8 +18,9 @@ export const MULTI_LETTER_ALIASES: Readonly<Record<string, string>> = {
   '-nu': '--num-users',
   '-aip': '--allow-invalid-params',
   '-et': '--exec-type',
-  // Newer mlpstorage spells --accelerator-type -at (older: -g, which works too).
+  // Newer mlpstorage spells --accelerator-type -at (older: -g, which works too) and keeps --param for --params.
   '-at': '--accelerator-type',
+  '--param': '--params',
 };
 
 /** Rewrites the multi-letter aliases of {@link MULTI_LETTER_ALIASES} to long options. */

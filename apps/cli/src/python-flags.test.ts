@@ -67,6 +67,8 @@ const TABLE: Array<{ line: string; expect: Record<string, unknown> }> = [
     line: 'training configview --num-accelerators 8 --model unet3d --data-dir /d --dlio-bin-path /b --params a=1 --file',
     expect: { command: 'configview', num_accelerators: 8, data_dir: '/d', params: ['a=1'] },
   },
+  // Newer mlpstorage: -at for --accelerator-type, --param for --params.
+  { line: 'training run -m unet3d -cm 64 -na 2 -at a100 --param x=1 --param=y=2 --file', expect: { accelerator_type: 'a100', params: ['x=1', 'y=2'] } },
   {
     line:
       'checkpointing datasize --client-host-memory-in-gb 512 --model llama3-70b --num-checkpoints-read 5 --num-checkpoints-write 6 ' +

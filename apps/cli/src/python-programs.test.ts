@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCliProcess } from './test-cli';
@@ -58,7 +58,45 @@ describe('--loops and the recorded args', () => {
   });
 });
 
+describe('--loops stops at the first failure; --stream-log-level WARNING is quiet', () => {
+  test('a failing workload with --loops 3 runs once and exits 1', async () => {
+    const rd = join(root, 'loops-fail');
+    const r = await runCliProcess(['exec', '-rd', rd, '--skip-timeseries', '--loops', '3', '--stream-log-level', 'warning', '--', 'sh', '-c', 'exit 3'], {
+      MLPS_HISTORY_FILE: 'off',
+    });
+    expect(r.code).toBe(1);
+    expect(readdirSync(join(rd, 'training', 'exec', 'run'))).toHaveLength(1);
+    // Quiet: no progress lines, only the loop failure.
+    expect(r.stderr).toBe('mlpstorage: benchmark failed in loop 1 of 3; not running the rest\n');
+  });
+});
+
 describe('reports reportgen', () => {
+  test('reads a run written by Python mlpstorage with DLIO (summary.json, no mlps files)', async () => {
+    const tree = join(root, 'python-tree');
+    const run = join(tree, 'training', 'unet3d', 'run', '20250101_120000');
+    mkdirSync(run, { recursive: true });
+    writeFileSync(
+      join(run, 'training_20250101_120000_metadata.json'),
+      JSON.stringify({ benchmark_type: 'training', model: 'unet3d', command: 'run', run_datetime: '20250101_120000', num_processes: 8,
+        parameters: { dataset: { num_files_train: 400 } }, accelerator: 'h100', metrics: { train_au_percentage: [91.5] } }),
+    );
+    writeFileSync(join(run, 'summary.json'), JSON.stringify({ start: '2025-01-01T12:00:00', num_accelerators: 8, metric: { train_au_percentage: [91.5] } }));
+    const r = await runCliProcess(['reports', 'reportgen', '-rd', tree], env());
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const rows = JSON.parse(readFileSync(join(tree, 'results.json'), 'utf8'));
+    expect(rows).toEqual([
+      {
+        run_id: 'training_run_unet3d_20250101_120000', benchmark_type: 'training', model: 'unet3d', command: 'run', num_processes: 8,
+        parameters: { dataset: { num_files_train: 400 } }, system_info: null, metrics: { train_au_percentage: [91.5] }, accelerator: 'h100',
+        result_dir: run,
+      },
+    ]);
+    const csv = readFileSync(join(tree, 'results.csv'), 'utf8').split('\n');
+    expect(csv[0]).toBe('accelerator,benchmark_type,command,metrics.train_au_percentage,model,num_processes,parameters.dataset.num_files_train,result_dir,run_id,system_info');
+    expect(csv[1]).toBe(`h100,training,run,[91.5],unet3d,8,400,${run},training_run_unet3d_20250101_120000,`);
+  });
+
   test('writes results.json and results.csv with one row per run and its time-series figures; Python csv reads it', async () => {
     const out = join(root, 'report');
     const r = await runCliProcess(['reports', 'reportgen', '--results-dir', results, '--output-dir', out], env());
