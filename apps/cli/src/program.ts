@@ -31,9 +31,15 @@ vector_database/<command>/<datetime>/, kv_cache/<command>/<datetime>/ holding
 
 Exit codes: 0 ok, 1 the workload failed, 2 bad arguments or configuration, 130 SIGINT, 143 SIGTERM.
 
+Every flag of Python mlpstorage is accepted with the same spelling and meaning (Standard Arguments,
+Output Control, View Only, Validation, MPI, …); a flag mlps cannot honour is recorded in the metadata's
+args and named in one warning line. The command history is ~/mlps_history, shared with mlpstorage.
+
 Examples:
   mlpstorage training run --model unet3d --num-accelerators 8 --hosts node1:4 node2:4 --data-dir /mnt/data
   mlpstorage exec --timeseries-interval 1 -- fio --name=w --rw=write --size=1g --filename=/mnt/test/f
+  mlpstorage reports reportgen --results-dir /tmp/mlperf_storage_results
+  mlpstorage history show -n 5
 `;
 
 /**
