@@ -22,7 +22,7 @@ from datetime import datetime
 DISK_FIELDS = [
     "reads_completed", "reads_merged", "sectors_read", "time_reading_ms",
     "writes_completed", "writes_merged", "sectors_written", "time_writing_ms",
-    "ios_in_progress", "time_io_ms", "weighted_time_io_ms",
+    "ios_in_progress", "time_doing_ios_ms", "weighted_time_doing_ios_ms",
     "discards_completed", "discards_merged", "sectors_discarded", "time_discarding_ms",
     "flush_requests_completed", "time_flushing_ms",
 ]

@@ -63,7 +63,10 @@ describe('mlpstorage exec run: result files', () => {
     expect(samples.length).toBeGreaterThanOrEqual(5);
     expect(doc.num_samples).toBe(samples.length);
     expect(doc.collection_interval_seconds).toBe(0.2);
-    expect(samples[0]?.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // The reference's form (Python strptime '%Y-%m-%dT%H:%M:%SZ'), the exact time beside it.
+    expect(samples[0]?.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(Number.isInteger(samples[0]?.timestamp_ms)).toBe(true);
+    expect(Math.floor(samples[0]!.timestamp_ms! / 1000) * 1000).toBe(Date.parse(samples[0]!.timestamp));
     expect(samples[0]?.diskstats?.length).toBeGreaterThan(0);
     expect(doc.host_status?.[host]?.status).toBe('ok');
 

@@ -21,6 +21,9 @@ describe('interoperability with Python mlpstorage files', () => {
     expect(rates[0]).toBeNull();
     expect(rates[1]?.disks.vda?.writeBytesPerSec).toBeCloseTo((400 * 8 * 512) / 10, 6);
     expect(rates[1]?.net.eth0?.rxBytesPerSec).toBeCloseTo(10000, 6);
+    // The reference's diskstats names give utilisation and queue size: 45 ms busy, 56 ms weighted over 10 s.
+    expect(rates[1]?.disks.vda?.utilPercent).toBeCloseTo((45 / 10000) * 100, 6);
+    expect(rates[1]?.disks.vda?.aquSz).toBeCloseTo(56 / 10000, 6);
   });
 
   itWithTools(['python3'], 'the document mlps writes passes the same loader, and the Python-style loader', async () => {
@@ -33,7 +36,7 @@ describe('interoperability with Python mlpstorage files', () => {
       const dt = readdirSync(parent)[0] as string;
       const file = join(parent, dt, `training_${dt}_timeseries.json`);
       const data = parseTimeSeriesData(readFileSync(file, 'utf8'));
-      expect(data.format_version).toBe(1);
+      expect(data.format_version).toBe(2);
       expect(data.num_samples).toBeGreaterThanOrEqual(3);
       const out = JSON.parse(execFileSync('python3', [join(FIXTURES, 'python_loader.py'), file], { encoding: 'utf8' }));
       expect(out).toEqual({ num_samples: data.num_samples, hosts: data.hosts_requested, method: 'local' });

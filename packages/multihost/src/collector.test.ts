@@ -82,7 +82,7 @@ describe('local hosts on an exact clock', () => {
     for (const samples of Object.values(byHost)) {
       expect(samples).toHaveLength(7); // 6 ticks and the closing sample stop() takes
       expect(samples.every((s) => s.hostname === hostname())).toBe(true);
-      const times = samples.map((s) => Date.parse(s.timestamp));
+      const times = samples.map((s) => s.timestamp_ms!);
       expect(times.map((t) => t - times[0]!)).toEqual([0, 1000, 2000, 3000, 4000, 5000, 5000]);
     }
     expect(c.stats).toMatchObject({ ticks: 6, samples: 21, skippedTicks: 0, failedSamples: 0 });

@@ -15,6 +15,8 @@ import {
   validateCollectionSettings,
   isGoodSample,
   systemClock,
+  formatReferenceTimestamp,
+  toEpochMs,
   type CapReachedInfo,
   type Clock,
   type CollectorStats,
@@ -426,7 +428,8 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
         collection_interval_seconds: this.intervalSeconds,
         hosts_requested: this.hosts,
         collection_method: methodOf(this.sessions.map((s) => s.method)),
-        start_time: started.toISOString(),
+        start_time: formatReferenceTimestamp(started.getTime()),
+        start_time_ms: toEpochMs(started.getTime()),
       });
     }
     this.started = started;

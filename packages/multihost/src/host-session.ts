@@ -10,6 +10,7 @@ import {
   collectTimeseriesSampleSync,
   formatTimestamp,
   isGoodSample,
+  sampleTimeFields,
   isMlpsError,
   type Clock,
   type TimeSeriesSample,
@@ -244,15 +245,16 @@ export class HostSession {
     const rtt = clock.monotonicMs() - sentMono;
     // The host's /proc was read somewhere inside the round trip; its midpoint is the best estimate, on our
     // clock, so samples of all hosts share one time base (the host's own clock is in uptime_seconds).
-    const timestamp = formatTimestamp(sentWall + rtt / 2);
+    const timestampMs = sentWall + rtt / 2;
+    const timestamp = formatTimestamp(timestampMs);
     const hostname = result.hostname || this.lastHostname || this.target.host;
     this.lastHostname = hostname;
-    return buildSampleFromSourceTexts({ timestamp, hostname, texts: result.texts, errors: result.errors });
+    return buildSampleFromSourceTexts({ timestamp, timestampMs, hostname, texts: result.texts, errors: result.errors });
   }
 
   private errorSample(wallMs: number, err: unknown): TimeSeriesSample {
     return {
-      timestamp: formatTimestamp(wallMs),
+      ...sampleTimeFields(wallMs),
       hostname: this.lastHostname ?? this.target.host,
       errors: { sample: messageOf(err) },
     };

@@ -183,7 +183,7 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
       expect([nameOf(h), s.length]).toEqual([nameOf(h), ticks]);
       expect(status[nameOf(h)]).toMatchObject({ status: 'ok', errors: 0, reconnects: 0 });
       // Cadence: consecutive samples about one interval apart, none missing.
-      const times = s.map((x) => Date.parse(x.timestamp));
+      const times = s.map((x) => x.timestamp_ms!);
       const gaps = times.slice(1).map((t, i) => t - times[i]!);
       expect(Math.max(...gaps)).toBeLessThan(interval * 1000 * 1.8);
       expect(Math.min(...gaps)).toBeGreaterThan(interval * 1000 * 0.2);

@@ -151,7 +151,8 @@ describe('TimeSeriesCollector schedule (manual clock)', () => {
     await clock.advance(30_000);
     const samples = await c.stop();
     // The last one is the closing sample stop() takes (here at the same instant as tick 4).
-    expect(samples.map((s) => s.timestamp)).toEqual([0, 10, 20, 30, 40, 40].map((k) => new Date(Date.UTC(2026, 0, 24, 12) + k * 1000).toISOString()));
+    expect(samples.map((s) => s.timestamp)).toEqual([0, 10, 20, 30, 40, 40].map((k) => `2026-01-24T12:00:${k === 0 ? '00' : k}Z`));
+    expect(samples.map((s) => s.timestamp_ms)).toEqual([0, 10, 20, 30, 40, 40].map((k) => Date.UTC(2026, 0, 24, 12) + k * 1000));
     expect(samples[0]?.diskstats?.length).toBeGreaterThan(0);
   });
 
@@ -212,7 +213,7 @@ describe('TimeSeriesCollector schedule (manual clock)', () => {
     await clock.advance(3000);
     const samples = await c.stop();
     expect(samples).toHaveLength(5);
-    expect(samples[1]).toEqual({ timestamp: new Date(1000).toISOString(), hostname: c.hostName, errors: { sample: 'EACCES: /proc is gone' } });
+    expect(samples[1]).toEqual({ timestamp: '1970-01-01T00:00:01Z', timestamp_ms: 1000, hostname: c.hostName, errors: { sample: 'EACCES: /proc is gone' } });
     expect(samples[2]?.errors).toEqual({ sample: 'remote died' });
     expect(samples[3]?.vmstat).toBeDefined();
     expect(c.stats.failedSamples).toBe(2);
@@ -278,8 +279,10 @@ describe('TimeSeriesCollector schedule (manual clock)', () => {
     const data = buildTimeSeriesData(c);
     expect(data).toMatchObject({
       collection_interval_seconds: 2,
-      start_time: '2026-01-24T12:00:00.000Z',
-      end_time: '2026-01-24T12:00:04.000Z',
+      start_time: '2026-01-24T12:00:00Z',
+      end_time: '2026-01-24T12:00:04Z',
+      start_time_ms: Date.UTC(2026, 0, 24, 12),
+      end_time_ms: Date.UTC(2026, 0, 24, 12, 0, 4),
       num_samples: 4,
       collection_method: 'local',
       hosts_collected: [c.hostName],

@@ -9,12 +9,13 @@ import { invalidArgument, MlpsError } from './errors';
 import { isGoodSample, type DescribesRun, type RunDescription } from './format';
 import { JournalWriter } from './journal';
 import type { ProcReader } from './proc/reader';
-import { createSampleReader, formatTimestamp, sampleWithReader } from './sampling';
+import { createSampleReader, sampleTimeFields, sampleWithReader } from './sampling';
 import { describeValue, validateCollectionSettings } from './settings';
 import { TickScheduler, type TickInfo } from './schedule';
 import { SampleStore, type CapReachedInfo, type OverflowPolicy } from './store';
 import type { Summary } from './stats';
 import type { Clock, HostStatusRecord, IntervalStatsRecord, TimeSeriesSample } from './types';
+import { formatReferenceTimestamp, toEpochMs } from './timestamps';
 
 /** What a sampler is told about the sample it must take. */
 export interface SampleContext {
@@ -243,7 +244,8 @@ export class TimeSeriesCollector implements DescribesRun {
         collection_interval_seconds: this.intervalSeconds,
         hosts_requested: [this.hostName],
         collection_method: 'local',
-        start_time: started.toISOString(),
+        start_time: formatReferenceTimestamp(started.getTime()),
+        start_time_ms: toEpochMs(started.getTime()),
       });
     }
     this.started = started;
@@ -344,7 +346,7 @@ export class TimeSeriesCollector implements DescribesRun {
   }
 
   private errorSample(wallMs: number, error: unknown): TimeSeriesSample {
-    return { timestamp: formatTimestamp(wallMs), hostname: this.hostName, errors: { sample: errorMessage(error) } };
+    return { ...sampleTimeFields(wallMs), hostname: this.hostName, errors: { sample: errorMessage(error) } };
   }
 
   private record(sample: TimeSeriesSample, failed: boolean, wallMs: number, closing: boolean): void {

@@ -66,7 +66,7 @@ it('recovers every flushed sample after SIGKILL of a collector sampling every 0.
     expect(s.vmstat).toBeDefined();
   }
   // Consecutive ticks, none lost in the middle: timestamps advance on the 50 ms grid.
-  const times = samples.map((s) => Date.parse(s.timestamp));
+  const times = samples.map((s) => s.timestamp_ms as number);
   for (let i = 1; i < times.length; i++) {
     const gap = (times[i] as number) - (times[i - 1] as number);
     expect(gap).toBeGreaterThan(0);

@@ -111,8 +111,11 @@ describe('buildTimeSeriesData', () => {
 
   it('fills the DESIGN §3 fields truthfully', () => {
     expect(data.collection_interval_seconds).toBe(0.5);
-    expect(data.start_time).toBe('2026-01-24T12:00:00.123Z');
-    expect(data.end_time).toBe('2026-01-24T12:00:03.007Z');
+    // The reference's whole-second form, with the exact times beside it.
+    expect(data.start_time).toBe('2026-01-24T12:00:00Z');
+    expect(data.end_time).toBe('2026-01-24T12:00:03Z');
+    expect(data.start_time_ms).toBe(Date.UTC(2026, 0, 24, 12, 0, 0, 123));
+    expect(data.end_time_ms).toBe(Date.UTC(2026, 0, 24, 12, 0, 3, 7));
     expect(data.num_samples).toBe(3 + 2 + 2);
     expect(data.collection_method).toBe('mixed');
     expect(data.hosts_requested).toEqual(['a', 'b', 'c', 'd']);

@@ -4,6 +4,7 @@
  * timestamps and none of the mlps keys.
  */
 import { MlpsError } from './errors';
+import { formatReferenceTimestamp, parseTimestampMs, toEpochMs } from './timestamps';
 import type {
   CollectionMethod,
   HostHealth,
@@ -13,8 +14,15 @@ import type {
   TimeSeriesSample,
 } from './types';
 
-/** Version of the document and journal formats this code writes (`format_version`). */
-export const FORMAT_VERSION = 1;
+/**
+ * Version of the document format this code writes (`format_version`). 2: diskstats carry the reference's
+ * `time_doing_ios_ms`/`weighted_time_doing_ios_ms` (1 wrote `time_io_ms`/`weighted_time_io_ms`), times are
+ * in the reference's `%Y-%m-%dT%H:%M:%SZ` with `timestamp_ms`/`start_time_ms`/`end_time_ms` beside them.
+ * Readers take 1 and 2 (and Python files, which have none).
+ */
+export const FORMAT_VERSION = 2;
+
+export { parseTimestampMs } from './timestamps';
 
 /** Everything a collector knows about its run, from which {@link buildTimeSeriesData} builds the document. */
 export interface RunDescription {
@@ -82,9 +90,10 @@ export function deriveHostStatus(samples: readonly TimeSeriesSample[]): HostStat
   return record;
 }
 
-function isoOrNull(date: Date | null): string | null {
-  if (date === null || Number.isNaN(date.getTime())) return null;
-  return date.toISOString();
+/** A run time as the document writes it: the reference's text and exact milliseconds, or nulls. */
+export function runTimeFields(date: Date | null): { text: string | null; ms: number | null } {
+  const ms = date === null ? null : toEpochMs(date.getTime());
+  return ms === null ? { text: null, ms: null } : { text: formatReferenceTimestamp(ms), ms };
 }
 
 /**
@@ -113,16 +122,20 @@ export function buildTimeSeriesData(source: DescribesRun): TimeSeriesData {
     numSamples += samples.length;
     hostStatus[host] = run.hostStatus?.[host] ?? deriveHostStatus(samples);
   }
+  const start = runTimeFields(run.startTime);
+  const end = runTimeFields(run.endTime);
   const data: TimeSeriesData = {
     collection_interval_seconds: run.intervalSeconds,
-    start_time: isoOrNull(run.startTime),
-    end_time: isoOrNull(run.endTime),
+    start_time: start.text,
+    end_time: end.text,
     num_samples: numSamples,
     samples_by_host: samplesByHost,
     collection_method: run.collectionMethod,
     hosts_requested: [...run.hostsRequested],
     hosts_collected: hosts.filter((host) => (samplesByHost[host] ?? []).some(isGoodSample)),
     format_version: FORMAT_VERSION,
+    start_time_ms: start.ms,
+    end_time_ms: end.ms,
     host_status: hostStatus,
   };
   if (run.intervalStats !== undefined) data.interval_stats = run.intervalStats;
@@ -136,42 +149,6 @@ export function serializeTimeSeriesData(data: TimeSeriesData): string {
 
 // ---------------------------------------------------------------------------------------------------
 // Loading and validation
-
-// Date, then optional time with optional fraction and zone. Python writes `isoformat()` (naive or
-// `+00:00`, maybe microseconds) or `...Z`; JavaScript writes `.123Z`.
-const ISO_TIMESTAMP =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
-
-/**
- * Milliseconds since the epoch of an ISO-8601 timestamp as either tool writes it; a timestamp without
- * a zone (Python's naive `isoformat()`) is taken as UTC, since both tools sample in UTC. Null when the
- * text is not such a timestamp.
- */
-export function parseTimestampMs(text: string): number | null {
-  if (typeof text !== 'string') return null;
-  const m = ISO_TIMESTAMP.exec(text.trim());
-  if (!m) return null;
-  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone = 'Z'] = m;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
-  const ms = frac === '' ? 0 : Number(`0.${frac}`) * 1000;
-  let offsetMin = 0;
-  if (zone !== 'Z' && zone !== 'z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0'));
-  }
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second) + ms - offsetMin * 60_000;
-  // Reject dates that Date.UTC silently rolls over (Feb 30 → Mar 2).
-  const check = new Date(Date.UTC(year, month - 1, day));
-  if (check.getUTCDate() !== day) return null;
-  return Number.isFinite(utc) ? utc : null;
-}
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -193,6 +170,66 @@ function keyPath(base: string, key: string): string {
 }
 
 type Obj = Record<string, unknown>;
+
+/** diskstats names mlps wrote before format 2 → the reference's names. */
+const LEGACY_DISK_FIELDS: Readonly<Record<string, string>> = Object.freeze({
+  time_io_ms: 'time_doing_ios_ms',
+  weighted_time_io_ms: 'weighted_time_doing_ios_ms',
+});
+
+function hasLegacyDiskFields(record: Obj): boolean {
+  for (const legacy in LEGACY_DISK_FIELDS) if (legacy in record) return true;
+  return false;
+}
+
+/**
+ * Brings one diskstats record written by mlps before format 2 to the reference's names, in place of the old
+ * keys (same position, so a rewritten file keeps its column order). A record that already has the new name
+ * keeps it and drops the old one. Returns the record itself when there is nothing to rename.
+ */
+function normalizeDiskRecord(record: Obj): Obj {
+  if (!hasLegacyDiskFields(record)) return record;
+  const out: Obj = {};
+  for (const key of Object.keys(record)) {
+    const renamed = LEGACY_DISK_FIELDS[key];
+    if (renamed === undefined) out[key] = record[key];
+    else if (!(renamed in record)) out[renamed] = record[key];
+  }
+  return out;
+}
+
+/** The optional keys of a sample that Python writes as `null` when the source was not read. */
+const NULLABLE_SAMPLE_KEYS = [...DATA_KEYS, 'errors'] as const;
+
+/** Deletes the optional keys Python wrote as `null` (absent, for every reader), without copying the sample. */
+function dropNullSources(sample: Obj): void {
+  for (const key of NULLABLE_SAMPLE_KEYS) if (sample[key] === null) delete sample[key];
+}
+
+/**
+ * Reads a sample as the current format names its fields: optional sources Python wrote as `null` are
+ * dropped (as {@link validateSample} does), diskstats records written by mlps before
+ * format 2 (`time_io_ms`, `weighted_time_io_ms`) get the reference's names (`time_doing_ios_ms`,
+ * `weighted_time_doing_ios_ms`). Every reader (document, journal, stream, live tail) applies it, so rates,
+ * report and export see one naming. Returns the same object when nothing needed renaming (the common
+ * case costs one key probe per device); never throws.
+ */
+export function normalizeSampleFields<T>(sample: T): T {
+  if (typeof sample !== 'object' || sample === null) return sample;
+  dropNullSources(sample as Obj);
+  const disks = (sample as Obj).diskstats;
+  if (!Array.isArray(disks) || disks.length === 0) return sample;
+  let changed = false;
+  for (const disk of disks) {
+    if (isObject(disk) && hasLegacyDiskFields(disk)) {
+      changed = true;
+      break;
+    }
+  }
+  if (!changed) return sample;
+  (sample as Obj).diskstats = disks.map((disk) => (isObject(disk) ? normalizeDiskRecord(disk) : disk));
+  return sample;
+}
 
 function isObject(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -244,9 +281,9 @@ function checkNumberMap(value: unknown, path: string): Record<string, number> {
 
 const DISK_FIELDS = [
   'major', 'minor', 'reads_completed', 'reads_merged', 'sectors_read', 'time_reading_ms', 'writes_completed',
-  'writes_merged', 'sectors_written', 'time_writing_ms', 'ios_in_progress', 'time_io_ms', 'weighted_time_io_ms',
-  'discards_completed', 'discards_merged', 'sectors_discarded', 'time_discarding_ms', 'flush_requests_completed',
-  'time_flushing_ms',
+  'writes_merged', 'sectors_written', 'time_writing_ms', 'ios_in_progress', 'time_doing_ios_ms',
+  'weighted_time_doing_ios_ms', 'discards_completed', 'discards_merged', 'sectors_discarded', 'time_discarding_ms',
+  'flush_requests_completed', 'time_flushing_ms', ...Object.keys(LEGACY_DISK_FIELDS),
 ] as const;
 
 const NET_FIELDS = [
@@ -293,8 +330,8 @@ function checkPressure(value: unknown, path: string): void {
 
 /**
  * Validates one sample and returns it normalised: optional keys that are `null` (as Python may write
- * them) are dropped, an empty `errors` is dropped, unknown keys are kept. Throws INVALID_FORMAT naming
- * the field.
+ * them) are dropped, an empty `errors` is dropped, diskstats names of mlps before format 2 become the
+ * reference's ({@link normalizeSampleFields}), unknown keys are kept. Throws INVALID_FORMAT naming the field.
  */
 export function validateSample(value: unknown, path: string): TimeSeriesSample {
   const input = expectObject(value, path);
@@ -306,12 +343,16 @@ export function validateSample(value: unknown, path: string): TimeSeriesSample {
       case 'timestamp':
         expectTimestamp(entry, entryPath);
         break;
+      case 'timestamp_ms':
+        expectNumber(entry, entryPath);
+        break;
       case 'hostname':
         expectString(entry, entryPath);
         break;
       case 'diskstats':
         checkRecordList(entry, entryPath, 'device_name', DISK_FIELDS);
-        break;
+        out.diskstats = (entry as unknown[]).map((disk) => normalizeDiskRecord(disk as Obj));
+        continue;
       case 'netdev':
         checkRecordList(entry, entryPath, 'interface_name', NET_FIELDS);
         break;
@@ -426,6 +467,10 @@ export function parseTimeSeriesData(input: string | unknown): TimeSeriesData {
   for (const field of ['start_time', 'end_time']) {
     const entry = doc[field];
     data[field] = entry === null ? null : expectTimestamp(entry, field);
+  }
+  for (const field of ['start_time_ms', 'end_time_ms']) {
+    const entry = doc[field];
+    if (entry !== undefined && entry !== null) expectNumber(entry, field);
   }
   data.num_samples = expectCount(doc.num_samples, 'num_samples');
 

@@ -30,7 +30,10 @@ export {
   isGoodSample,
   deriveHostStatus,
   validateSample,
+  normalizeSampleFields,
 } from './format';
+export { formatReferenceTimestamp, toEpochMs, sampleTimeMs, fieldTimeMs } from './timestamps';
+export type { TimestampedRecord } from './timestamps';
 export type { RunDescription, DescribesRun } from './format';
 export { parseProcDiskstats } from './proc/diskstats';
 export { parseProcVmstat } from './proc/vmstat';
@@ -46,10 +49,11 @@ export {
   collectTimeseriesSampleSync,
   collectTimeseriesSample,
   formatTimestamp,
+  sampleTimeFields,
 } from './sampling';
 export type { SampleSourceFile, SourceTexts, CollectSampleOptions } from './sampling';
 export { writeFileAtomic, writeFileAtomicSync } from './atomic';
-export { JOURNAL_FORMAT, JournalWriter, readJournal, readJournalWithReport } from './journal';
+export { JOURNAL_FORMAT, JOURNAL_FORMAT_VERSION, JournalWriter, readJournal, readJournalWithReport } from './journal';
 export type { JournalHeader, JournalReadReport } from './journal';
 export { TickScheduler } from './schedule';
 export type { TickInfo, TickSchedulerOptions, TickSchedulerStats } from './schedule';

@@ -6,6 +6,7 @@ import ts from 'typescript';
 import { isMlpsError } from './errors';
 import { parseTimeSeriesData, serializeTimeSeriesData } from './format';
 import { JOURNAL_FORMAT, JournalWriter, readJournal, readJournalWithReport, type JournalHeader } from './journal';
+import { formatReferenceTimestamp } from './timestamps';
 import type { TimeSeriesSample } from './types';
 
 const FIXTURE = path.join(__dirname, '__fixtures__/formats/python-mlpstorage-timeseries.json');
@@ -13,7 +14,8 @@ const FIXTURE = path.join(__dirname, '__fixtures__/formats/python-mlpstorage-tim
 const captured = parseTimeSeriesData(fs.readFileSync(FIXTURE, 'utf8')).samples_by_host.node1!;
 
 function sampleAt(host: string, ms: number, i = 0): TimeSeriesSample {
-  return { ...captured[i % captured.length]!, hostname: host, timestamp: new Date(ms).toISOString(), uptime_seconds: 1000 + ms / 1000 };
+  const { timestamp: _python, ...counters } = captured[i % captured.length]!;
+  return { timestamp: formatReferenceTimestamp(ms), timestamp_ms: ms, ...counters, hostname: host, uptime_seconds: 1000 + ms / 1000 };
 }
 
 const T0 = Date.UTC(2026, 0, 24, 12, 0, 0);
@@ -21,7 +23,8 @@ const header: JournalHeader = {
   collection_interval_seconds: 0.5,
   hosts_requested: ['alpha', 'beta', 'gamma'],
   collection_method: 'mixed',
-  start_time: new Date(T0).toISOString(),
+  start_time: formatReferenceTimestamp(T0),
+  start_time_ms: T0,
 };
 
 let dir: string;
@@ -37,7 +40,7 @@ function writeRun(target: string, ticks: number): TimeSeriesSample[] {
   const written: TimeSeriesSample[] = [];
   for (let k = 0; k < ticks; k++) {
     const a = sampleAt('alpha.example', T0 + k * 500, k);
-    const b: TimeSeriesSample = { timestamp: new Date(T0 + k * 500 + 3).toISOString(), hostname: 'beta', errors: { ssh: 'timed out' } };
+    const b: TimeSeriesSample = { timestamp: formatReferenceTimestamp(T0 + k * 500 + 3), timestamp_ms: T0 + k * 500 + 3, hostname: 'beta', errors: { ssh: 'timed out' } };
     writer.append('alpha', a);
     writer.append('beta', b);
     written.push(a, b);
@@ -132,7 +135,9 @@ describe('readJournal', () => {
     expect(data.hosts_collected).toEqual(['alpha']);
     expect(data.num_samples).toBe(8);
     expect(data.start_time).toBe(header.start_time);
+    expect(data.start_time_ms).toBe(T0);
     expect(data.end_time).toBe(written[written.length - 1]!.timestamp);
+    expect(data.end_time_ms).toBe(written[written.length - 1]!.timestamp_ms);
     expect(data.samples_by_host.alpha).toEqual(written.filter((_, i) => i % 2 === 0));
     expect(data.samples_by_host.gamma).toEqual([]);
     expect(data.host_status?.beta?.status).toBe('failed');
@@ -157,8 +162,10 @@ describe('readJournal', () => {
     expect(report.data.collection_interval_seconds).toBe(0.25);
     expect(report.data.hosts_requested).toEqual(['h2', 'h1']);
     expect(report.data.collection_method).toBe('local');
-    expect(report.data.start_time).toBe(new Date(T0).toISOString());
-    expect(report.data.end_time).toBe(new Date(t).toISOString());
+    expect(report.data.start_time).toBe(formatReferenceTimestamp(T0));
+    expect(report.data.start_time_ms).toBe(T0);
+    expect(report.data.end_time).toBe(formatReferenceTimestamp(t));
+    expect(report.data.end_time_ms).toBe(t);
     expect(report.samplesPerHost).toEqual({ h2: 6, h1: 5 });
   });
 
@@ -230,7 +237,7 @@ describe('readJournal', () => {
     const report = await readJournalWithReport(target);
     expect(report.samplesPerHost.alpha).toBe(ticks);
     expect(report.badLines).toBe(0);
-    expect(report.data.end_time).toBe(new Date(T0 + (ticks - 1) * 500).toISOString());
+    expect(report.data.end_time_ms).toBe(T0 + (ticks - 1) * 500);
   });
 });
 
@@ -239,7 +246,7 @@ describe('crash safety', () => {
   let childDir: string;
   beforeAll(() => {
     childDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlps-journal-child-'));
-    for (const name of ['journal', 'format', 'errors', 'types']) {
+    for (const name of ['journal', 'format', 'timestamps', 'errors', 'types']) {
       const source = fs.readFileSync(path.join(__dirname, `${name}.ts`), 'utf8');
       const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
       fs.writeFileSync(path.join(childDir, `${name}.js`), out.outputText);

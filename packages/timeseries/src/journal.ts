@@ -5,26 +5,35 @@
  *
  * Line format: a header line
  * `{"type":"header","format":"mlps-timeseries-journal","format_version":1,"collection_interval_seconds":10,
- * "hosts_requested":["h1"],"collection_method":"local","start_time":"2026-01-24T12:00:00.000Z"}`
+ * "hosts_requested":["h1"],"collection_method":"local","start_time":"2026-01-24T12:00:00Z","start_time_ms":1769256000000}`
  * then one line per sample `{"host":"<requested name>","sample":{...TimeSeriesSample}}`.
  */
 import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MlpsError } from './errors';
-import { FORMAT_VERSION, deriveHostStatus, isGoodSample, parseTimestampMs, validateSample } from './format';
+import { FORMAT_VERSION, deriveHostStatus, isGoodSample, validateSample } from './format';
+import { fieldTimeMs, formatReferenceTimestamp, sampleTimeMs } from './timestamps';
 import type { CollectionMethod, HostStatusRecord, TimeSeriesData, TimeSeriesSample } from './types';
 
 /** The `format` value of a journal header line. */
 export const JOURNAL_FORMAT = 'mlps-timeseries-journal';
+
+/**
+ * The journal's own line-format version, in its header's `format_version` (independent of the document's
+ * {@link FORMAT_VERSION}): 1 = one JSON sample per line.
+ */
+export const JOURNAL_FORMAT_VERSION = 1;
 
 /** What the first line of a journal records about the run (wire keys, as in the document). */
 export interface JournalHeader {
   collection_interval_seconds: number;
   hosts_requested: string[];
   collection_method: CollectionMethod;
-  /** ISO-8601 start of collection, or null when not known yet. */
+  /** Start of collection in the reference's form `%Y-%m-%dT%H:%M:%SZ`, or null when not known yet. */
   start_time: string | null;
+  /** Start of collection exactly, integer epoch milliseconds (absent in journals of older mlps). */
+  start_time_ms?: number | null;
 }
 
 function ioError(target: string, action: string, err: unknown): MlpsError {
@@ -75,11 +84,12 @@ export class JournalWriter {
     const line = {
       type: 'header',
       format: JOURNAL_FORMAT,
-      format_version: FORMAT_VERSION,
+      format_version: JOURNAL_FORMAT_VERSION,
       collection_interval_seconds: header.collection_interval_seconds,
       hosts_requested: header.hosts_requested,
       collection_method: header.collection_method,
       start_time: header.start_time,
+      start_time_ms: header.start_time_ms ?? fieldTimeMs(header.start_time, undefined),
     };
     writer.pending.push(`${JSON.stringify(line)}\n`);
     try {
@@ -198,21 +208,23 @@ function trimLine(text: string): string {
 
 function parseHeader(value: Record<string, unknown>, target: string): JournalHeader {
   const version = value.format_version;
-  if (typeof version === 'number' && version > FORMAT_VERSION) {
+  if (typeof version === 'number' && version > JOURNAL_FORMAT_VERSION) {
     throw new MlpsError(
       'INVALID_FORMAT',
-      `journal ${target}: format_version ${version} is newer than this mlps reads (${FORMAT_VERSION}); upgrade @mlps/timeseries`,
+      `journal ${target}: format_version ${version} is newer than this mlps reads (${JOURNAL_FORMAT_VERSION}); upgrade @mlps/timeseries`,
     );
   }
   const interval = value.collection_interval_seconds;
   const hosts = value.hosts_requested;
   const method = value.collection_method;
   const start = value.start_time;
+  const startMs = fieldTimeMs(start, value.start_time_ms);
   return {
     collection_interval_seconds: typeof interval === 'number' && Number.isFinite(interval) && interval >= 0 ? interval : NaN,
     hosts_requested: Array.isArray(hosts) ? hosts.filter((h): h is string => typeof h === 'string') : [],
     collection_method: method === 'local' || method === 'ssh' || method === 'mixed' ? method : 'local',
-    start_time: typeof start === 'string' && parseTimestampMs(start) !== null ? start : null,
+    start_time: startMs === null ? null : formatReferenceTimestamp(startMs),
+    start_time_ms: startMs === null ? null : Math.round(startMs),
   };
 }
 
@@ -280,7 +292,7 @@ export async function readJournalWithReport(target: string): Promise<JournalRead
           let list = samplesByHost.get(host);
           if (list === undefined) samplesByHost.set(host, (list = []));
           list.push(sample);
-          const ms = parseTimestampMs(sample.timestamp)!;
+          const ms = sampleTimeMs(sample)!;
           const previous = lastMsByHost.get(host);
           if (previous !== undefined && ms > previous) deltasMs.push(ms - previous);
           lastMsByHost.set(host, ms);
@@ -342,16 +354,20 @@ export async function readJournalWithReport(target: string): Promise<JournalRead
   }
   const first = earliest as { ms: number; text: string } | null;
   const last = latest as { ms: number; text: string } | null;
+  const startMs = head?.start_time_ms ?? first?.ms ?? null;
+  const endMs = last?.ms ?? null;
   const data: TimeSeriesData = {
     collection_interval_seconds: interval,
-    start_time: head?.start_time ?? first?.text ?? null,
-    end_time: last?.text ?? null,
+    start_time: startMs === null ? null : formatReferenceTimestamp(startMs),
+    end_time: endMs === null ? null : formatReferenceTimestamp(endMs),
     num_samples: numSamples,
     samples_by_host,
     collection_method: head?.collection_method ?? 'local',
     hosts_requested: hostsRequested,
     hosts_collected: Object.keys(samples_by_host).filter((host) => (samples_by_host[host] ?? []).some(isGoodSample)),
     format_version: FORMAT_VERSION,
+    start_time_ms: startMs === null ? null : Math.round(startMs),
+    end_time_ms: endMs === null ? null : Math.round(endMs),
     host_status: hostStatus,
   };
   return { data, samplesPerHost, samplesByHost: samplesPerHost, tornLastLine: trailingInvalid, badLines, header: head };

@@ -11,8 +11,8 @@ import type { CpuTimes, DiskStatsRecord, NetDevRecord, TimeSeriesSample } from '
 function disk(name: string, c: Partial<DiskStatsRecord> = {}): DiskStatsRecord {
   return {
     major: 8, minor: 0, device_name: name, reads_completed: 0, reads_merged: 0, sectors_read: 0, time_reading_ms: 0,
-    writes_completed: 0, writes_merged: 0, sectors_written: 0, time_writing_ms: 0, ios_in_progress: 0, time_io_ms: 0,
-    weighted_time_io_ms: 0, ...c,
+    writes_completed: 0, writes_merged: 0, sectors_written: 0, time_writing_ms: 0, ios_in_progress: 0, time_doing_ios_ms: 0,
+    weighted_time_doing_ios_ms: 0, ...c,
   };
 }
 
@@ -36,8 +36,8 @@ function at(ms: number, extra: Partial<TimeSeriesSample> = {}): TimeSeriesSample
 
 describe('deriveRates', () => {
   it('computes iostat-style disk rates over Δt', () => {
-    const prev = at(0, { diskstats: [disk('sda', { reads_completed: 100, sectors_read: 1000, time_reading_ms: 50, writes_completed: 10, sectors_written: 80, time_writing_ms: 20, time_io_ms: 1000, weighted_time_io_ms: 3000 })] });
-    const cur = at(2000, { diskstats: [disk('sda', { reads_completed: 300, sectors_read: 5096, time_reading_ms: 450, writes_completed: 10, sectors_written: 80, time_writing_ms: 20, time_io_ms: 1500, weighted_time_io_ms: 4000, ios_in_progress: 3 })] });
+    const prev = at(0, { diskstats: [disk('sda', { reads_completed: 100, sectors_read: 1000, time_reading_ms: 50, writes_completed: 10, sectors_written: 80, time_writing_ms: 20, time_doing_ios_ms: 1000, weighted_time_doing_ios_ms: 3000 })] });
+    const cur = at(2000, { diskstats: [disk('sda', { reads_completed: 300, sectors_read: 5096, time_reading_ms: 450, writes_completed: 10, sectors_written: 80, time_writing_ms: 20, time_doing_ios_ms: 1500, weighted_time_doing_ios_ms: 4000, ios_in_progress: 3 })] });
     const r = deriveRates(prev, cur)!;
     expect(r.intervalSeconds).toBe(2);
     expect(r.intervalSource).toBe('timestamp');
@@ -55,7 +55,7 @@ describe('deriveRates', () => {
   });
 
   it('caps %util at 100', () => {
-    const r = deriveRates(at(0, { diskstats: [disk('nvme0n1', { time_io_ms: 0 })] }), at(1000, { diskstats: [disk('nvme0n1', { time_io_ms: 1020 })] }))!;
+    const r = deriveRates(at(0, { diskstats: [disk('nvme0n1', { time_doing_ios_ms: 0 })] }), at(1000, { diskstats: [disk('nvme0n1', { time_doing_ios_ms: 1020 })] }))!;
     expect(r.disks.nvme0n1!.utilPercent).toBe(100);
   });
 
@@ -202,7 +202,7 @@ describe('properties (fast-check)', () => {
     c: fc.array(counter, { minLength: 11, maxLength: 11 }),
   }).map(({ name, minor, c }) => disk(name, {
     minor, reads_completed: c[0], reads_merged: c[1], sectors_read: c[2], time_reading_ms: c[3], writes_completed: c[4],
-    writes_merged: c[5], sectors_written: c[6], time_writing_ms: c[7], ios_in_progress: c[8], time_io_ms: c[9], weighted_time_io_ms: c[10],
+    writes_merged: c[5], sectors_written: c[6], time_writing_ms: c[7], ios_in_progress: c[8], time_doing_ios_ms: c[9], weighted_time_doing_ios_ms: c[10],
   }));
   const ifaceArb = fc.record({ name: fc.constantFrom('lo', 'eth0'), c: fc.array(counter, { minLength: 8, maxLength: 8 }) }).map(({ name, c }) =>
     iface(name, { rx_bytes: c[0], tx_bytes: c[1], rx_packets: c[2], tx_packets: c[3], rx_errors: c[4], tx_errors: c[5], rx_dropped: c[6], tx_dropped: c[7] }));

@@ -5,7 +5,7 @@
  * arrived. A counter that went backwards (reboot, wrap, device replaced) gives no rate for that device
  * rather than a negative one.
  */
-import { parseTimestampMs } from './format';
+import { sampleTimeMs } from './timestamps';
 import type { CpuTimes, DiskStatsRecord, NetDevRecord, TimeSeriesSample } from './types';
 
 /** Bytes per sector in `/proc/diskstats`: always 512, whatever the device's real sector size. */
@@ -76,6 +76,8 @@ export interface MemoryUsage {
 export interface SampleRates {
   /** Timestamp of the later sample. */
   timestamp: string;
+  /** Exact time of the later sample, epoch ms (its `timestamp_ms`, else its parsed `timestamp`). */
+  timestampMs: number | null;
   /** Host name of the later sample. */
   hostname: string;
   /** Δt used for every rate, seconds. */
@@ -123,10 +125,24 @@ function intervalOf(prev: TimeSeriesSample, cur: TimeSeriesSample): { seconds: n
 const UPTIME_RESOLUTION_SECONDS = 0.01;
 
 function timestampInterval(prev: TimeSeriesSample, cur: TimeSeriesSample): number | null {
-  const t0 = parseTimestampMs(prev.timestamp);
-  const t1 = parseTimestampMs(cur.timestamp);
+  const t0 = sampleTimeMs(prev);
+  const t1 = sampleTimeMs(cur);
   if (t0 === null || t1 === null) return null;
   return (t1 - t0) / 1000;
+}
+
+/** A diskstats record as mlps wrote it before format 2 (readers normalise; a hand-built one may not be). */
+interface LegacyDiskNames {
+  time_io_ms?: number;
+  weighted_time_io_ms?: number;
+}
+
+function ioTimeMs(disk: DiskStatsRecord): number | undefined {
+  return disk.time_doing_ios_ms ?? (disk as LegacyDiskNames).time_io_ms;
+}
+
+function weightedIoTimeMs(disk: DiskStatsRecord): number | undefined {
+  return disk.weighted_time_doing_ios_ms ?? (disk as LegacyDiskNames).weighted_time_io_ms;
 }
 
 function diskRates(prev: DiskStatsRecord, cur: DiskStatsRecord, seconds: number): DiskRates | null {
@@ -138,8 +154,8 @@ function diskRates(prev: DiskStatsRecord, cur: DiskStatsRecord, seconds: number)
   const sectorsWritten = delta(prev.sectors_written, cur.sectors_written);
   const readMs = delta(prev.time_reading_ms, cur.time_reading_ms);
   const writeMs = delta(prev.time_writing_ms, cur.time_writing_ms);
-  const ioMs = delta(prev.time_io_ms, cur.time_io_ms);
-  const weightedMs = delta(prev.weighted_time_io_ms, cur.weighted_time_io_ms);
+  const ioMs = delta(ioTimeMs(prev), ioTimeMs(cur));
+  const weightedMs = delta(weightedIoTimeMs(prev), weightedIoTimeMs(cur));
   if (
     reads === null || writes === null || sectorsRead === null || sectorsWritten === null ||
     readMs === null || writeMs === null || ioMs === null || weightedMs === null
@@ -155,7 +171,7 @@ function diskRates(prev: DiskStatsRecord, cur: DiskStatsRecord, seconds: number)
     writeIops: writes / seconds,
     rAwaitMs: reads > 0 ? readMs / reads : null,
     wAwaitMs: writes > 0 ? writeMs / writes : null,
-    // time_io_ms can run a little ahead of our Δt (it is sampled at a different instant): cap, as iostat does.
+    // time_doing_ios_ms can run a little ahead of our Δt (it is sampled at a different instant): cap, as iostat does.
     utilPercent: Math.min(100, (ioMs / ms) * 100),
     aquSz: weightedMs / ms,
   };
@@ -222,7 +238,8 @@ function cpuPercent(prev: CpuTimes | undefined, cur: CpuTimes | undefined): CpuP
 }
 
 function memoryUsage(meminfo: Record<string, number> | undefined): MemoryUsage | null {
-  if (meminfo === undefined) return null;
+  // Python writes a source it could not read as null; callers may hand in its parsed JSON directly.
+  if (meminfo === undefined || meminfo === null) return null;
   const total = meminfo.MemTotal;
   if (typeof total !== 'number' || !Number.isFinite(total) || total <= 0) return null;
   let available = meminfo.MemAvailable;
@@ -278,6 +295,7 @@ export function deriveRates(prev: TimeSeriesSample, cur: TimeSeriesSample): Samp
 
   return {
     timestamp: cur.timestamp,
+    timestampMs: sampleTimeMs(cur),
     hostname: cur.hostname,
     intervalSeconds: seconds,
     intervalSource: interval.source,

@@ -11,7 +11,8 @@ import {
 } from './sampling';
 
 const REAL_ROOT = join(__dirname, '__fixtures__/proc/real');
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** The reference's `%Y-%m-%dT%H:%M:%SZ`: whole seconds, no fraction. */
+const REFERENCE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 let scratch: string;
 beforeAll(() => {
@@ -48,15 +49,18 @@ describe('SAMPLE_SOURCE_FILES', () => {
 });
 
 describe('formatTimestamp', () => {
-  it('formats UTC with milliseconds', () => {
-    expect(formatTimestamp(Date.UTC(2026, 0, 24, 12, 0, 0, 123))).toBe('2026-01-24T12:00:00.123Z');
-    expect(formatTimestamp(Date.UTC(2026, 0, 24, 12, 0, 0))).toBe('2026-01-24T12:00:00.000Z');
-    expect(formatTimestamp(1.9)).toBe('1970-01-01T00:00:00.001Z');
+  it("formats UTC in the reference's %Y-%m-%dT%H:%M:%SZ, the fraction truncated as strftime does", () => {
+    expect(formatTimestamp(Date.UTC(2026, 0, 24, 12, 0, 0, 123))).toBe('2026-01-24T12:00:00Z');
+    expect(formatTimestamp(Date.UTC(2026, 0, 24, 12, 0, 0, 999))).toBe('2026-01-24T12:00:00Z');
+    expect(formatTimestamp(Date.UTC(2026, 11, 31, 23, 59, 59))).toBe('2026-12-31T23:59:59Z');
+    expect(formatTimestamp(1.9)).toBe('1970-01-01T00:00:00Z');
+    // Before the epoch the second is floored too (what the clock read), not rounded toward zero.
+    expect(formatTimestamp(-1)).toBe('1969-12-31T23:59:59Z');
   });
 
   it('gives the epoch for a value that is no time rather than throwing', () => {
     for (const bad of [NaN, Infinity, -Infinity, 8.64e15 + 1, 'x' as unknown as number]) {
-      expect(formatTimestamp(bad)).toBe('1970-01-01T00:00:00.000Z');
+      expect(formatTimestamp(bad)).toBe('1970-01-01T00:00:00Z');
     }
   });
 });
@@ -67,10 +71,12 @@ describe('collectTimeseriesSampleSync on this machine', () => {
     const sample = collectTimeseriesSampleSync();
     const after = Date.now();
     expect(sample.errors).toBeUndefined();
-    expect(sample.timestamp).toMatch(ISO_MS);
-    const stamped = Date.parse(sample.timestamp);
+    expect(sample.timestamp).toMatch(REFERENCE_TIME);
+    const stamped = sample.timestamp_ms as number;
+    expect(Number.isInteger(stamped)).toBe(true);
     expect(stamped).toBeGreaterThanOrEqual(before);
     expect(stamped).toBeLessThanOrEqual(after);
+    expect(Date.parse(sample.timestamp)).toBe(Math.floor(stamped / 1000) * 1000);
     expect(sample.hostname).toBe(hostname());
     expect(sample.meminfo?.MemTotal).toBeGreaterThan(0);
     expect(sample.meminfo?.MemAvailable).toBeLessThanOrEqual(sample.meminfo?.MemTotal ?? 0);
@@ -123,7 +129,8 @@ describe('collectTimeseriesSampleSync on a fixture proc root', () => {
       hostname: 'node-7',
       wallMs: Date.UTC(2026, 0, 24, 12, 0, 0, 5),
     });
-    expect(sample.timestamp).toBe('2026-01-24T12:00:00.005Z');
+    expect(sample.timestamp).toBe('2026-01-24T12:00:00Z');
+    expect(sample.timestamp_ms).toBe(Date.UTC(2026, 0, 24, 12, 0, 0, 5));
     expect(sample.hostname).toBe('node-7');
     expect(sample.errors).toBeUndefined();
     expect(sample.diskstats).toHaveLength(10);
@@ -143,7 +150,7 @@ describe('collectTimeseriesSampleSync on a fixture proc root', () => {
     expect(sample.pressure?.io?.full?.total).toBe(2722813);
     expect(sample.uptime_seconds).toBe(444.27);
     expect(Object.keys(sample)).toEqual([
-      'timestamp', 'hostname', 'diskstats', 'vmstat', 'meminfo', 'loadavg', 'netdev', 'cpu', 'pressure', 'uptime_seconds',
+      'timestamp', 'timestamp_ms', 'hostname', 'diskstats', 'vmstat', 'meminfo', 'loadavg', 'netdev', 'cpu', 'pressure', 'uptime_seconds',
     ]);
   });
 
@@ -207,10 +214,11 @@ describe('collectTimeseriesSampleSync on a fixture proc root', () => {
   it('returns a sample naming every required source when the proc root does not exist', async () => {
     const root = join(scratch, 'does-not-exist');
     const sample = collectTimeseriesSampleSync({ procRoot: root, hostname: 'ghost', wallMs: 0 });
-    expect(sample.timestamp).toBe('1970-01-01T00:00:00.000Z');
+    expect(sample.timestamp).toBe('1970-01-01T00:00:00Z');
+    expect(sample.timestamp_ms).toBe(0);
     expect(sample.hostname).toBe('ghost');
     expect(Object.keys(sample.errors ?? {}).sort()).toEqual(['cpu', 'diskstats', 'loadavg', 'meminfo', 'netdev', 'uptime', 'vmstat']);
-    expect(Object.keys(sample)).toEqual(['timestamp', 'hostname', 'errors']);
+    expect(Object.keys(sample)).toEqual(['timestamp', 'timestamp_ms', 'hostname', 'errors']);
     await expect(collectTimeseriesSample({ procRoot: root })).resolves.toHaveProperty('errors.meminfo');
   });
 

@@ -17,6 +17,7 @@ import { parseProcStat } from './proc/stat';
 import { parseProcUptime } from './proc/uptime';
 import { ProcReader, type ProcSourceFile } from './proc/reader';
 import { parseProcVmstat } from './proc/vmstat';
+import { formatReferenceTimestamp, parseTimestampMs, toEpochMs } from './timestamps';
 import type { PressureRecord, PressureStats, SampleSource, TimeSeriesSample } from './types';
 
 /** One file local sampling reads: its source, its key in `texts`/`errors`, its path under `procRoot`. */
@@ -47,8 +48,13 @@ export const SAMPLE_SOURCE_FILES: readonly SampleSourceFile[] = Object.freeze([
 
 /** What {@link buildSampleFromSourceTexts} assembles a sample from. */
 export interface SourceTexts {
-  /** ISO-8601 UTC time the sample was taken (see {@link formatTimestamp}). */
+  /** UTC time the sample was taken, in the reference's form (see {@link formatTimestamp}). */
   timestamp: string;
+  /**
+   * The exact time, epoch milliseconds, written as the sample's `timestamp_ms` (rounded). Default: parsed
+   * from `timestamp`.
+   */
+  timestampMs?: number;
   /** The sampled host's own name. */
   hostname: string;
   /** File texts keyed by {@link SampleSourceFile.key} (`'diskstats'`, `'net/dev'`, `'pressure/io'`, …). */
@@ -80,13 +86,20 @@ function errorKeyOf(file: SampleSourceFile): string {
 const ERROR_KEY_BY_FILE_KEY: ReadonlyMap<string, string> = new Map(SAMPLE_SOURCE_FILES.map((f) => [f.key, errorKeyOf(f)]));
 
 /**
- * Formats wall-clock milliseconds as ISO-8601 UTC with milliseconds (`2026-01-24T12:00:00.123Z`).
- * A value that is not a valid time gives the epoch rather than throwing: a sample must never be lost to
- * its timestamp.
+ * Formats wall-clock milliseconds as a sample's `timestamp`: the reference's `%Y-%m-%dT%H:%M:%SZ`
+ * (`2026-01-24T12:00:00Z`; the exact time goes in `timestamp_ms`). Same as
+ * {@link formatReferenceTimestamp}: a value that is not a valid time gives the epoch rather than throwing.
  */
 export function formatTimestamp(ms: number): string {
-  const date = new Date(typeof ms === 'number' && Number.isFinite(ms) ? ms : 0);
-  return Number.isNaN(date.getTime()) ? new Date(0).toISOString() : date.toISOString();
+  return formatReferenceTimestamp(ms);
+}
+
+/**
+ * The time fields of a sample taken at `wallMs`: `timestamp` in the reference's form and the exact
+ * `timestamp_ms`, in that key order (a sample object starts with these, then `hostname`).
+ */
+export function sampleTimeFields(wallMs: number): { timestamp: string; timestamp_ms: number } {
+  return { timestamp: formatReferenceTimestamp(wallMs), timestamp_ms: toEpochMs(wallMs) ?? 0 };
 }
 
 /**
@@ -108,7 +121,11 @@ export function buildSampleFromSourceTexts(input: SourceTexts): TimeSeriesSample
       if (typeof message === 'string') errors[ERROR_KEY_BY_FILE_KEY.get(key) ?? key] = message;
     }
   }
-  const sample: TimeSeriesSample = { timestamp: input.timestamp, hostname: input.hostname };
+  const exactMs = (input.timestampMs === undefined ? null : toEpochMs(input.timestampMs)) ?? parseTimestampMs(input.timestamp);
+  const sample: TimeSeriesSample =
+    exactMs === null
+      ? { timestamp: input.timestamp, hostname: input.hostname }
+      : { timestamp: input.timestamp, timestamp_ms: exactMs, hostname: input.hostname };
 
   const textOf = (key: string, errorKey: string): string | undefined => {
     const text = texts[key];
@@ -243,11 +260,12 @@ export function collectTimeseriesSampleSync(options?: CollectSampleOptions): Tim
  * goes through here so its descriptors are closed when it stops.
  */
 export function sampleWithReader(reader: ProcReader, hostname: string | undefined, wallMs: number | undefined): TimeSeriesSample {
-  const timestamp = formatTimestamp(wallMs ?? Date.now());
+  const timestampMs = wallMs ?? Date.now();
+  const timestamp = formatTimestamp(timestampMs);
   const texts: Record<string, string> = {};
   const errors: Record<string, string> = {};
   reader.readAll(texts, errors);
-  return buildSampleFromSourceTexts({ timestamp, hostname: hostname ?? osHostname(), texts, errors });
+  return buildSampleFromSourceTexts({ timestamp, timestampMs, hostname: hostname ?? osHostname(), texts, errors });
 }
 
 /**

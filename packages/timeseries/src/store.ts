@@ -17,6 +17,7 @@ import {
   rebaseLayout,
 } from './compact';
 import { invalidArgument } from './errors';
+import { formatReferenceTimestamp } from './timestamps';
 import type { TimeSeriesSample } from './types';
 
 /** What happens when a store holds `maxSamples` samples and another one arrives. */
@@ -48,7 +49,7 @@ export interface SampleStoreOptions {
 }
 
 interface Extras {
-  /** Timestamp text when it is not the canonical `toISOString()` form of `timestampMs`. */
+  /** Timestamp text when it is not the reference form (`formatReferenceTimestamp`) of `timestampMs`. */
   timestamp?: string;
   hasErrors: boolean;
   errors?: unknown;
@@ -259,7 +260,7 @@ export class SampleStore {
     let extras: Extras | undefined;
     if (ext.timestamp !== undefined) {
       const ms = Date.parse(ext.timestamp);
-      if (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 && new Date(ms).toISOString() === ext.timestamp) timeMs = ms;
+      if (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 && formatReferenceTimestamp(ms) === ext.timestamp) timeMs = ms;
       else extras = { timestamp: ext.timestamp, hasErrors: false, errorsAt: -1 };
     }
     if (ext.hasErrors) {
@@ -392,7 +393,7 @@ export class SampleStore {
     decodeValues(this.chunks[i] as Uint8Array, this.offsets[i] as number, layout.base, layout.slots, values.values);
     const time = this.times[i] as number;
     const ext: ExternalFields = {
-      timestamp: extras?.timestamp ?? (Number.isNaN(time) ? undefined : new Date(time).toISOString()),
+      timestamp: extras?.timestamp ?? (Number.isNaN(time) ? undefined : formatReferenceTimestamp(time)),
       hostname: this.hosts[i],
       hasErrors: extras?.hasErrors ?? false,
       errors: extras?.hasErrors ? copyOf(extras.errors) : undefined,

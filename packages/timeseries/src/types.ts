@@ -17,8 +17,10 @@ export interface DiskStatsRecord {
   sectors_written: number;
   time_writing_ms: number;
   ios_in_progress: number;
-  time_io_ms: number;
-  weighted_time_io_ms: number;
+  /** Milliseconds spent doing I/Os (the reference's name; mlps before format 2 wrote `time_io_ms`). */
+  time_doing_ios_ms: number;
+  /** Weighted milliseconds doing I/Os (the reference's name; mlps before format 2 wrote `weighted_time_io_ms`). */
+  weighted_time_doing_ios_ms: number;
   /** Kernel 4.18+ (18+ fields). */
   discards_completed?: number;
   discards_merged?: number;
@@ -122,8 +124,16 @@ export type SampleSource =
 
 /** One host at one instant (DESIGN §3). A source that could not be read is absent and named in `errors`. */
 export interface TimeSeriesSample {
-  /** ISO-8601 UTC; mlps writes milliseconds (`2026-01-24T12:00:00.123Z`). */
+  /**
+   * UTC in the reference's form `%Y-%m-%dT%H:%M:%SZ` (`2026-01-24T12:00:00Z`), so Python `strptime` reads
+   * it. Files of older mlps carry milliseconds (`…00.123Z`), Python files maybe a naive `isoformat()`.
+   */
   timestamp: string;
+  /**
+   * mlps addition: the exact time, integer epoch milliseconds. Readers prefer it to `timestamp` (see
+   * `sampleTimeMs`); absent in files written by Python mlpstorage and by mlps before format 2.
+   */
+  timestamp_ms?: number;
   /** The sampled host's own name (what the host says, not what was requested). */
   hostname: string;
   diskstats?: DiskStatsRecord[];
@@ -172,7 +182,9 @@ export interface IntervalStatsRecord {
 /** One run's time series (DESIGN §3). */
 export interface TimeSeriesData {
   collection_interval_seconds: number;
+  /** When collection started, in the reference's form `%Y-%m-%dT%H:%M:%SZ` (see `start_time_ms`). */
   start_time: string | null;
+  /** When collection stopped, in the reference's form `%Y-%m-%dT%H:%M:%SZ` (see `end_time_ms`). */
   end_time: string | null;
   num_samples: number;
   samples_by_host: Record<string, TimeSeriesSample[]>;
@@ -181,6 +193,10 @@ export interface TimeSeriesData {
   hosts_collected: string[];
   /** mlps addition; absent in files written by Python mlpstorage. */
   format_version?: number;
+  /** mlps addition: `start_time` exactly, integer epoch milliseconds (null when `start_time` is). */
+  start_time_ms?: number | null;
+  /** mlps addition: `end_time` exactly, integer epoch milliseconds (null when `end_time` is). */
+  end_time_ms?: number | null;
   host_status?: Record<string, HostStatusRecord>;
   interval_stats?: IntervalStatsRecord;
 }

@@ -2,6 +2,7 @@
 read by name, unknown keys are ignored. Exits 0 and prints a summary when the file loads, 1 otherwise."""
 import json
 import sys
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
@@ -47,10 +48,15 @@ if __name__ == "__main__":
     data = TimeSeriesData.from_dict(json.load(open(sys.argv[1])))
     total = sum(len(v) for v in data.samples_by_host.values())
     assert total == data.num_samples, f"num_samples {data.num_samples} != {total}"
+    # The reference reads its times back with exactly this format; a fraction (".803Z") fails it.
+    for ts in (data.start_time, data.end_time):
+        datetime.strptime(ts, '%Y-%m-%dT%H:%M:%SZ')
     for host, samples in data.samples_by_host.items():
         for s in samples:
+            datetime.strptime(s.timestamp, '%Y-%m-%dT%H:%M:%SZ')
             for d in s.diskstats or []:
                 int(d["sectors_read"]) + int(d["sectors_written"])
+                int(d["time_doing_ios_ms"]) + int(d["weighted_time_doing_ios_ms"])
             for n in s.netdev or []:
                 int(n["rx_bytes"]) + int(n["tx_bytes"])
     print(json.dumps({"num_samples": data.num_samples, "hosts": sorted(data.samples_by_host), "method": data.collection_method}))

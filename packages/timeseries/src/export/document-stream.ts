@@ -7,6 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { MlpsError } from '../errors';
+import { normalizeSampleFields } from '../format';
 import type { TimeSeriesSample } from '../types';
 
 /** One sample with the requested host name it belongs to. */
@@ -238,7 +239,7 @@ export class DocumentScanner {
     if (cap.target === 'field') {
       this.fields[cap.name] = value;
     } else if (isSampleLike(value)) {
-      this.ready.push({ host: cap.name, sample: value });
+      this.ready.push({ host: cap.name, sample: normalizeSampleFields(value) });
     } else {
       this.badEntries++;
     }
@@ -302,7 +303,7 @@ export async function* streamJournalSamples(path: string): AsyncGenerator<Stream
       fields = { ...(value as Record<string, unknown>) };
       return null;
     }
-    if (typeof rec.host === 'string' && isSampleLike(rec.sample)) return { host: rec.host, sample: rec.sample };
+    if (typeof rec.host === 'string' && isSampleLike(rec.sample)) return { host: rec.host, sample: normalizeSampleFields(rec.sample) };
     bad++;
     return null;
   };

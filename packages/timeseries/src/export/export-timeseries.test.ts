@@ -100,10 +100,12 @@ describe('exportTimeSeries round trips on a real run', () => {
     const get = (ts: string, host: string, source: string, device: string, metric: string): number[] =>
       rows.filter((r) => r[0] === ts && r[1] === host && r[2] === source && r[3] === device && r[4] === metric).map((r) => Number(r[5]));
     for (const [host, samples] of Object.entries(data.samples_by_host)) {
-      samples.forEach((s, i) => {
+      samples.forEach((sample, i) => {
+        // CSV stamps rows to the millisecond (timestamp_ms), not the whole-second `timestamp`.
+        const s = { ...sample, timestamp: new Date(sample.timestamp_ms!).toISOString() };
         for (const d of s.diskstats ?? []) {
           expect(get(s.timestamp, host, 'diskstats', d.device_name, 'sectors_read')).toEqual([d.sectors_read]);
-          expect(get(s.timestamp, host, 'diskstats', d.device_name, 'time_io_ms')).toEqual([d.time_io_ms]);
+          expect(get(s.timestamp, host, 'diskstats', d.device_name, 'time_doing_ios_ms')).toEqual([d.time_doing_ios_ms]);
         }
         expect(get(s.timestamp, host, 'meminfo', '', 'MemAvailable')).toEqual([s.meminfo!.MemAvailable]);
         expect(get(s.timestamp, host, 'cpu', 'cpu', 'iowait')).toEqual([s.cpu!.total.iowait]);
@@ -166,12 +168,12 @@ describe('exportTimeSeries round trips on a real run', () => {
       lines.find((l) => l.name === name && l.ts === ts && Object.entries(labels).every(([k, v]) => l.labels[k] === v))?.value;
     for (const [host, samples] of Object.entries(data.samples_by_host)) {
       samples.forEach((s, i) => {
-        const ts = Date.parse(s.timestamp) / 1000;
+        const ts = s.timestamp_ms! / 1000;
         for (const d of s.diskstats ?? []) {
           expect(point('node_disk_read_bytes_total', { host, device: d.device_name }, ts)).toBe(d.sectors_read * 512);
           expect(point('node_disk_written_bytes_total', { host, device: d.device_name }, ts)).toBe(d.sectors_written * 512);
           expect(point('node_disk_reads_completed_total', { host, device: d.device_name }, ts)).toBe(d.reads_completed);
-          expect(point('node_disk_io_time_seconds_total', { host, device: d.device_name }, ts)).toBeCloseTo(d.time_io_ms / 1000, 9);
+          expect(point('node_disk_io_time_seconds_total', { host, device: d.device_name }, ts)).toBeCloseTo(d.time_doing_ios_ms / 1000, 9);
         }
         for (const n of s.netdev ?? []) {
           expect(point('node_network_receive_bytes_total', { host, device: n.interface_name }, ts)).toBe(n.rx_bytes);
@@ -184,7 +186,7 @@ describe('exportTimeSeries round trips on a real run', () => {
         // Rates from the exported counters equal the library's. The library's Δt is the host's uptime
         // clock, refined by the millisecond timestamps where they agree with it (uptime ticks in 10 ms).
         const prev = samples[i - 1]!;
-        const pts = Date.parse(prev.timestamp) / 1000;
+        const pts = prev.timestamp_ms! / 1000;
         const up = point('mlps_uptime_seconds', { host }, ts)! - point('mlps_uptime_seconds', { host }, pts)!;
         const rates = deriveRates(prev, s)!;
         expect(Math.abs(rates.intervalSeconds - up)).toBeLessThanOrEqual(0.02 + 1e-9);

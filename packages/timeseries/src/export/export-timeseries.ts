@@ -14,6 +14,7 @@ import { sampleMetricPoints } from './metric-points';
 import { OpenMetricsSpill } from './openmetrics-spill';
 import { rateRows } from './rate-rows';
 import { TextSink } from './text-sink';
+import { sampleTimeMs } from '../timestamps';
 
 /** The export formats. */
 export type ExportFormat = 'csv' | 'openmetrics' | 'jsonl';
@@ -57,8 +58,8 @@ export function csvField(value: string): string {
 }
 
 /**
- * Exports a run's time series. CSV: one row per value, `timestamp,host,source,device,metric,value,unit`,
- * with the counters and gauges as recorded plus the derived rates (source `rates`). OpenMetrics: counters
+ * Exports a run's time series. CSV: one row per value, `timestamp,host,source,device,metric,value,unit`
+ * (`timestamp` to the millisecond from the sample's `timestamp_ms` when it has one, else as written), with the counters and gauges as recorded plus the derived rates (source `rates`). OpenMetrics: counters
  * (`_total`) and gauges in base units with node_exporter names, timestamps in seconds, families grouped,
  * ending with `# EOF` — loadable by `promtool tsdb create-blocks-from openmetrics`. JSON Lines: one
  * `{"host", "sample"}` object per line (a valid journal body).
@@ -110,13 +111,14 @@ export async function exportTimeSeries(options: ExportTimeSeriesOptions): Promis
         records++;
         continue;
       }
-      const ms = Date.parse(sample.timestamp);
+      const ms = sampleTimeMs(sample) ?? NaN;
       if (format === 'openmetrics') {
         if (!Number.isFinite(ms)) continue;
         for (const point of sampleMetricPoints(sample)) spill?.add(host, point, ms);
         continue;
       }
-      const ts = csvField(sample.timestamp);
+      // The exact time when the sample has it (the reference form in `timestamp` is whole seconds).
+      const ts = csvField(typeof sample.timestamp_ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : sample.timestamp);
       const h = csvField(host);
       let rows = '';
       for (const p of sampleMetricPoints(sample)) {

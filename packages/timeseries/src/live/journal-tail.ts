@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { CollectionMethod, TimeSeriesData, TimeSeriesSample } from '../types';
+import { normalizeSampleFields } from '../format';
 
 /** Options of {@link JournalTail}. */
 export interface JournalTailOptions {
@@ -79,7 +80,7 @@ export class JournalTail {
       list = [];
       this.byHost.set(rec.host, list);
     }
-    list.push(rec.sample as TimeSeriesSample);
+    list.push(normalizeSampleFields(rec.sample as TimeSeriesSample));
     if (list.length > this.max) list.splice(0, list.length - this.max);
   }
 

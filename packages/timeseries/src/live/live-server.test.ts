@@ -56,7 +56,7 @@ describe('live server', () => {
       for (const d of Object.values(rates.disks)) {
         expect(metric(text, 'mlps_disk_read_bytes_per_second', `host="node-a",device="${d.device}"`)).toBeCloseTo(d.readBytesPerSec, 9);
       }
-      expect(metric(text, 'mlps_last_sample_timestamp_seconds', 'host="node-a"')).toBe(Date.parse(cur.timestamp) / 1000);
+      expect(metric(text, 'mlps_last_sample_timestamp_seconds', 'host="node-a"')).toBe(cur.timestamp_ms! / 1000);
     }
     // Each family once, HELP and TYPE before its samples.
     const types = text.split('\n').filter((l) => l.startsWith('# TYPE '));

@@ -7,6 +7,7 @@ import { deriveRates } from '../rates';
 import type { TimeSeriesData, TimeSeriesSample } from '../types';
 import { sampleMetricPoints } from '../export/metric-points';
 import { escapeLabelValue, formatOpenMetricsNumber } from '../export/openmetrics-spill';
+import { sampleTimeMs } from '../timestamps';
 
 /** Content type of {@link renderPrometheusMetrics}. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -56,7 +57,7 @@ export function renderPrometheusMetrics(data: TimeSeriesData): string {
     fam.add('mlps_samples', 'gauge', 'Samples collected from the host in this run (kept in memory).', [h], samples.length);
     const [prev, cur] = lastTwo(samples);
     if (cur === undefined) continue;
-    const ms = Date.parse(cur.timestamp);
+    const ms = sampleTimeMs(cur) ?? NaN;
     fam.add('mlps_last_sample_timestamp_seconds', 'gauge', 'Time of the host\'s latest sample.', [h], Number.isFinite(ms) ? ms / 1000 : null);
     const rates = prev === undefined ? null : deriveRates(prev, cur);
     if (rates !== null) {

@@ -23,8 +23,8 @@ describe('parseProcDiskstats', () => {
       sectors_written: 5627656,
       time_writing_ms: 11608,
       ios_in_progress: 0,
-      time_io_ms: 6316,
-      weighted_time_io_ms: 22227,
+      time_doing_ios_ms: 6316,
+      weighted_time_doing_ios_ms: 22227,
       discards_completed: 5392,
       discards_merged: 36,
       sectors_discarded: 2999680,
@@ -41,11 +41,11 @@ describe('parseProcDiskstats', () => {
       major: 8, minor: 0, device_name: 'sda',
       reads_completed: 11, reads_merged: 12, sectors_read: 13, time_reading_ms: 14,
       writes_completed: 15, writes_merged: 16, sectors_written: 17, time_writing_ms: 18,
-      ios_in_progress: 19, time_io_ms: 20, weighted_time_io_ms: 21,
+      ios_in_progress: 19, time_doing_ios_ms: 20, weighted_time_doing_ios_ms: 21,
     });
     expect(byName.get('sda')).not.toHaveProperty('discards_completed');
     expect(byName.get('sdb')).toMatchObject({
-      reads_completed: 101, weighted_time_io_ms: 111,
+      reads_completed: 101, weighted_time_doing_ios_ms: 111,
       discards_completed: 112, discards_merged: 113, sectors_discarded: 114, time_discarding_ms: 115,
     });
     expect(byName.get('sdb')).not.toHaveProperty('flush_requests_completed');
@@ -64,7 +64,7 @@ describe('parseProcDiskstats', () => {
   it('reads 16 fields as 14, 19 as 18 and 22 (a future kernel) as 20', () => {
     const byName = new Map(parseProcDiskstats(fixture('crafted/diskstats-mixed')).map((r) => [r.device_name, r]));
     expect(byName.get('sdd')).not.toHaveProperty('discards_completed');
-    expect(byName.get('sdd')?.weighted_time_io_ms).toBe(11);
+    expect(byName.get('sdd')?.weighted_time_doing_ios_ms).toBe(11);
     expect(byName.get('sde')).toMatchObject({ discards_completed: 12, time_discarding_ms: 15 });
     expect(byName.get('sde')).not.toHaveProperty('flush_requests_completed');
     expect(byName.get('sdf')).toMatchObject({ time_discarding_ms: 15, flush_requests_completed: 16, time_flushing_ms: 17 });
@@ -80,7 +80,7 @@ describe('parseProcDiskstats', () => {
 
   it('accepts tabs, CRLF line ends and a missing final newline', () => {
     const text = '8\t0\tsda\t1 2 3 4 5 6 7 8 9 10 11\r\n8 1 sda1 1 2 3 4 5 6 7 8 9 10 11';
-    expect(parseProcDiskstats(text).map((r) => [r.device_name, r.reads_completed, r.weighted_time_io_ms])).toEqual([
+    expect(parseProcDiskstats(text).map((r) => [r.device_name, r.reads_completed, r.weighted_time_doing_ios_ms])).toEqual([
       ['sda', 1, 11],
       ['sda1', 1, 11],
     ]);

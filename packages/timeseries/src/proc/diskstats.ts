@@ -53,8 +53,8 @@ export function parseProcDiskstats(text: string): DiskStatsRecord[] {
       sectors_written: counters[6] as number,
       time_writing_ms: counters[7] as number,
       ios_in_progress: counters[8] as number,
-      time_io_ms: counters[9] as number,
-      weighted_time_io_ms: counters[10] as number,
+      time_doing_ios_ms: counters[9] as number,
+      weighted_time_doing_ios_ms: counters[10] as number,
     };
     if (n >= DISCARD_COUNTERS) {
       record.discards_completed = counters[11] as number;

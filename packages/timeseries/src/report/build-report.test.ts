@@ -12,7 +12,7 @@ function disk(name: string, sectorsRead: number, reads: number, ioMs: number, re
     major: 8, minor: name === 'sda' ? 0 : 1, device_name: name,
     reads_completed: reads, reads_merged: 0, sectors_read: sectorsRead, time_reading_ms: readMs,
     writes_completed: 0, writes_merged: 0, sectors_written: 0, time_writing_ms: 0,
-    ios_in_progress: 0, time_io_ms: ioMs, weighted_time_io_ms: ioMs,
+    ios_in_progress: 0, time_doing_ios_ms: ioMs, weighted_time_doing_ios_ms: ioMs,
   };
 }
 

@@ -5,6 +5,7 @@
 import type { HostHealth, TimeSeriesData } from '../types';
 import { aggregateDevices, buildHostSeries, diskTotals } from './host-series';
 import type { HostSeries, ReportGap } from './host-series';
+import { fieldTimeMs } from '../timestamps';
 
 /** mean, p50, p95 and max of one metric over a run's intervals; `count` values went in. */
 export interface ReportStat {
@@ -242,8 +243,9 @@ export function buildReport(data: TimeSeriesData, meta?: ReportMeta): RunReport 
 /** {@link buildReport} from already derived host series (the HTML report reuses them for its charts). */
 export function buildReportFromSeries(data: TimeSeriesData, all: readonly HostSeries[], meta?: ReportMeta): RunReport {
   const m: ReportMeta = meta ?? {};
-  const start = data.start_time === null ? null : Date.parse(data.start_time);
-  const end = data.end_time === null ? null : Date.parse(data.end_time);
+  // The exact `_ms` times when the document has them (the text is whole seconds).
+  const start = fieldTimeMs(data.start_time, data.start_time_ms);
+  const end = fieldTimeMs(data.end_time, data.end_time_ms);
   return {
     title: m.title ?? (m.benchmark !== undefined ? `mlps time series: ${m.benchmark}` : 'mlps time series'),
     meta: m,

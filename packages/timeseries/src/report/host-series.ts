@@ -4,6 +4,7 @@
 import type { TimeSeriesSample } from '../types';
 import { intervalValues, memoryCachedBytes, memoryUsedBytes } from './interval-rates';
 import type { DiskInterval, IntervalValues } from './interval-rates';
+import { sampleTimeMs } from '../timestamps';
 
 /** A stretch with no sample for longer than 1.5 × the interval. */
 export interface ReportGap {
@@ -72,7 +73,7 @@ export function buildHostSeries(host: string, samples: readonly TimeSeriesSample
   let prevMs = NaN;
   const gapMs = intervalSeconds > 0 ? 1.5 * intervalSeconds * 1000 : Infinity;
   for (const s of samples) {
-    const ms = Date.parse(s.timestamp);
+    const ms = sampleTimeMs(s) ?? NaN;
     if (!Number.isFinite(ms)) continue;
     if (s.errors !== undefined && s.errors !== null && Object.keys(s.errors).length > 0) errorSamples++;
     sampleMs.push(ms);

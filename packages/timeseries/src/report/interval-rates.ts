@@ -78,7 +78,7 @@ export function intervalValues(prev: TimeSeriesSample, cur: TimeSeriesSample): I
 }
 
 function fromSampleRates(rates: SampleRates, prev: TimeSeriesSample, cur: TimeSeriesSample): IntervalValues | null {
-  const endMs = Date.parse(cur.timestamp);
+  const endMs = rates.timestampMs ?? NaN;
   const seconds = rates.intervalSeconds;
   if (!Number.isFinite(endMs) || !(seconds > 0)) return null;
   const disks: DiskInterval[] = Object.values(rates.disks).map((d) => ({

@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
 DISK_FIELDS = ['reads_completed', 'reads_merged', 'sectors_read', 'time_reading_ms', 'writes_completed',
-               'writes_merged', 'sectors_written', 'time_writing_ms', 'ios_in_progress', 'time_io_ms',
-               'weighted_time_io_ms', 'discards_completed', 'discards_merged', 'sectors_discarded',
+               'writes_merged', 'sectors_written', 'time_writing_ms', 'ios_in_progress', 'time_doing_ios_ms',
+               'weighted_time_doing_ios_ms', 'discards_completed', 'discards_merged', 'sectors_discarded',
                'time_discarding_ms', 'flush_requests_completed', 'time_flushing_ms']
 NET_FIELDS = ['rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'rx_fifo', 'rx_frame', 'rx_compressed',
               'rx_multicast', 'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped', 'tx_fifo', 'tx_collisions',
