@@ -136,6 +136,27 @@ describe('reports reportgen', () => {
     expect(csv.map((c) => c.run_id).sort()).toEqual(rows.map((row) => row.run_id).sort());
   }, 60_000);
 
+  test('the streamed figures match `timeseries report`; a run whose document is gone is read from its journal', async () => {
+    const parent = join(results, 'checkpointing', 'llama3-8b');
+    const dir = join(parent, readdirSync(parent)[0] as string);
+    const report = JSON.parse((await runCliProcess(['timeseries', 'report', dir, '--format', 'json'], { MLPS_HISTORY_FILE: 'off' })).stdout);
+    const host = report.hosts[0];
+    const rows = JSON.parse(readFileSync(join(results, 'results.json'), 'utf8')) as Array<Record<string, any>>;
+    const row = rows.find((r) => r.result_dir === dir) as Record<string, any>;
+    expect(row.timeseries.num_samples).toBe(report.numSamples);
+    expect(row.timeseries.disk_write_MBps_mean).toBeCloseTo(host.disk.writeMBps.mean, 2);
+    expect(row.timeseries.cpu_busy_percent_mean).toBeCloseTo(host.cpu.busy.mean, 1);
+    // Without the document, the journal gives the same samples.
+    const doc = readdirSync(dir).find((f) => f.endsWith('_timeseries.json')) as string;
+    rmSync(join(dir, doc));
+    const r = await runCliProcess(['reports', 'reportgen', '-rd', results, '--output-dir', join(root, 'report-journal')], env());
+    expect(r.code).toBe(0);
+    const again = (JSON.parse(readFileSync(join(root, 'report-journal', 'results.json'), 'utf8')) as Array<Record<string, any>>).find((x) => x.result_dir === dir);
+    expect(again?.timeseries.from_journal).toBe(true);
+    expect(again?.timeseries.num_samples).toBeGreaterThanOrEqual(row.timeseries.num_samples);
+    expect(again?.timeseries.disk_write_MBps_mean).toBeCloseTo(row.timeseries.disk_write_MBps_mean, 1);
+  }, 60_000);
+
   test('a results directory that does not exist is one line, exit 2', async () => {
     const r = await runCliProcess(['reports', 'reportgen', '-rd', join(root, 'nope')], env());
     expect(r.code).toBe(2);

@@ -1,14 +1,16 @@
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { join, relative } from 'node:path';
-import { buildReport, loadTimeSeriesRun, MlpsError, type ReportStat } from '@mlps/timeseries';
+import { deriveRates, findRunFiles, MlpsError, streamTimeSeriesSamples, type TimeSeriesSample } from '@mlps/timeseries';
+import { wholeDisks } from './summary';
 
 /**
  * `reports reportgen`: the summary `mlpstorage` writes for a results tree — `results.json` (a list of
  * `BenchmarkRun.as_dict()`: `run_id`, `benchmark_type`, `model`, `command`, `num_processes`,
  * `parameters`, `system_info`, `metrics`, `accelerator`) and `results.csv` (each row flattened with `.`,
  * columns the sorted union, NaN dropped) — plus, ours beside them, the run's time-series figures under
- * `timeseries.*`: samples, hosts, disk and network throughput, CPU.
+ * `timeseries.*`: samples, hosts, disk and network throughput, CPU. Memory stays bounded: one run at a
+ * time, its samples streamed (one per host held), the rows written one by one.
  */
 
 /** One run of the results tree, as a `results.json` entry. */
@@ -62,43 +64,113 @@ function readJson(path: string): Record<string, unknown> | null {
 }
 
 const round = (v: number, digits = 3): number => Math.round(v * 10 ** digits) / 10 ** digits;
-const sumOf = (xs: Array<ReportStat | null | undefined>, key: keyof ReportStat): number | null => {
-  const present = xs.filter((x): x is ReportStat => x !== null && x !== undefined);
-  return present.length === 0 ? null : round(present.reduce((s, x) => s + x[key], 0));
+
+/** Running mean and maximum of one figure, without keeping the values. */
+class MeanMax {
+  count = 0;
+  sum = 0;
+  max = -Infinity;
+  add(v: number): void {
+    this.count++;
+    this.sum += v;
+    if (v > this.max) this.max = v;
+  }
+  get mean(): number | null {
+    return this.count === 0 ? null : this.sum / this.count;
+  }
+}
+
+interface HostFigures {
+  prev: TimeSeriesSample | null;
+  read: MeanMax;
+  write: MeanMax;
+  rx: MeanMax;
+  tx: MeanMax;
+  busy: MeanMax;
+  iowait: MeanMax;
+}
+
+const sumOver = (hosts: HostFigures[], pick: (h: HostFigures) => number | null): number | null => {
+  const values = hosts.map(pick).filter((v): v is number => v !== null);
+  return values.length === 0 ? null : round(values.reduce((a, b) => a + b, 0));
 };
-const meanOf = (xs: Array<ReportStat | null | undefined>, key: keyof ReportStat): number | null => {
-  const present = xs.filter((x): x is ReportStat => x !== null && x !== undefined);
-  return present.length === 0 ? null : round(present.reduce((s, x) => s + x[key], 0) / present.length);
+const meanOver = (hosts: HostFigures[], pick: (h: HostFigures) => number | null): number | null => {
+  const values = hosts.map(pick).filter((v): v is number => v !== null);
+  return values.length === 0 ? null : round(values.reduce((a, b) => a + b, 0) / values.length);
 };
 
 /**
- * The time-series figures of a run directory (null when it has no time series): samples, hosts, and per
- * host mean throughput summed over hosts (MB/s, 10^6 bytes; whole disks only, so partitions are not
- * counted twice), peak disk throughput, and CPU busy/iowait % averaged over hosts.
+ * The time-series figures of a run directory (null when it has none), streamed sample by sample from its
+ * document (or its journal when the document is missing), so memory holds one sample per host whatever
+ * the run's size: samples, hosts, per host mean (and peak) disk throughput summed over whole disks (the
+ * run summary's rule: partitions, dm, md, loop not counted twice) and network throughput (not `lo`), then
+ * summed over hosts (MB/s, 10^6 bytes), and CPU busy/iowait % averaged over hosts.
  */
 export async function timeseriesFigures(dir: string): Promise<Record<string, unknown> | null> {
   const names = readdirSync(dir);
   if (!names.some((n) => n.endsWith('_timeseries.json') || n.endsWith('_timeseries.jsonl'))) return null;
-  const run = await loadTimeSeriesRun(dir);
-  const report = buildReport(run.data);
-  const hosts = report.hosts;
+  const files = findRunFiles(dir);
+  const source = files.document ?? files.journal;
+  if (source === null) return null;
+  const hosts = new Map<string, HostFigures>();
+  let errorSamples = 0;
+  const stream = streamTimeSeriesSamples(source);
+  let step = await stream.next();
+  while (!step.done) {
+    const { host, sample } = step.value;
+    let h = hosts.get(host);
+    if (!h) {
+      h = { prev: null, read: new MeanMax(), write: new MeanMax(), rx: new MeanMax(), tx: new MeanMax(), busy: new MeanMax(), iowait: new MeanMax() };
+      hosts.set(host, h);
+    }
+    if (!sample.diskstats && !sample.netdev && !sample.cpu) {
+      errorSamples++;
+    } else {
+      const r = h.prev ? deriveRates(h.prev, sample) : null;
+      if (r) {
+        const disks = wholeDisks(Object.keys(r.disks));
+        if (disks.length > 0) {
+          h.read.add(disks.reduce((a, d) => a + (r.disks[d]?.readBytesPerSec ?? 0), 0) / 1e6);
+          h.write.add(disks.reduce((a, d) => a + (r.disks[d]?.writeBytesPerSec ?? 0), 0) / 1e6);
+        }
+        const ifaces = Object.keys(r.net).filter((i) => i !== 'lo');
+        if (ifaces.length > 0) {
+          h.rx.add(ifaces.reduce((a, i) => a + (r.net[i]?.rxBytesPerSec ?? 0), 0) / 1e6);
+          h.tx.add(ifaces.reduce((a, i) => a + (r.net[i]?.txBytesPerSec ?? 0), 0) / 1e6);
+        }
+        if (r.cpu) {
+          h.busy.add(r.cpu.busy);
+          h.iowait.add(r.cpu.iowait);
+        }
+      }
+      h.prev = sample;
+    }
+    step = await stream.next();
+  }
+  const fields = step.value.fields;
+  const list = [...hosts.values()];
+  const requested = Array.isArray(fields.hosts_requested) ? fields.hosts_requested.length : hosts.size;
+  const collected = Array.isArray(fields.hosts_collected) ? fields.hosts_collected.length : null;
+  const started = typeof fields.start_time_ms === 'number' ? fields.start_time_ms : Date.parse(String(fields.start_time ?? ''));
+  const ended = typeof fields.end_time_ms === 'number' ? fields.end_time_ms : Date.parse(String(fields.end_time ?? ''));
   return {
-    file: relative(dir, run.source),
-    from_journal: run.fromJournal,
-    num_samples: report.numSamples,
-    hosts: report.hostsRequested.length,
-    hosts_collected: report.hostsCollected.length,
-    collection_method: report.collectionMethod,
-    interval_seconds: report.intervalSeconds,
-    duration_seconds: report.durationSeconds === null ? null : round(report.durationSeconds),
-    disk_read_MBps_mean: sumOf(hosts.map((h) => h.disk.readMBps), 'mean'),
-    disk_write_MBps_mean: sumOf(hosts.map((h) => h.disk.writeMBps), 'mean'),
-    disk_read_MBps_max: sumOf(hosts.map((h) => h.disk.readMBps), 'max'),
-    disk_write_MBps_max: sumOf(hosts.map((h) => h.disk.writeMBps), 'max'),
-    net_rx_MBps_mean: sumOf(hosts.map((h) => h.network.rxMBps), 'mean'),
-    net_tx_MBps_mean: sumOf(hosts.map((h) => h.network.txMBps), 'mean'),
-    cpu_busy_percent_mean: meanOf(hosts.map((h) => h.cpu.busy), 'mean'),
-    cpu_iowait_percent_mean: meanOf(hosts.map((h) => h.cpu.iowait), 'mean'),
+    file: relative(dir, source),
+    from_journal: source === files.journal,
+    num_samples: typeof fields.num_samples === 'number' ? fields.num_samples : step.value.samples,
+    error_samples: errorSamples,
+    hosts: requested,
+    hosts_collected: collected,
+    collection_method: fields.collection_method ?? null,
+    interval_seconds: fields.collection_interval_seconds ?? null,
+    duration_seconds: Number.isFinite(started) && Number.isFinite(ended) ? round((ended - started) / 1000) : null,
+    disk_read_MBps_mean: sumOver(list, (h) => h.read.mean),
+    disk_write_MBps_mean: sumOver(list, (h) => h.write.mean),
+    disk_read_MBps_max: sumOver(list, (h) => (h.read.count ? h.read.max : null)),
+    disk_write_MBps_max: sumOver(list, (h) => (h.write.count ? h.write.max : null)),
+    net_rx_MBps_mean: sumOver(list, (h) => h.rx.mean),
+    net_tx_MBps_mean: sumOver(list, (h) => h.tx.mean),
+    cpu_busy_percent_mean: meanOver(list, (h) => h.busy.mean),
+    cpu_iowait_percent_mean: meanOver(list, (h) => h.iowait.mean),
   };
 }
 
