@@ -74,7 +74,7 @@ export function addStandardOptions(cmd: Command, hosts: HostsFlag = 'short'): Co
     new Option('--loops <n>', 'number of times to run the benchmark (each run gets its own run directory)').argParser(parsePositiveInt).default(1),
     new Option('-c, --config-file <file>', 'YAML file of argument overrides (argument names as in mlpstorage, e.g. num_accelerators: 8), applied after the command line'),
     new Option('--file', 'use POSIX files as the data access method (the default)').conflicts('object'),
-    new Option('--object [api]', 'use the given object API as the data access method (s3); recorded, not run by the built-in engine')
+    new Option('--object [api]', 'use the given object API as the data access method (s3); recorded: mlps runs files (with --engine dlio, as mlpstorage, storage comes from --params storage.*)')
       .choices(['s3'])
       .preset('s3'),
     new Option('--open', 'run as an open submission (the default)').conflicts('closed'),
@@ -100,7 +100,7 @@ export function addStandardOptions(cmd: Command, hosts: HostsFlag = 'short'): Co
 
 /** `--exec-type/-et mpi|docker` (default mpi), as `mlpstorage` on training, checkpointing and kvcache. */
 export function addExecTypeOption(cmd: Command, group?: string): Command {
-  const o = new Option('--exec-type <type>', 'execution type for benchmark commands (alias -et); docker is recorded, not run').choices([...EXEC_TYPES]).default('mpi');
+  const o = new Option('--exec-type <type>', 'execution type (alias -et): mpi launches under MPI; docker, as in mlpstorage, runs without the MPI launcher (no container is started)').choices([...EXEC_TYPES]).default('mpi');
   if (group) o.helpGroup(group);
   cmd.addOption(o);
   return cmd;
