@@ -45,7 +45,8 @@ export interface CreateCollectorOptions {
 
 /**
  * Picks the collector of a run: the multi-host one when any host is not this machine, else the
- * single-host one (sampled in-process, no ssh). Both stream to `journalPath` from the first sample.
+ * single-host one (sampled in-process, no ssh). Both stream to `journalPath` from the first sample and
+ * file samples under the host as the user named it (`user@host` or `host`, slots dropped).
  */
 export function createRunCollector(options: CreateCollectorOptions): CreatedCollector {
   const remote = options.hosts.some((h) => !isLocalHost(h.host));
@@ -60,7 +61,10 @@ export function createRunCollector(options: CreateCollectorOptions): CreatedColl
     const collector = new MultiHostTimeSeriesCollector({ ...common, hosts: options.hosts, ssh: options.ssh ?? {} });
     return { collector, kind: 'multi-host' };
   }
-  return { collector: new TimeSeriesCollector(common), kind: 'single-host' };
+  // Filed under the host as the user named it (`127.0.0.1` with no --hosts), as mlpstorage files it.
+  const first = options.hosts[0];
+  const hostName = first ? (first.user ? `${first.user}@${first.host}` : first.host) : undefined;
+  return { collector: new TimeSeriesCollector({ ...common, ...(hostName ? { hostName } : {}) }), kind: 'single-host' };
 }
 
 /** Live view of a running collection, for the progress line. */

@@ -171,7 +171,7 @@ describe('remote hosts over ssh2 (in-process server running the real loop)', () 
     for (const name of ['srv-a', 'srv-b']) {
       expect(byHost[name]!.every((s) => s.errors === undefined && s.hostname === hostname() && (s.diskstats?.length ?? 0) > 0)).toBe(true);
     }
-    expect(byHost.refused!.every((s) => (s.errors?.sample ?? '').includes('Connection refused'))).toBe(true);
+    expect(byHost.refused!.every((s) => (s.errors?.ssh ?? '').includes('Connection refused'))).toBe(true);
     const status = c.hostStatus();
     expect(status['srv-a']).toMatchObject({ status: 'ok', method: 'ssh', reconnects: 0, errors: 0 });
     expect(status.refused).toMatchObject({ status: 'failed', errors: n + 1 });
@@ -203,7 +203,7 @@ describe('remote hosts over ssh2 (in-process server running the real loop)', () 
     const n = c.stats.ticks;
     expect(byHost.localhost).toHaveLength(n + 1);
     expect(byHost.hung).toHaveLength(n + 1);
-    expect(byHost.hung!.every((s) => s.errors?.sample !== undefined && s.diskstats === undefined)).toBe(true);
+    expect(byHost.hung!.every((s) => s.errors?.ssh !== undefined && s.diskstats === undefined)).toBe(true);
     expect(byHost.localhost!.every((s) => s.errors === undefined)).toBe(true);
     expect(c.hostStatus().hung?.status).toBe('failed');
     // The local host's tick latency is not the hung host's deadline.
@@ -238,7 +238,7 @@ describe('remote hosts over ssh2 (in-process server running the real loop)', () 
     expect(st.status).toBe('partial');
     const samples = byHost.flaky!;
     expect(samples[samples.length - 1]!.errors).toBeUndefined();
-    expect(samples.some((s) => s.errors?.sample !== undefined)).toBe(true);
+    expect(samples.some((s) => s.errors?.ssh !== undefined)).toBe(true);
   });
 
   it('leaves no socket or timer behind after stop', async () => {

@@ -8,9 +8,9 @@ import {
   MlpsError,
   buildSampleFromSourceTexts,
   collectTimeseriesSampleSync,
+  buildErrorSample,
   formatTimestamp,
   isGoodSample,
-  sampleTimeFields,
   isMlpsError,
   type Clock,
   type TimeSeriesSample,
@@ -253,11 +253,7 @@ export class HostSession {
   }
 
   private errorSample(wallMs: number, err: unknown): TimeSeriesSample {
-    return {
-      ...sampleTimeFields(wallMs),
-      hostname: this.lastHostname ?? this.target.host,
-      errors: { sample: messageOf(err) },
-    };
+    return buildErrorSample({ wallMs, hostname: this.lastHostname ?? this.target.host, error: err });
   }
 
   private connect(): Promise<void> {

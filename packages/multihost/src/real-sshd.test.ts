@@ -175,7 +175,7 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     expect(v).toHaveLength(ticks);
     expect(status[nameOf(victim)]).toMatchObject({ status: 'partial' });
     expect(status[nameOf(victim)]!.reconnects).toBeGreaterThanOrEqual(1);
-    expect(v.some((s) => s.errors?.sample !== undefined)).toBe(true);
+    expect(v.some((s) => s.errors?.ssh !== undefined)).toBe(true);
     expect(v[v.length - 1]!.errors).toBeUndefined();
     expect(v[v.length - 1]!.hostname).toBe(victim.hostname);
     for (const h of hosts.slice(0, 2)) {
@@ -209,14 +209,14 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     const ticks = c.stats.ticks;
     const refused = byHost.refused!;
     expect(refused).toHaveLength(ticks);
-    expect(refused.every((s) => s.errors?.sample !== undefined && s.diskstats === undefined)).toBe(true);
-    expect(refused.at(-1)!.errors!.sample).toContain('Connection refused');
+    expect(refused.every((s) => s.errors?.ssh !== undefined && s.diskstats === undefined)).toBe(true);
+    expect(refused.at(-1)!.errors!.ssh).toContain('Connection refused');
     expect(c.hostStatus().refused).toMatchObject({ status: 'failed', samples: ticks, errors: ticks });
     if (info.mode === 'netns') {
       const unreachable = byHost[`root@${info.unusedAddress}`]!;
       expect(unreachable).toHaveLength(ticks);
-      expect(unreachable.every((s) => s.errors?.sample !== undefined)).toBe(true);
-      expect(unreachable.map((s) => s.errors!.sample).join('\n')).toMatch(/No route|No answer from|still connecting|not connected/);
+      expect(unreachable.every((s) => s.errors?.ssh !== undefined)).toBe(true);
+      expect(unreachable.map((s) => s.errors!.ssh).join('\n')).toMatch(/No route|No answer from|still connecting|not connected/);
       expect(c.hostStatus()[`root@${info.unusedAddress}`]?.status).toBe('failed');
     }
     // The reachable host was not held back by the others.

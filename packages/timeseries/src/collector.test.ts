@@ -213,12 +213,12 @@ describe('TimeSeriesCollector schedule (manual clock)', () => {
     await clock.advance(3000);
     const samples = await c.stop();
     expect(samples).toHaveLength(5);
-    expect(samples[1]).toEqual({ timestamp: '1970-01-01T00:00:01Z', timestamp_ms: 1000, hostname: c.hostName, errors: { sample: 'EACCES: /proc is gone' } });
-    expect(samples[2]?.errors).toEqual({ sample: 'remote died' });
+    expect(samples[1]).toEqual({ timestamp: '1970-01-01T00:00:01Z', timestamp_ms: 1000, hostname: c.hostName, errors: { collection: 'EACCES: /proc is gone' } });
+    expect(samples[2]?.errors).toEqual({ collection: 'remote died' });
     expect(samples[3]?.vmstat).toBeDefined();
     expect(c.stats.failedSamples).toBe(2);
     const run = c.describeRun();
-    expect(run.hostStatus?.[c.hostName]).toMatchObject({ status: 'partial', samples: 5, error_samples: 2, last_error: 'sample: remote died' });
+    expect(run.hostStatus?.[c.hostName]).toMatchObject({ status: 'partial', samples: 5, error_samples: 2, last_error: 'collection: remote died' });
   });
 
   it('logs the cap warning once and, decimating, keeps the first and the newest samples', async () => {

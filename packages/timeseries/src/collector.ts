@@ -9,7 +9,8 @@ import { invalidArgument, MlpsError } from './errors';
 import { isGoodSample, type DescribesRun, type RunDescription } from './format';
 import { JournalWriter } from './journal';
 import type { ProcReader } from './proc/reader';
-import { createSampleReader, sampleTimeFields, sampleWithReader } from './sampling';
+import { buildErrorSample } from './error-sample';
+import { createSampleReader, sampleWithReader } from './sampling';
 import { describeValue, validateCollectionSettings } from './settings';
 import { TickScheduler, type TickInfo } from './schedule';
 import { SampleStore, type CapReachedInfo, type OverflowPolicy } from './store';
@@ -55,6 +56,12 @@ export interface TimeSeriesCollectorOptions {
   sampler?: SampleProvider;
   /** Timers do not keep the process alive while collecting (like a daemon thread). Default false. */
   unref?: boolean;
+  /**
+   * The key this host's samples are filed under (`samples_by_host`, `hosts_requested`, the journal): the
+   * host as the user named it, e.g. `127.0.0.1` when a benchmark runs with no `--hosts`, as `mlpstorage`
+   * files it. Default `os.hostname()`. Each sample's `hostname` stays the machine's own name.
+   */
+  hostName?: string;
 }
 
 /** Measured behaviour of a collector. */
@@ -98,6 +105,9 @@ function validate(options: unknown): Required<Pick<TimeSeriesCollectorOptions, '
   if (o.sampler !== undefined && typeof o.sampler !== 'function') {
     throw invalidArgument(`sampler must be a function, got ${describeValue(o.sampler)}`);
   }
+  if (o.hostName !== undefined && (typeof o.hostName !== 'string' || o.hostName.trim() === '')) {
+    throw invalidArgument(`hostName must be a non-empty string, got ${describeValue(o.hostName)}`);
+  }
   return { ...o, intervalSeconds, maxSamples, overflow };
 }
 
@@ -114,7 +124,8 @@ function validate(options: unknown): Required<Pick<TimeSeriesCollectorOptions, '
  * - Bounds: at most `maxSamples` samples in memory, stored compactly (≈1–2 KB each); the journal, when
  *   configured, keeps every sample.
  *
- * The run's host key (in `describeRun()`) is this machine's `os.hostname()`, the name the samples carry.
+ * The run's host key (in `describeRun()`) is `hostName`: the host as the user named it, by default this
+ * machine's `os.hostname()`; each sample's `hostname` is always the machine's own name.
  *
  * @example
  * const collector = new TimeSeriesCollector({ intervalSeconds: 1, journalPath: 'run_timeseries.jsonl' });
@@ -134,9 +145,11 @@ export class TimeSeriesCollector implements DescribesRun {
   readonly journalPath: string | undefined;
   /** The proc root sampled by the default sampler. */
   readonly procRoot: string;
-  /** Key of this host in `describeRun()`: `os.hostname()` at construction. */
+  /** Key of this host in `describeRun()` and the journal: the `hostName` option, else `os.hostname()`. */
   readonly hostName: string;
 
+  /** This machine's own name, carried by every sample (also error samples). */
+  private readonly sampleHostname: string;
   private readonly clock: Clock;
   private readonly logger: CollectorLogger;
   private readonly sampler: SampleProvider;
@@ -166,9 +179,11 @@ export class TimeSeriesCollector implements DescribesRun {
     this.procRoot = o.procRoot ?? '/proc';
     this.clock = o.clock ?? systemClock;
     this.logger = o.logger ?? { warn: (message) => console.warn(message) };
-    this.hostName = osHostname();
+    this.hostName = o.hostName ?? osHostname();
     const procRoot = this.procRoot;
-    const hostname = this.hostName;
+    // Samples carry the machine's own name, whatever key the run files them under.
+    const hostname = osHostname();
+    this.sampleHostname = hostname;
     const reader = o.sampler ? null : createSampleReader(procRoot);
     this.reader = reader;
     this.sampler = o.sampler ?? ((context) => sampleWithReader(reader as ProcReader, hostname, context.wallMs));
@@ -346,7 +361,7 @@ export class TimeSeriesCollector implements DescribesRun {
   }
 
   private errorSample(wallMs: number, error: unknown): TimeSeriesSample {
-    return { ...sampleTimeFields(wallMs), hostname: this.hostName, errors: { sample: errorMessage(error) } };
+    return buildErrorSample({ wallMs, hostname: this.sampleHostname, error });
   }
 
   private record(sample: TimeSeriesSample, failed: boolean, wallMs: number, closing: boolean): void {

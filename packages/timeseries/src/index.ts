@@ -100,3 +100,5 @@ export {
   MIN_INTERVAL_SECONDS,
 } from './settings';
 export type { CollectionSettings } from './settings';
+export { buildErrorSample, referenceErrorKey } from './error-sample';
+export type { ReferenceErrorKey, ErrorSampleOptions } from './error-sample';
