@@ -8,7 +8,9 @@ import {
   type TimeSeriesData,
 } from '@mlps/timeseries';
 import { isLocalHost, MultiHostTimeSeriesCollector, parseHostList, runRemoteCommand, type HostSpec, type SshOptions } from '@mlps/multihost';
-import { collectClusterSnapshot, type ClusterSnapshot, type RemoteCommandRunner } from './cluster-snapshot';
+import { collectClusterFacts, type ClusterFacts, type RemoteCommandRunner } from './cluster-snapshot';
+import { parseParams } from './dlio';
+import { commandOutputFiles, nestDottedParameters, pythonArgs, referenceTimeFields } from './reference-metadata';
 import {
   DEFAULT_TIMESERIES_SETTINGS,
   createRunCollector,
@@ -25,6 +27,16 @@ import {
   runFileNames,
   type BenchmarkType,
 } from './run-directory';
+
+/** The run's configuration as the reference's metadata names it (see {@link Benchmark.referenceRunInfo}). */
+export interface ReferenceRunInfo {
+  /** `num_processes`: processes the workload runs (MPI ranks, simulated accelerators), or null. */
+  numProcesses: number | null;
+  /** `accelerator`: the simulated accelerator type, or null. */
+  accelerator: string | null;
+  /** `override_parameters`: the dotted workload overrides of the run (mlps's own and the user's `--params`). */
+  overrideParameters: Record<string, string>;
+}
 
 /** Exit codes of a benchmark run (and of the CLI). */
 export const EXIT_CODES = {
@@ -137,8 +149,8 @@ export abstract class Benchmark {
   private timeseriesData: TimeSeriesData | null = null;
   private timeseriesWritten = false;
   private metadataDone = false;
-  private clusterStart: ClusterSnapshot | null = null;
-  private clusterEnd: ClusterSnapshot | null = null;
+  private clusterStart: ClusterFacts | null = null;
+  private clusterEnd: ClusterFacts | null = null;
   private interruptedBy: NodeJS.Signals | null = null;
   private exitCode: number | null = null;
   private workloadExitCode: number | null = null;
@@ -210,6 +222,16 @@ export abstract class Benchmark {
   /** Full path of the metadata file. */
   get metadataFilePath(): string {
     return join(this.runResultOutput, this.metadataFilename);
+  }
+
+  /** `{benchmark_type}_cluster_info.json`, as `mlpstorage` names it (no datetime: one per run directory). */
+  get clusterInfoFilename(): string {
+    return `${this.BENCHMARK_TYPE}_cluster_info.json`;
+  }
+
+  /** Full path of the cluster information file. */
+  get clusterInfoFilePath(): string {
+    return join(this.runResultOutput, this.clusterInfoFilename);
   }
 
   /** The document written at the end of the run (null before, or when not collected). */
@@ -309,7 +331,39 @@ export abstract class Benchmark {
     }
   }
 
-  /** The run's metadata, as written to `{type}_{datetime}_metadata.json`. */
+  /**
+   * The run as the reference's metadata names it. The default reads the recorded arguments
+   * (`num_processes`, `accelerator_type`, `params`); DLIO-style benchmarks override it with what they
+   * really run.
+   */
+  protected referenceRunInfo(): ReferenceRunInfo {
+    const args = this.options.args ?? {};
+    const pick = (...keys: string[]): unknown => {
+      for (const k of keys) if (args[k] !== undefined && args[k] !== null) return args[k];
+      return undefined;
+    };
+    const n = pick('num_processes', 'numProcesses');
+    const accelerator = pick('accelerator_type', 'acceleratorType');
+    const params = pick('params');
+    let overrides: Array<[string, string]> = [];
+    try {
+      overrides = parseParams(Array.isArray(params) ? params.flat().map(String) : undefined);
+    } catch {
+      // Malformed --params were refused at validation; metadata must still be written.
+    }
+    return {
+      numProcesses: typeof n === 'number' && Number.isInteger(n) ? n : null,
+      accelerator: typeof accelerator === 'string' ? accelerator : null,
+      overrideParameters: Object.fromEntries(overrides),
+    };
+  }
+
+  /**
+   * The run's metadata, as written to `{type}_{datetime}_metadata.json`: first every key Python
+   * `mlpstorage` writes, typed as it writes them (`Benchmark.metadata` in `benchmarks/base.py`), then
+   * mlps's own beside them. Times are in the reference's `%Y-%m-%dT%H:%M:%SZ` with integer epoch
+   * milliseconds beside them (`start_time_ms` …).
+   */
   get metadata(): Record<string, unknown> {
     const ts = this.timeseriesData;
     const timeseries: TimeseriesMetadata | null =
@@ -328,23 +382,41 @@ export abstract class Benchmark {
             overflow: this.timeseriesSettings.overflow,
           }
         : null;
+    const run = this.referenceRunInfo();
+    const records = this.executor.records;
+    const start = this.clusterStart?.reference ?? null;
+    const end = this.clusterEnd?.reference ?? null;
     return {
+      // The reference's keys, in its order.
       benchmark_type: this.BENCHMARK_TYPE,
-      command: this.options.command,
       model: this.options.model ?? null,
+      command: this.options.command,
       run_datetime: this.datetime,
-      run_result_output: this.runResultOutput,
-      start_time: this.startedAt?.toISOString() ?? null,
-      end_time: this.endedAt?.toISOString() ?? null,
+      num_processes: run.numProcesses,
+      accelerator: run.accelerator,
+      result_dir: this.runResultOutput,
+      parameters: nestDottedParameters(run.overrideParameters),
+      override_parameters: run.overrideParameters,
+      system_info: start,
+      ...(start ? { cluster_snapshots: { start, end, collection_method: start.collection_method } } : {}),
+      ...(timeseries ? { timeseries_data: timeseries } : {}),
       runtime: this.runtime,
+      verification: null,
+      executed_command: records.length > 0 ? (records[records.length - 1] as (typeof records)[number]).command : null,
+      command_output_files: commandOutputFiles(records, this.runResultOutput),
+      args: pythonArgs(this.options.args ?? {}),
+      // mlps's own.
+      ...referenceTimeFields('timestamp', Date.now()),
+      ...referenceTimeFields('start_time', this.startedAt?.getTime() ?? null),
+      ...referenceTimeFields('end_time', this.endedAt?.getTime() ?? null),
+      run_result_output: this.runResultOutput,
       exit_code: this.exitCode,
       workload_exit_code: this.workloadExitCode,
       workload_error: this.workloadError,
       interrupted_by: this.interruptedBy,
       hosts: this.hosts.map((h) => h.spec),
-      args: this.options.args ?? {},
-      commands: this.executor.records,
-      cluster_information: { start: this.clusterStart, end: this.clusterEnd },
+      commands: records,
+      cluster_information: { start: this.clusterStart?.snapshot ?? null, end: this.clusterEnd?.snapshot ?? null },
       timeseries_collection: {
         enabled: this.shouldCollectTimeseries(),
         collector: this.collectorKind,
@@ -352,9 +424,24 @@ export abstract class Benchmark {
         max_samples: this.timeseriesSettings.maxSamples,
         overflow: this.timeseriesSettings.overflow,
       },
-      ...(timeseries ? { timeseries_data: timeseries, interval_stats: ts?.interval_stats ?? null } : {}),
+      ...(timeseries ? { interval_stats: ts?.interval_stats ?? null } : {}),
       warnings: [...this.warnings],
     };
+  }
+
+  /**
+   * Writes `{benchmark_type}_cluster_info.json` as `Benchmark.write_cluster_info` does
+   * (`ClusterInformation.to_detailed_dict()` of the start snapshot), atomically, as soon as the start
+   * snapshot exists. A failure is a warning.
+   */
+  async writeClusterInfo(): Promise<void> {
+    const start = this.clusterStart?.reference;
+    if (!start) return;
+    try {
+      await writeFileAtomic(this.clusterInfoFilePath, `${JSON.stringify(start, null, 2)}\n`);
+    } catch (err) {
+      this.warn(`cluster information not written: ${messageOf(err)}`);
+    }
   }
 
   /** Writes the metadata atomically; the last file of a run. */
@@ -406,6 +493,7 @@ export abstract class Benchmark {
 
     this.stage('cluster-start');
     this.clusterStart = await this.snapshot();
+    await this.writeClusterInfo();
 
     let code: number = EXIT_CODES.WORKLOAD_FAILED;
     if (this.shouldCollectTimeseries()) this.stage('collection-start');
@@ -455,9 +543,9 @@ export abstract class Benchmark {
     return workloadCode === 0 ? EXIT_CODES.OK : EXIT_CODES.WORKLOAD_FAILED;
   }
 
-  private async snapshot(): Promise<ClusterSnapshot | null> {
+  private async snapshot(): Promise<ClusterFacts | null> {
     try {
-      return await collectClusterSnapshot({
+      return await collectClusterFacts({
         hosts: this.hosts.map((h) => h.host),
         isLocal: isLocalHost,
         dataDirs: this.options.dataDirs ?? [],

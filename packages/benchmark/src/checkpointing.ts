@@ -1,5 +1,5 @@
 import { MlpsError } from '@mlps/timeseries';
-import { Benchmark, type BenchmarkOptions } from './benchmark';
+import { Benchmark, type BenchmarkOptions, type ReferenceRunInfo } from './benchmark';
 import { buildDlioCommand, parseParams, type DlioLaunchOptions } from './dlio';
 import { LLM_CHECKPOINT_GB, type LlmModel } from './models';
 import type { BuiltinEngine, EngineName } from './workload-context';
@@ -68,6 +68,30 @@ export class CheckpointingBenchmark extends Benchmark {
     this.dlioCommand(!this.options.whatIf);
   }
 
+  /** The workload overrides mlps sets itself, before the user's `--params` (as Python's `params_dict`). */
+  private dlioOverrides(): Array<[string, string]> {
+    const c = this.checkpointing;
+    return [
+      ['checkpoint.checkpoint_folder', c.checkpointFolder],
+      ['checkpoint.num_checkpoints_read', String(c.numCheckpointsRead ?? 10)],
+      ['checkpoint.num_checkpoints_write', String(c.numCheckpointsWrite ?? 10)],
+    ];
+  }
+
+  protected override referenceRunInfo(): ReferenceRunInfo {
+    let user: Array<[string, string]> = [];
+    try {
+      user = parseParams(this.checkpointing.params);
+    } catch {
+      // Refused at validation; the metadata is still written.
+    }
+    return {
+      numProcesses: this.checkpointing.numProcesses,
+      accelerator: null,
+      overrideParameters: Object.fromEntries([...this.dlioOverrides(), ...user]),
+    };
+  }
+
   /** The DLIO argv of `checkpointing run`. */
   dlioCommand(resolve: boolean): string[] {
     const c = this.checkpointing;
@@ -77,11 +101,7 @@ export class CheckpointingBenchmark extends Benchmark {
       numProcesses: c.numProcesses,
       workload: c.model,
       outputDir: this.runResultOutput,
-      overrides: [
-        ['checkpoint.checkpoint_folder', c.checkpointFolder],
-        ['checkpoint.num_checkpoints_read', String(c.numCheckpointsRead ?? 10)],
-        ['checkpoint.num_checkpoints_write', String(c.numCheckpointsWrite ?? 10)],
-      ],
+      overrides: this.dlioOverrides(),
       resolve,
     });
   }

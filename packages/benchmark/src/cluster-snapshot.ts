@@ -12,6 +12,12 @@ import {
   splitSections,
   type MountRecord,
 } from './host-info-parsers';
+import {
+  referenceClusterInformation,
+  referenceHostInfo,
+  type HostProcTexts,
+  type ReferenceClusterInformation,
+} from './reference-cluster-info';
 
 /** Where one data directory lives on a host. */
 export interface DataDirMount {
@@ -65,7 +71,11 @@ export interface ClusterSnapshotOptions {
   timeoutMs?: number;
 }
 
-/** The remote script: fixed text, sections between `@@mlps:` markers, needs only `sh`, `cat` and `uname`. */
+/**
+ * The remote script: fixed text, sections between `@@mlps:` markers, needs only `sh`, `cat` and `uname`.
+ * It reads what Python's `SSH_COLLECTOR_SCRIPT` reads (version, diskstats, net/dev, loadavg included), so
+ * the reference's per-host record can be built from it.
+ */
 export const REMOTE_SNAPSHOT_SCRIPT = [
   'echo @@mlps:hostname; uname -n',
   'echo @@mlps:kernel; uname -r',
@@ -74,8 +84,50 @@ export const REMOTE_SNAPSHOT_SCRIPT = [
   'echo @@mlps:uptime; cat /proc/uptime',
   'echo @@mlps:osrelease; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null',
   'echo @@mlps:mounts; cat /proc/self/mounts',
+  'echo @@mlps:version; cat /proc/version',
+  'echo @@mlps:loadavg; cat /proc/loadavg',
+  'echo @@mlps:diskstats; cat /proc/diskstats',
+  'echo @@mlps:netdev; cat /proc/net/dev',
   'echo @@mlps:end',
 ].join('; ');
+
+/** A cluster snapshot in both forms: ours (per requested host) and the reference's `ClusterInformation`. */
+export interface ClusterFacts {
+  snapshot: ClusterSnapshot;
+  reference: ReferenceClusterInformation;
+}
+
+/** Reads this machine's texts for the reference record (the files `collect_local_system_info` reads). */
+export function readLocalProcTexts(): HostProcTexts {
+  const texts: HostProcTexts = { hostname: osHostname(), collectedAtMs: Date.now() };
+  const files: Array<[keyof HostProcTexts, string]> = [
+    ['meminfo', '/proc/meminfo'],
+    ['cpuinfo', '/proc/cpuinfo'],
+    ['diskstats', '/proc/diskstats'],
+    ['netdev', '/proc/net/dev'],
+    ['version', '/proc/version'],
+    ['loadavg', '/proc/loadavg'],
+    ['uptime', '/proc/uptime'],
+  ];
+  for (const [key, path] of files) {
+    const text = readText(path);
+    if (text !== undefined) (texts as unknown as Record<string, string>)[key] = text;
+  }
+  const osrelease = readText('/etc/os-release') ?? readText('/usr/lib/os-release');
+  if (osrelease !== undefined) texts.osrelease = osrelease;
+  return texts;
+}
+
+/** The reference texts of a remote host from the sections of {@link REMOTE_SNAPSHOT_SCRIPT}'s output. */
+function remoteProcTexts(host: string, output: string, collectedAtMs: number): HostProcTexts {
+  const s = splitSections(output);
+  const texts: HostProcTexts = { hostname: s.hostname?.trim() || host, collectedAtMs };
+  for (const key of ['meminfo', 'cpuinfo', 'diskstats', 'netdev', 'version', 'loadavg', 'uptime', 'osrelease'] as const) {
+    const text = s[key];
+    if (text !== undefined) texts[key] = text;
+  }
+  return texts;
+}
 
 function readText(path: string): string | undefined {
   try {
@@ -223,22 +275,46 @@ function unavailable(host: string, reason: string): HostSnapshot {
  * this function never throws, since a snapshot must never fail a benchmark.
  */
 export async function collectClusterSnapshot(options: ClusterSnapshotOptions): Promise<ClusterSnapshot> {
+  return (await collectClusterFacts(options)).snapshot;
+}
+
+/**
+ * Snapshots every host in parallel, once, and returns both forms: ours ({@link ClusterSnapshot}) and the
+ * reference's `ClusterInformation.as_dict()` (hosts in request order; an unreachable host is recorded as
+ * Python records it). `collection_method` is `ssh` when any host was read over ssh, else `local`. Never
+ * throws.
+ */
+export async function collectClusterFacts(options: ClusterSnapshotOptions): Promise<ClusterFacts> {
   const timeoutMs = options.timeoutMs ?? 15000;
+  let viaSsh = false;
   const entries = await Promise.all(
-    options.hosts.map(async (host): Promise<HostSnapshot> => {
+    options.hosts.map(async (host): Promise<{ snapshot: HostSnapshot; texts: HostProcTexts }> => {
       try {
         if (options.isLocal(host)) {
-          return await withTimeout(collectLocalHostSnapshot(host, options.dataDirs), timeoutMs, 'local snapshot');
+          const snapshot = await withTimeout(collectLocalHostSnapshot(host, options.dataDirs), timeoutMs, 'local snapshot');
+          return { snapshot, texts: readLocalProcTexts() };
         }
-        if (!options.runRemote) return unavailable(host, 'no ssh connection helper available for remote snapshots');
+        viaSsh = true;
+        if (!options.runRemote) {
+          const reason = 'no ssh connection helper available for remote snapshots';
+          return { snapshot: unavailable(host, reason), texts: { hostname: host, collectedAtMs: Date.now(), error: reason } };
+        }
         const out = await withTimeout(options.runRemote(host, REMOTE_SNAPSHOT_SCRIPT), timeoutMs, `snapshot of ${host}`);
-        return parseRemoteSnapshot(host, out, options.dataDirs);
+        return { snapshot: parseRemoteSnapshot(host, out, options.dataDirs), texts: remoteProcTexts(host, out, Date.now()) };
       } catch (err) {
-        return unavailable(host, (err as Error)?.message ?? String(err));
+        const reason = (err as Error)?.message ?? String(err);
+        return { snapshot: unavailable(host, reason), texts: { hostname: host, collectedAtMs: Date.now(), error: reason } };
       }
     }),
   );
   const hosts: Record<string, HostSnapshot> = {};
-  for (const e of entries) hosts[e.host] = e;
-  return { collected_at: new Date().toISOString(), hosts };
+  for (const e of entries) hosts[e.snapshot.host] = e.snapshot;
+  const collectedAtMs = Date.now();
+  return {
+    snapshot: { collected_at: new Date(collectedAtMs).toISOString(), hosts },
+    reference: referenceClusterInformation(
+      entries.map((e) => referenceHostInfo(e.texts)),
+      { collectionMethod: viaSsh ? 'ssh' : 'local', collectedAtMs },
+    ),
+  };
 }

@@ -1,6 +1,6 @@
 // Public API of benchmark. Only what is exported here is public.
 export { Benchmark, EXIT_CODES } from './benchmark';
-export type { BenchmarkOptions, BenchmarkEvents, BenchmarkStage, TimeseriesMetadata } from './benchmark';
+export type { BenchmarkOptions, BenchmarkEvents, BenchmarkStage, TimeseriesMetadata, ReferenceRunInfo } from './benchmark';
 export { BENCHMARK_TYPES, formatRunDatetime, resultsParentDirectory, allocateRunDirectory, runFileNames } from './run-directory';
 export type { BenchmarkType, ResultsLocation, AllocatedRunDirectory } from './run-directory';
 export { DEFAULT_TIMESERIES_SETTINGS, createRunCollector, readCollectionProgress } from './collection';
@@ -11,12 +11,14 @@ export { formatCommandLine, quoteArgument } from './command-line';
 export { resolveProgram } from './program-lookup';
 export type { ProgramHint } from './program-lookup';
 export {
+  collectClusterFacts,
+  readLocalProcTexts,
   collectClusterSnapshot,
   collectLocalHostSnapshot,
   parseRemoteSnapshot,
   REMOTE_SNAPSHOT_SCRIPT,
 } from './cluster-snapshot';
-export type { ClusterSnapshot, HostSnapshot, DataDirMount, RemoteCommandRunner, ClusterSnapshotOptions } from './cluster-snapshot';
+export type { ClusterFacts, ClusterSnapshot, HostSnapshot, DataDirMount, RemoteCommandRunner, ClusterSnapshotOptions } from './cluster-snapshot';
 export { parseMounts, findMountFor, parseCpuinfo, parseOsRelease } from './host-info-parsers';
 export type { MountRecord } from './host-info-parsers';
 export { buildMpiPrefix, distributeSlots } from './mpi';
@@ -37,3 +39,25 @@ export type { CommandBenchmarkOptions } from './command-benchmark';
 export { ENGINE_NAMES } from './workload-context';
 export type { WorkloadContext, BuiltinEngine, EngineName } from './workload-context';
 export * from './engines';
+export {
+  referenceHostInfo,
+  referenceClusterInformation,
+  clusterConsistencyIssues,
+  parseMeminfoReference,
+  parseCpuinfoReference,
+  summarizeCpuinfoReference,
+  parseDiskstatsReference,
+  parseNetDevReference,
+  parseLoadavgReference,
+  parseUptimeReference,
+  parseOsReleaseReference,
+} from './reference-cluster-info';
+export type {
+  HostProcTexts,
+  ReferenceHostInfo,
+  ReferenceClusterInformation,
+  ReferenceMemoryInfo,
+  ReferenceCpuInfo,
+  ReferenceSystemInfo,
+} from './reference-cluster-info';
+export { pythonArgs, snakeCaseKey, nestDottedParameters, commandOutputFiles, referenceTimeFields } from './reference-metadata';

@@ -1,5 +1,5 @@
 import { MlpsError } from '@mlps/timeseries';
-import { Benchmark, type BenchmarkOptions } from './benchmark';
+import { Benchmark, type BenchmarkOptions, type ReferenceRunInfo } from './benchmark';
 import { buildDlioCommand, parseParams, type DlioLaunchOptions } from './dlio';
 import { formatCommandLine } from './command-line';
 import {
@@ -109,14 +109,39 @@ export class TrainingBenchmark extends Benchmark {
     }
   }
 
-  /** The DLIO argv of this command (`run`/`datagen`/`configview`). */
-  dlioCommand(resolve: boolean): string[] {
+  /** The workload overrides mlps sets itself (data folder, workflow), before the user's `--params`. */
+  private dlioOverrides(): Array<[string, string]> {
     const t = this.training;
-    const accelerator = t.acceleratorType ?? 'h100';
     const overrides: Array<[string, string]> = [];
     if (t.dataDir) overrides.push(['dataset.data_folder', t.dataDir]);
     const datagen = t.command === 'datagen';
     overrides.push(['workflow.generate_data', datagen ? 'True' : 'False'], ['workflow.train', datagen ? 'False' : 'True']);
+    return overrides;
+  }
+
+  /** Processes are the simulated accelerators (`run`) or the generation processes (`datagen`). */
+  protected override referenceRunInfo(): ReferenceRunInfo {
+    const t = this.training;
+    const datagen = t.command === 'datagen';
+    let user: Array<[string, string]> = [];
+    try {
+      user = parseParams(t.params);
+    } catch {
+      // Refused at validation; the metadata is still written.
+    }
+    return {
+      numProcesses: (datagen ? t.numProcesses : t.numAccelerators) ?? 1,
+      accelerator: datagen ? null : (t.acceleratorType ?? 'h100'),
+      overrideParameters: Object.fromEntries([...this.dlioOverrides(), ...user]),
+    };
+  }
+
+  /** The DLIO argv of this command (`run`/`datagen`/`configview`). */
+  dlioCommand(resolve: boolean): string[] {
+    const t = this.training;
+    const accelerator = t.acceleratorType ?? 'h100';
+    const overrides = this.dlioOverrides();
+    const datagen = t.command === 'datagen';
     return buildDlioCommand({
       ...t,
       hosts: this.hosts,
