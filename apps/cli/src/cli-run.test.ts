@@ -47,6 +47,7 @@ describe('mlpstorage exec run: result files', () => {
         `training_${datetime}_metadata.json`,
         `training_${datetime}_timeseries.json`,
         `training_${datetime}_timeseries.jsonl`,
+        'training_cluster_info.json',
         'training_run.stderr.log',
         'training_run.stdout.log',
       ].sort(),
