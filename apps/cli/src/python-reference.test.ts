@@ -4,7 +4,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCliProcess } from './test-cli';
 
-const READERS = resolve(__dirname, '__fixtures__', 'python_reference_readers.py');
+const FIXTURES = resolve(__dirname, '__fixtures__');
+const READERS = join(FIXTURES, 'python_reference_readers.py');
 
 /** Runs the Python readers (a mirror of mlpstorage's own, see the script) on a run directory. */
 function readWithPython(runDir: string): Record<string, unknown> {
@@ -89,6 +90,45 @@ describe("files of a real run load in Python mlpstorage's readers with every ref
       samples_by_host: ['localhost'],
       hosts_requested: ['localhost'],
       sample_hostnames: [hostname()],
+    });
+  }, 60000);
+
+  it('training run (DLIO under MPI): num_processes, accelerator, override_parameters and the command as the reference records them', async () => {
+    const results = join(root, 'r');
+    const data = join(root, 'data');
+    const r = await runCliProcess(
+      ['training', 'run', '--engine', 'dlio', '--model', 'unet3d', '--num-accelerators', '2', '--accelerator-type', 'a100',
+        '--data-dir', data, '--params', 'reader.read_threads=4', '--results-dir', results, '--dlio-bin-path', FIXTURES,
+        '--allow-run-as-root', '--timeseries-interval', '0.1', '-q'],
+      { MPI_RUN_BIN: join(FIXTURES, 'fake-mpirun') },
+    );
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    const runDir = onlyRunDir(join(results, 'training', 'unet3d', 'run'));
+    const report = readWithPython(runDir);
+    expect(report).toMatchObject({
+      ok: true,
+      benchmark_type: 'training',
+      command: 'run',
+      num_processes: 2,
+      accelerator: 'a100',
+      override_parameters: {
+        'dataset.data_folder': data,
+        'workflow.generate_data': 'False',
+        'workflow.train': 'True',
+        'reader.read_threads': '4',
+      },
+      command_output_files: 1,
+      args_program: 'training',
+      samples_by_host: ['127.0.0.1'],
+    });
+    expect(report.executed_command).toMatch(/fake-mpirun -n 2 .*dlio_benchmark workload=unet3d_a100 .*\+\+workload\.reader\.read_threads=4/);
+    const metaFile = readdirSync(runDir).find((f) => f.endsWith('_metadata.json')) as string;
+    const meta = JSON.parse(readFileSync(join(runDir, metaFile), 'utf8')) as Record<string, unknown>;
+    expect(meta.parameters).toEqual({
+      dataset: { data_folder: data },
+      workflow: { generate_data: 'False', train: 'True' },
+      reader: { read_threads: '4' },
     });
   }, 60000);
 });
