@@ -164,8 +164,8 @@ describe('reference metadata helpers', () => {
     expect(['resultsDir', 'clientHostMemoryInGb', 'numCheckpointsRead', 'ragNumDocs', 'whatIf', 'hosts', 'exec_type'].map(snakeCaseKey)).toEqual([
       'results_dir', 'client_host_memory_in_gb', 'num_checkpoints_read', 'rag_num_docs', 'what_if', 'hosts', 'exec_type',
     ]);
-    expect(pythonArgs({ resultsDir: '/r', whatIf: undefined, interval: Number.POSITIVE_INFINITY, hosts: ['a'] })).toEqual({
-      results_dir: '/r', what_if: null, interval: 'Infinity', hosts: ['a'],
+    expect(pythonArgs({ resultsDir: '/r', whatIf: undefined, interval: Number.POSITIVE_INFINITY, hosts: ['a'], client_host_memory_in_GB: 64 })).toEqual({
+      results_dir: '/r', what_if: null, interval: 'Infinity', hosts: ['a'], client_host_memory_in_GB: 64,
     });
   });
 

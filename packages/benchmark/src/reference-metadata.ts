@@ -33,14 +33,17 @@ export function snakeCaseKey(key: string): string {
 
 /**
  * The parsed arguments as Python's `vars(args)`: one snake_case key per flag's dest (argparse derives it
- * from the long flag, as `snakeCaseKey` does from commander's camelCase name). Values that JSON cannot
+ * from the long flag, as `snakeCaseKey` does from commander's camelCase name; keys that are already dests
+ * are kept as they are). Values that JSON cannot
  * hold become strings; `undefined` becomes `null` (Python's `None` for a flag not given). The first
  * spelling wins when both forms of a key are present.
  */
 export function pythonArgs(args: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(args)) {
-    const k = snakeCaseKey(key);
+    // Only commander's camelCase names are converted: a key with an underscore is already an argparse
+    // dest and stays exactly as written (a dest may carry capitals).
+    const k = /^[a-z][a-zA-Z0-9]*$/.test(key) ? snakeCaseKey(key) : key;
     if (k in out) continue;
     out[k] = jsonSafe(value);
   }
