@@ -13,7 +13,8 @@ import {
   TickScheduler,
   invalidArgument,
   validateCollectionSettings,
-  isGoodSample,
+  HostHealthTracker,
+  describeHostTransition,
   systemClock,
   formatReferenceTimestamp,
   toEpochMs,
@@ -23,6 +24,7 @@ import {
   type CollectionMethod,
   type DescribesRun,
   type HostHealth,
+  type HostLinkState,
   type HostStatusRecord,
   type IntervalStatsRecord,
   type OverflowPolicy,
@@ -101,8 +103,14 @@ export interface HostStatus {
   status: HostHealth;
   /** Samples filed for this host (one per tick), error samples included. */
   samples: number;
-  /** Samples that carry at least one error. */
+  /** Samples with data. */
+  goodSamples: number;
+  /** Error samples: samples without data (the host did not answer). */
   errors: number;
+  /** Good samples in which some source failed. */
+  sourceErrorSamples: number;
+  /** `up` when the latest sample was good, `down` when it was an error sample, `pending` before any. */
+  link: HostLinkState;
   /** Successful reconnections after the first connection. */
   reconnects: number;
   /** The latest error (`source: message`), if any. */
@@ -238,6 +246,8 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
   private readonly logger: MultiHostLogger;
   private readonly sessions: HostSession[];
   private readonly stores = new Map<string, SampleStore>();
+  /** The one host-health rule, per host: counts and connect-failed/lost/recovered warnings. */
+  private readonly health = new Map<string, HostHealthTracker>();
   private readonly scheduler: TickScheduler;
   private readonly sampleLatency = new StreamingStats();
   private readonly tickLatency = new StreamingStats();
@@ -302,6 +312,7 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
     });
     for (const s of this.sessions) {
       this.stores.set(s.name, new SampleStore({ maxSamples, overflow, onCapReached: (info) => this.warnCap(s.name, info) }));
+      this.health.set(s.name, new HostHealthTracker(s.name));
     }
     this.scheduler = new TickScheduler({
       intervalMs,
@@ -345,23 +356,26 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
 
   /** Requested names of the hosts with at least one good sample (data, not only errors). */
   getHostsWithData(): string[] {
-    return this.sessions.filter((s) => s.counters.goodSamples > 0).map((s) => s.name);
+    return this.sessions.filter((s) => (this.health.get(s.name)?.counts.goodSamples ?? 0) > 0).map((s) => s.name);
   }
 
   /** Health of every host: `ok | partial | failed`, counts, reconnects, last error, connection state. */
   hostStatus(): Record<string, HostStatus> {
     const out: Record<string, HostStatus> = {};
     for (const s of this.sessions) {
-      const c = s.counters;
+      const h = this.trackerOf(s).snapshot();
       const status: HostStatus = {
-        status: c.goodSamples === 0 ? 'failed' : c.errorSamples > 0 ? 'partial' : 'ok',
-        samples: c.samples,
-        errors: c.errorSamples,
-        reconnects: c.reconnects,
+        status: h.status,
+        samples: h.samples,
+        goodSamples: h.goodSamples,
+        errors: h.errorSamples,
+        sourceErrorSamples: h.sourceErrorSamples,
+        link: h.link,
+        reconnects: s.counters.reconnects,
         method: s.method,
         connection: s.state,
       };
-      if (c.lastError !== undefined) status.lastError = c.lastError;
+      if (h.lastError !== undefined) status.lastError = h.lastError;
       if (s.lastHostname !== undefined) status.hostname = s.lastHostname;
       out[s.name] = status;
     }
@@ -477,11 +491,7 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
   /** The run as the document builder needs it (`buildTimeSeriesData(collector)`). */
   describeRun(): RunDescription {
     const hostStatus: Record<string, HostStatusRecord> = {};
-    for (const [name, st] of Object.entries(this.hostStatus())) {
-      const record: HostStatusRecord = { status: st.status, samples: st.samples, error_samples: st.errors, reconnects: st.reconnects };
-      if (st.lastError !== undefined) record.last_error = st.lastError;
-      hostStatus[name] = record;
-    }
+    for (const s of this.sessions) hostStatus[s.name] = this.trackerOf(s).toStatusRecord({ reconnects: s.counters.reconnects });
     const stats = this.stats;
     const intervalStats: IntervalStatsRecord = {
       ticks: stats.ticks,
@@ -535,8 +545,19 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
     this.flushJournal();
   }
 
+  private trackerOf(session: HostSession): HostHealthTracker {
+    let tracker = this.health.get(session.name);
+    if (tracker === undefined) {
+      tracker = new HostHealthTracker(session.name);
+      this.health.set(session.name, tracker);
+    }
+    return tracker;
+  }
+
   private record(session: HostSession, sample: TimeSeriesSample, closing: boolean): void {
     session.count(sample);
+    const transition = this.trackerOf(session).record(sample);
+    if (transition !== null) this.warn(describeHostTransition(transition));
     const store = this.stores.get(session.name);
     if (closing) store?.pushClosing(sample);
     else store?.push(sample);

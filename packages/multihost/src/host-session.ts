@@ -306,8 +306,9 @@ export class HostSession {
         this.counters.connectFailures++;
         this.lastConnectError = messageOf(err);
         if (isMlpsError(err) && (err.code === 'HOST_KEY_MISMATCH' || err.code === 'HOST_KEY_UNKNOWN' || err.code === 'AUTH_FAILED')) {
-          // Worth saying once: retrying will not fix these by itself.
-          if (this.counters.connectFailures === 1) this.ctx.warn(`${this.name}: ${this.lastConnectError}`);
+          // Worth saying once: retrying will not fix these by itself. A first connection that fails is
+          // already reported by the collector's host-health rule (connect-failed), with this reason.
+          if (this.counters.connectFailures === 1 && this.everConnected) this.ctx.warn(`${this.name}: ${this.lastConnectError}`);
         }
         this.scheduleReconnect();
       })

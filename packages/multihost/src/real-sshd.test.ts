@@ -151,10 +151,12 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     const hosts = info.hosts;
     const victim = hosts[2]!;
     const interval = 0.3;
-    const c = new MultiHostTimeSeriesCollector({ hosts: entries(hosts), intervalSeconds: interval, ssh: ssh(), logger: quiet });
+    const warnings: string[] = [];
+    const c = new MultiHostTimeSeriesCollector({ hosts: entries(hosts), intervalSeconds: interval, ssh: ssh(), logger: { warn: (m) => void warnings.push(m) } });
     await c.connect();
     c.start();
     await sleep(1000);
+    expect(warnings).toEqual([]);
     await testhostsAsync('stop-sshd', String(victim.index));
     await sleep(1500);
     const downSamples = c.samplesByHost[nameOf(victim)]!.length;
@@ -178,6 +180,19 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     expect(v.some((s) => s.errors?.ssh !== undefined)).toBe(true);
     expect(v[v.length - 1]!.errors).toBeUndefined();
     expect(v[v.length - 1]!.hostname).toBe(victim.hostname);
+    // Host trouble is visible: one line when it is lost, one when it is back, nothing per tick between.
+    const about = warnings.filter((w) => w.startsWith(`host ${nameOf(victim)}: `));
+    expect(about).toHaveLength(2);
+    expect(about[0]).toMatch(/: lost \(.+\); reconnecting/);
+    expect(about[1]).toMatch(/: back after \d+ error sample\(s\) \(\d/);
+    expect(warnings.filter((w) => !w.startsWith(`host ${nameOf(victim)}: `))).toEqual([]);
+    // Good and error samples counted apart; the document says so per host.
+    const victimStatus = status[nameOf(victim)]!;
+    expect(victimStatus.goodSamples + victimStatus.errors).toBe(v.length);
+    expect(victimStatus.errors).toBe(v.filter((s) => s.diskstats === undefined).length);
+    expect(victimStatus.errors).toBeGreaterThanOrEqual(2);
+    expect(victimStatus.link).toBe('up');
+    expect(buildTimeSeriesData(c).host_status?.[nameOf(victim)]).toMatchObject({ good_samples: victimStatus.goodSamples, error_samples: victimStatus.errors });
     for (const h of hosts.slice(0, 2)) {
       const s = byHost[nameOf(h)]!;
       expect([nameOf(h), s.length]).toEqual([nameOf(h), ticks]);
@@ -200,7 +215,11 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
       { name: 'refused', host: h1.address, port: 2222, user: 'root', local: false },
     ];
     if (info.mode === 'netns') targets.push(`root@${info.unusedAddress}`);
-    const c = new MultiHostTimeSeriesCollector({ hosts: targets, intervalSeconds: 0.5, ssh: ssh({ connectTimeoutSeconds: 1 }), logger: quiet });
+    targets.push({ name: 'no-such-host.invalid', host: 'no-such-host.invalid', user: 'root', local: false });
+    const warnings: string[] = [];
+    const c = new MultiHostTimeSeriesCollector({ hosts: targets, intervalSeconds: 0.5, ssh: ssh({ connectTimeoutSeconds: 1 }), logger: { warn: (m) => void warnings.push(m) } });
+    // As runs do: connect first, so the reachable host's handshake is not a missed first sample.
+    await c.connect();
     c.start();
     await sleep(2600);
     const byHost = await c.stop();
@@ -219,6 +238,14 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
       expect(unreachable.map((s) => s.errors!.ssh).join('\n')).toMatch(/No route|No answer from|still connecting|not connected/);
       expect(c.hostStatus()[`root@${info.unusedAddress}`]?.status).toBe('failed');
     }
+    // One warning per host that cannot connect (wrong port, unknown name, unreachable), saying why.
+    expect(warnings.filter((w) => w.startsWith('host refused: cannot connect ('))).toHaveLength(1);
+    expect(warnings.find((w) => w.startsWith('host refused: '))).toContain('Connection refused');
+    expect(warnings.filter((w) => w.startsWith('host no-such-host.invalid: cannot connect ('))).toHaveLength(1);
+    expect(warnings.find((w) => w.startsWith('host no-such-host.invalid: '))).toMatch(/ENOTFOUND|EAI_AGAIN|not resolve|getaddrinfo/i);
+    expect(c.hostStatus()['no-such-host.invalid']).toMatchObject({ status: 'failed', goodSamples: 0, errors: ticks, link: 'down' });
+    if (info.mode === 'netns') expect(warnings.filter((w) => w.startsWith(`host root@${info.unusedAddress}: cannot connect (`))).toHaveLength(1);
+    expect(warnings.filter((w) => w.startsWith(`host ${nameOf(h1)}`))).toEqual([]);
     // The reachable host was not held back by the others.
     expect(byHost[nameOf(h1)]!.every((s) => s.errors === undefined)).toBe(true);
     expect(buildTimeSeriesData(c).hosts_collected).toEqual([nameOf(h1)]);

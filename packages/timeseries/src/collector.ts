@@ -6,7 +6,8 @@
 import { hostname as osHostname } from 'node:os';
 import { systemClock } from './clock';
 import { invalidArgument, MlpsError } from './errors';
-import { isGoodSample, type DescribesRun, type RunDescription } from './format';
+import type { DescribesRun, RunDescription } from './format';
+import { HostHealthTracker, describeHostTransition, type HostHealthSnapshot } from './host-health';
 import { JournalWriter } from './journal';
 import type { ProcReader } from './proc/reader';
 import { buildErrorSample } from './error-sample';
@@ -15,7 +16,7 @@ import { describeValue, validateCollectionSettings } from './settings';
 import { TickScheduler, type TickInfo } from './schedule';
 import { SampleStore, type CapReachedInfo, type OverflowPolicy } from './store';
 import type { Summary } from './stats';
-import type { Clock, HostStatusRecord, IntervalStatsRecord, TimeSeriesSample } from './types';
+import type { Clock, IntervalStatsRecord, TimeSeriesSample } from './types';
 import { formatReferenceTimestamp, toEpochMs } from './timestamps';
 
 /** What a sampler is told about the sample it must take. */
@@ -165,9 +166,8 @@ export class TimeSeriesCollector implements DescribesRun {
   private finalSamples: TimeSeriesSample[] | null = null;
   private taken = 0;
   private failed = 0;
-  private errorSamples = 0;
-  private goodSamples = 0;
-  private lastError: string | undefined;
+  /** The run's host-health rule: counts and lost/back transitions (warned). */
+  private readonly health: HostHealthTracker;
   private journalErrors = 0;
 
   constructor(options: TimeSeriesCollectorOptions = {}) {
@@ -180,6 +180,7 @@ export class TimeSeriesCollector implements DescribesRun {
     this.clock = o.clock ?? systemClock;
     this.logger = o.logger ?? { warn: (message) => console.warn(message) };
     this.hostName = o.hostName ?? osHostname();
+    this.health = new HostHealthTracker(this.hostName);
     const procRoot = this.procRoot;
     // Samples carry the machine's own name, whatever key the run files them under.
     const hostname = osHostname();
@@ -221,6 +222,11 @@ export class TimeSeriesCollector implements DescribesRun {
    */
   get samples(): TimeSeriesSample[] {
     return this.finalSamples ? this.finalSamples.slice() : this.store.toArray();
+  }
+
+  /** This host's health (keyed by {@link hostName}): good and error samples, status, link state. */
+  hostHealth(): Record<string, HostHealthSnapshot> {
+    return { [this.hostName]: this.health.snapshot() };
   }
 
   /** Measured schedule and sample counts. */
@@ -297,12 +303,7 @@ export class TimeSeriesCollector implements DescribesRun {
   /** The run as the document builder needs it (`buildTimeSeriesData(collector)`). */
   describeRun(): RunDescription {
     const host = this.hostName;
-    const status: HostStatusRecord = {
-      status: this.goodSamples === 0 ? 'failed' : this.errorSamples > 0 ? 'partial' : 'ok',
-      samples: this.taken,
-      error_samples: this.errorSamples,
-    };
-    if (this.lastError !== undefined) status.last_error = this.lastError;
+    const status = this.health.toStatusRecord();
     const stats = this.stats;
     const intervalStats: IntervalStatsRecord = {
       ticks: stats.ticks,
@@ -371,16 +372,8 @@ export class TimeSeriesCollector implements DescribesRun {
     }
     this.taken++;
     if (failed) this.failed++;
-    if (isGoodSample(sample)) this.goodSamples++;
-    const errors = sample.errors;
-    if (errors && typeof errors === 'object') {
-      let last: string | undefined;
-      for (const key in errors) last = `${key}: ${String(errors[key])}`;
-      if (last !== undefined) {
-        this.errorSamples++;
-        this.lastError = last;
-      }
-    }
+    const transition = this.health.record(sample);
+    if (transition !== null) this.warn(`TimeSeriesCollector: ${describeHostTransition(transition)}`);
     if (closing) this.store.pushClosing(sample);
     else this.store.push(sample);
     const journal = this.journal;
@@ -391,7 +384,7 @@ export class TimeSeriesCollector implements DescribesRun {
       } catch (error) {
         // The sample is still in memory; the journal retries the unwritten bytes on the next flush.
         if (this.journalErrors++ === 0) {
-          this.logger.warn(`TimeSeriesCollector: journal write failed (${errorMessage(error)}); samples stay in memory`);
+          this.warn(`TimeSeriesCollector: journal write failed (${errorMessage(error)}); samples stay in memory`);
         }
       }
     }
@@ -405,7 +398,7 @@ export class TimeSeriesCollector implements DescribesRun {
       journal.close();
     } catch (error) {
       this.journalErrors++;
-      this.logger.warn(`TimeSeriesCollector: closing journal ${journal.path} failed: ${errorMessage(error)}`);
+      this.warn(`TimeSeriesCollector: closing journal ${journal.path} failed: ${errorMessage(error)}`);
     }
   }
 
@@ -418,6 +411,10 @@ export class TimeSeriesCollector implements DescribesRun {
           `whole run stays covered${tail}`
         : `TimeSeriesCollector: maxSamples (${info.maxSamples}) reached after ${info.totalPushed} samples; ` +
           `overflow 'keep-first': later samples are not kept in memory${tail}`;
+    this.warn(message);
+  }
+
+  private warn(message: string): void {
     try {
       this.logger.warn(message);
     } catch {

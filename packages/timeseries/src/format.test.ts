@@ -127,10 +127,11 @@ describe('buildTimeSeriesData', () => {
   it('lists every requested host, even one that returned nothing', () => {
     expect(data.samples_by_host.d).toEqual([]);
     expect(data.host_status).toEqual({
-      a: { status: 'ok', samples: 3, error_samples: 0 },
-      b: { status: 'failed', samples: 2, error_samples: 2, last_error: 'ssh: connection refused' },
-      c: { status: 'partial', samples: 2, error_samples: 1, last_error: 'vmstat: EACCES' },
-      d: { status: 'failed', samples: 0, error_samples: 0 },
+      a: { status: 'ok', samples: 3, good_samples: 3, error_samples: 0, source_error_samples: 0 },
+      b: { status: 'failed', samples: 2, good_samples: 0, error_samples: 2, source_error_samples: 0, last_error: 'ssh: connection refused' },
+      // A failed source in a sample with data: partial, but not an error sample (host-health.ts).
+      c: { status: 'partial', samples: 2, good_samples: 2, error_samples: 0, source_error_samples: 1, last_error: 'vmstat: EACCES' },
+      d: { status: 'failed', samples: 0, good_samples: 0, error_samples: 0, source_error_samples: 0 },
     });
   });
 

@@ -5,6 +5,7 @@
  */
 import { MlpsError } from './errors';
 import { formatReferenceTimestamp, parseTimestampMs, toEpochMs } from './timestamps';
+import { hostStatusFromSamples, isGoodSample } from './host-health';
 import type {
   CollectionMethod,
   HostHealth,
@@ -49,45 +50,15 @@ export interface DescribesRun {
   describeRun(): RunDescription;
 }
 
-/** The keys of a sample that carry collected data (as opposed to `timestamp`, `hostname`, `errors`). */
-const DATA_KEYS = ['diskstats', 'vmstat', 'meminfo', 'loadavg', 'netdev', 'cpu', 'pressure', 'uptime_seconds'] as const;
-
-/**
- * True when the sample holds at least one collected source. An error sample (host unreachable, every
- * source failed) holds none and does not make its host "collected".
- */
-export function isGoodSample(sample: TimeSeriesSample): boolean {
-  for (const key of DATA_KEYS) {
-    if (sample[key] !== undefined && sample[key] !== null) return true;
-  }
-  return false;
-}
-
-function hasErrors(sample: TimeSeriesSample): boolean {
-  return sample.errors !== undefined && sample.errors !== null && Object.keys(sample.errors).length > 0;
-}
+/** Whether a sample holds data; defined by the one host-health rule ({@link hostStatusFromSamples}). */
+export { isGoodSample } from './host-health';
 
 /**
  * Health of one host judged from its samples alone: `failed` without a single good sample, `partial`
- * when some samples carry errors, else `ok`.
+ * with error samples or failed sources, else `ok` (the rule of `host-health.ts`).
  */
 export function deriveHostStatus(samples: readonly TimeSeriesSample[]): HostStatusRecord {
-  let good = 0;
-  let errorSamples = 0;
-  let lastError: string | undefined;
-  for (const sample of samples) {
-    if (isGoodSample(sample)) good++;
-    if (hasErrors(sample)) {
-      errorSamples++;
-      const messages = Object.entries(sample.errors ?? {});
-      const last = messages[messages.length - 1];
-      if (last) lastError = `${last[0]}: ${last[1]}`;
-    }
-  }
-  const status: HostHealth = good === 0 ? 'failed' : errorSamples > 0 ? 'partial' : 'ok';
-  const record: HostStatusRecord = { status, samples: samples.length, error_samples: errorSamples };
-  if (lastError !== undefined) record.last_error = lastError;
-  return record;
+  return hostStatusFromSamples(samples);
 }
 
 /** A run time as the document writes it: the reference's text and exact milliseconds, or nulls. */
@@ -405,6 +376,9 @@ function checkHostStatus(value: unknown, path: string): Record<string, HostStatu
     if (!HOST_HEALTH.includes(record.status as HostHealth)) fail(keyPath(hostPath, 'status'), `one of ${HOST_HEALTH.join(', ')}`, record.status);
     expectCount(record.samples, keyPath(hostPath, 'samples'));
     expectCount(record.error_samples, keyPath(hostPath, 'error_samples'));
+    for (const field of ['good_samples', 'source_error_samples']) {
+      if (record[field] !== undefined) expectCount(record[field], keyPath(hostPath, field));
+    }
     if (record.reconnects !== undefined) expectCount(record.reconnects, keyPath(hostPath, 'reconnects'));
     if (record.last_error !== undefined) expectString(record.last_error, keyPath(hostPath, 'last_error'));
   }

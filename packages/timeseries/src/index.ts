@@ -35,6 +35,22 @@ export {
 export { formatReferenceTimestamp, toEpochMs, sampleTimeMs, fieldTimeMs } from './timestamps';
 export type { TimestampedRecord } from './timestamps';
 export type { RunDescription, DescribesRun } from './format';
+export {
+  HostHealthTracker,
+  hostHealthOf,
+  hostStatusFromSamples,
+  sampleOutcome,
+  lastSampleError,
+  describeHostTransition,
+} from './host-health';
+export type {
+  HostLinkState,
+  HostTransition,
+  HostTransitionKind,
+  HostHealthCounts,
+  HostHealthSnapshot,
+  SampleOutcome,
+} from './host-health';
 export { parseProcDiskstats } from './proc/diskstats';
 export { parseProcVmstat } from './proc/vmstat';
 export { parseProcMeminfo } from './proc/meminfo';

@@ -141,7 +141,7 @@ describe('readJournal', () => {
     expect(data.samples_by_host.alpha).toEqual(written.filter((_, i) => i % 2 === 0));
     expect(data.samples_by_host.gamma).toEqual([]);
     expect(data.host_status?.beta?.status).toBe('failed');
-    expect(data.host_status?.gamma).toEqual({ status: 'failed', samples: 0, error_samples: 0 });
+    expect(data.host_status?.gamma).toEqual({ status: 'failed', samples: 0, good_samples: 0, error_samples: 0, source_error_samples: 0 });
     // The rebuilt document is a valid document.
     expect(parseTimeSeriesData(serializeTimeSeriesData(data))).toEqual(data);
     expect(await readJournal(target)).toEqual(data);
@@ -246,7 +246,7 @@ describe('crash safety', () => {
   let childDir: string;
   beforeAll(() => {
     childDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlps-journal-child-'));
-    for (const name of ['journal', 'format', 'timestamps', 'errors', 'types']) {
+    for (const name of ['journal', 'format', 'host-health', 'timestamps', 'errors', 'types']) {
       const source = fs.readFileSync(path.join(__dirname, `${name}.ts`), 'utf8');
       const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
       fs.writeFileSync(path.join(childDir, `${name}.js`), out.outputText);

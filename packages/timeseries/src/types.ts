@@ -160,9 +160,17 @@ export type HostHealth = 'ok' | 'partial' | 'failed';
 /** Per-host status recorded in the document (mlps addition). */
 export interface HostStatusRecord {
   status: HostHealth;
+  /** Every sample filed for the host, error samples included. */
   samples: number;
-  /** Samples that carry at least one error (an error sample or a failed source). */
+  /**
+   * Error samples: samples without data (the host did not answer, or every source failed). Files written
+   * before `good_samples` existed counted here every sample carrying any error.
+   */
   error_samples: number;
+  /** Samples with data (`samples - error_samples`). Absent in older files. */
+  good_samples?: number;
+  /** Good samples in which some source failed. Absent in older files. */
+  source_error_samples?: number;
   reconnects?: number;
   last_error?: string;
 }

@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { CollectionMethod, TimeSeriesData, TimeSeriesSample } from '../types';
 import { normalizeSampleFields } from '../format';
+import { HostHealthTracker } from '../host-health';
 
 /** Options of {@link JournalTail}. */
 export interface JournalTailOptions {
@@ -20,6 +21,7 @@ export class JournalTail {
   private offset = 0;
   private partial = '';
   private readonly byHost = new Map<string, TimeSeriesSample[]>();
+  private readonly health = new Map<string, HostHealthTracker>();
   private readonly max: number;
   private header: Record<string, unknown> | null = null;
   /** Lines that did not parse (not counting a last line still being written). */
@@ -80,7 +82,15 @@ export class JournalTail {
       list = [];
       this.byHost.set(rec.host, list);
     }
-    list.push(normalizeSampleFields(rec.sample as TimeSeriesSample));
+    const sample = normalizeSampleFields(rec.sample as TimeSeriesSample);
+    list.push(sample);
+    // Health over every line read, not only the samples kept (the live view's up gauge and error counter).
+    let tracker = this.health.get(rec.host);
+    if (tracker === undefined) {
+      tracker = new HostHealthTracker(rec.host);
+      this.health.set(rec.host, tracker);
+    }
+    tracker.record(sample);
     if (list.length > this.max) list.splice(0, list.length - this.max);
   }
 
@@ -113,7 +123,8 @@ export class JournalTail {
       samples_by_host: samplesByHost,
       collection_method: method,
       hosts_requested: hosts,
-      hosts_collected: hosts.filter((x) => (samplesByHost[x]?.length ?? 0) > 0),
+      hosts_collected: hosts.filter((x) => (this.health.get(x)?.counts.goodSamples ?? 0) > 0),
+      host_status: Object.fromEntries(hosts.map((x) => [x, (this.health.get(x) ?? new HostHealthTracker(x)).toStatusRecord()])),
     };
   }
 }

@@ -4,6 +4,7 @@
  * the latest raw counters under their node_exporter names, so Prometheus can also compute its own rates.
  */
 import { deriveRates } from '../rates';
+import { hostStatusFromSamples, isGoodSample } from '../host-health';
 import type { TimeSeriesData, TimeSeriesSample } from '../types';
 import { sampleMetricPoints } from '../export/metric-points';
 import { escapeLabelValue, formatOpenMetricsNumber } from '../export/openmetrics-spill';
@@ -45,7 +46,8 @@ function lastTwo(samples: readonly TimeSeriesSample[]): [TimeSeriesSample | unde
 }
 
 /**
- * Renders `/metrics` for the current state of a run: per host `mlps_samples`, the last sample's time, the
+ * Renders `/metrics` for the current state of a run: per host `mlps_samples`, `mlps_host_up` (latest sample
+ * has data), `mlps_host_error_samples_total` and `mlps_host_good_samples_total`, the last sample's time, the
  * current rates (disk bytes/s, IOPS, await, utilisation; network bytes/s; CPU by mode; memory used) and the
  * last sample's counters under node_exporter names (no timestamps: Prometheus stamps its scrape).
  */
@@ -56,6 +58,12 @@ export function renderPrometheusMetrics(data: TimeSeriesData): string {
     const h = ['host', host] as const;
     fam.add('mlps_samples', 'gauge', 'Samples collected from the host in this run (kept in memory).', [h], samples.length);
     const [prev, cur] = lastTwo(samples);
+    // Host health (the rule of host-health.ts): up while its latest sample has data; error samples are
+    // counted over the whole run when the source knows them (host_status), else over the samples kept.
+    const status = data.host_status?.[host] ?? hostStatusFromSamples(samples);
+    fam.add('mlps_host_up', 'gauge', '1 when the host\'s latest sample has data, 0 while it does not answer (or before its first sample).', [h], cur !== undefined && isGoodSample(cur) ? 1 : 0);
+    fam.add('mlps_host_error_samples_total', 'counter', 'Error samples of the host in this run: ticks it did not answer (unreachable, lost, timed out).', [h], status.error_samples);
+    fam.add('mlps_host_good_samples_total', 'counter', 'Samples with data from the host in this run.', [h], status.good_samples ?? status.samples - status.error_samples);
     if (cur === undefined) continue;
     const ms = sampleTimeMs(cur) ?? NaN;
     fam.add('mlps_last_sample_timestamp_seconds', 'gauge', 'Time of the host\'s latest sample.', [h], Number.isFinite(ms) ? ms / 1000 : null);

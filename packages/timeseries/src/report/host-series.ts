@@ -2,11 +2,15 @@
  * A host's samples turned into aligned per-interval series: what both the summary and the charts use.
  */
 import type { TimeSeriesSample } from '../types';
+import { isGoodSample } from '../host-health';
 import { intervalValues, memoryCachedBytes, memoryUsedBytes } from './interval-rates';
 import type { DiskInterval, IntervalValues } from './interval-rates';
 import { sampleTimeMs } from '../timestamps';
 
-/** A stretch with no sample for longer than 1.5 × the interval. */
+/**
+ * A stretch without data: no sample for longer than 1.5 × the interval, or a host outage (error samples)
+ * from its last good sample to the next.
+ */
 export interface ReportGap {
   /** Timestamp of the last sample before the gap (ISO). */
   from: string;
@@ -71,16 +75,35 @@ export function buildHostSeries(host: string, samples: readonly TimeSeriesSample
   let errorSamples = 0;
   let prev: TimeSeriesSample | null = null;
   let prevMs = NaN;
+  // A host's outage (error samples: it did not answer) is a gap too, from its last good sample (or the
+  // first error sample, when it never answered before) to the next good one (or its last error sample).
+  let outageFrom: TimeSeriesSample | null = null;
+  let outageFromMs = NaN;
+  let lastErrorSample: TimeSeriesSample | null = null;
+  let lastErrorMs = NaN;
   const gapMs = intervalSeconds > 0 ? 1.5 * intervalSeconds * 1000 : Infinity;
   for (const s of samples) {
     const ms = sampleTimeMs(s) ?? NaN;
     if (!Number.isFinite(ms)) continue;
     if (s.errors !== undefined && s.errors !== null && Object.keys(s.errors).length > 0) errorSamples++;
+    const good = isGoodSample(s);
+    if (!good) {
+      if (outageFrom === null) {
+        outageFrom = prev !== null && isGoodSample(prev) ? prev : s;
+        outageFromMs = outageFrom === s ? ms : prevMs;
+      }
+      lastErrorSample = s;
+      lastErrorMs = ms;
+    } else if (outageFrom !== null) {
+      gaps.push({ from: outageFrom.timestamp, to: s.timestamp, seconds: (ms - outageFromMs) / 1000 });
+      outageFrom = null;
+    } else if (prev !== null && ms - prevMs > gapMs) {
+      gaps.push({ from: prev.timestamp, to: s.timestamp, seconds: (ms - prevMs) / 1000 });
+    }
     sampleMs.push(ms);
     used.push(memoryUsedBytes(s));
     cached.push(memoryCachedBytes(s));
     if (prev !== null) {
-      if (ms - prevMs > gapMs) gaps.push({ from: prev.timestamp, to: s.timestamp, seconds: (ms - prevMs) / 1000 });
       let v: IntervalValues | null = null;
       try {
         v = intervalValues(prev, s);
@@ -91,6 +114,9 @@ export function buildHostSeries(host: string, samples: readonly TimeSeriesSample
     }
     prev = s;
     prevMs = ms;
+  }
+  if (outageFrom !== null && lastErrorSample !== null && lastErrorMs > outageFromMs) {
+    gaps.push({ from: outageFrom.timestamp, to: lastErrorSample.timestamp, seconds: (lastErrorMs - outageFromMs) / 1000 });
   }
   const first = samples.find((s) => typeof s.hostname === 'string');
   return {

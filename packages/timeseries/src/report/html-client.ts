@@ -70,7 +70,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
       return [x.name, x.hostname || '', x.status || '', String(x.samples), String(x.gaps), x.lastError || ''];
     }), ['host', 'hostname', 'status', 'samples', 'gaps', 'last error']));
     if (d.gaps.length) {
-      var g = el('p', { class: 'gaps' }, d.gaps.length + ' gap(s) (interval > 1.5 x ' + d.intervalSeconds + ' s) shaded in red on the charts.');
+      var g = el('p', { class: 'gaps' }, d.gaps.length + ' gap(s) without data (host outage, or interval > 1.5 x ' + d.intervalSeconds + ' s) shaded in red on the charts.');
       h.appendChild(g);
     }
   }
