@@ -36,7 +36,8 @@ export function formatStatusLine(progress: CollectionProgress & { elapsedSeconds
       ? hosts.map(([h, n]) => `${h}=${n}`).join(' ')
       : `${hosts.reduce((a, [, n]) => a + n, 0)} across ${hosts.length} hosts (min ${Math.min(...hosts.map(([, n]) => n))})`;
   const h = progress.health;
-  return `[${formatElapsed(progress.elapsedSeconds)}] samples: ${samples || 'none yet'} | hosts ok ${h.ok}, partial ${h.partial}, failed ${h.failed}`;
+  const down = progress.down > 0 ? `, not answering ${progress.down}` : '';
+  return `[${formatElapsed(progress.elapsedSeconds)}] samples: ${samples || 'none yet'} | hosts ok ${h.ok}, partial ${h.partial}, failed ${h.failed}${down}`;
 }
 
 const STAGE_TEXT: Record<BenchmarkStage, string> = {

@@ -30,7 +30,7 @@ test('a built-in checkpointing run ends with a summary naming the cadence p99 of
   expect(cadence).not.toBeNull();
   expect(Number(cadence?.[1])).toBeCloseTo(p99 as number, 2);
   // The per-host row: samples, status, read and write MB/s, CPU %.
-  expect(r.stderr).toMatch(new RegExp(`\\n {2}\\S+ +${data.num_samples} +ok +\\d+\\.\\d\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\n`));
+  expect(r.stderr).toMatch(new RegExp(`\\n {2}\\S+ +${data.num_samples} +0 +ok +\\d+\\.\\d\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\n`));
 });
 
 test('at the --max-timeseries-samples cap the summary counts every sample taken (as the journal), not only those kept', async () => {
@@ -45,5 +45,5 @@ test('at the --max-timeseries-samples cap the summary counts every sample taken 
   expect(data.num_samples).toBeLessThanOrEqual(6); // the cap, plus the closing sample
   expect(taken).toBeGreaterThan(data.num_samples);
   expect(r.stderr).toContain(`time series: ${taken} samples (${data.num_samples} kept in the document at the --max-timeseries-samples cap; the journal has all)`);
-  expect(r.stderr).toMatch(new RegExp(`\\n {2}\\S+ +${taken} +ok `));
+  expect(r.stderr).toMatch(new RegExp(`\\n {2}\\S+ +${taken} +0 +ok `));
 });

@@ -84,10 +84,14 @@ export function formatRunSummary(input: {
     // has them all, and the summary must not make the run look sparser than it was.
     const taken = (host: string): number => Math.max(d.samples_by_host[host]?.length ?? 0, d.host_status?.[host]?.samples ?? 0);
     const collected = Object.keys(d.samples_by_host).reduce((n, h) => n + taken(h), 0);
+    // Good samples (with data) and error samples (a host did not answer) apart, as the metadata counts them.
+    let errorSamples = 0;
+    for (const st of Object.values(d.host_status ?? {})) errorSamples += st.error_samples;
+    const split = errorSamples > 0 ? ` (${collected - errorSamples} good, ${errorSamples} error samples)` : '';
     const count =
       collected > d.num_samples
-        ? `${collected} samples (${d.num_samples} kept in the document at the --max-timeseries-samples cap; the journal has all)`
-        : `${d.num_samples} samples`;
+        ? `${collected} samples${split} (${d.num_samples} kept in the document at the --max-timeseries-samples cap; the journal has all)`
+        : `${d.num_samples} samples${split}`;
     lines.push(
       `time series: ${count}, hosts ${d.hosts_collected.length}/${d.hosts_requested.length} collected ` +
         `(${d.collection_method}), interval ${d.collection_interval_seconds} s, skipped ticks ${skipped}`,
@@ -99,11 +103,12 @@ export function formatRunSummary(input: {
     }
     const rows = Object.entries(d.samples_by_host).map(([host, samples]) => summarizeHost(host, samples));
     const width = Math.max(4, ...rows.map((r) => r.host.length));
-    lines.push(`  ${'host'.padEnd(width)}  samples  status   read MB/s  write MB/s  CPU %`);
+    lines.push(`  ${'host'.padEnd(width)}  samples  errors  status   read MB/s  write MB/s  CPU %`);
     for (const r of rows) {
       const status = d.host_status?.[r.host]?.status ?? '-';
+      const errors = d.host_status?.[r.host]?.error_samples;
       lines.push(
-        `  ${r.host.padEnd(width)}  ${String(taken(r.host)).padStart(7)}  ${status.padEnd(7)}  ${fmt(r.diskReadMBps, 2).padStart(9)}  ` +
+        `  ${r.host.padEnd(width)}  ${String(taken(r.host)).padStart(7)}  ${(errors === undefined ? '-' : String(errors)).padStart(6)}  ${status.padEnd(7)}  ${fmt(r.diskReadMBps, 2).padStart(9)}  ` +
           `${fmt(r.diskWriteMBps, 2).padStart(10)}  ${fmt(r.cpuBusyPercent, 1).padStart(5)}`,
       );
     }

@@ -1,6 +1,6 @@
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Command } from 'commander';
 import { parseTimeSeriesData, type TimeSeriesData } from '@mlps/timeseries';
@@ -45,7 +45,14 @@ async function run(args: string[]): Promise<Run> {
   return r;
 }
 
-function runFiles(dir: string): { document: string; journal: string; metadata: string } {
+/** The files of a run directory, or of the one collection under `<results-dir>/collect/<datetime>/`. */
+function runFiles(resultsOrRunDir: string): { document: string; journal: string; metadata: string } {
+  let dir = resultsOrRunDir;
+  if (existsSync(join(resultsOrRunDir, 'collect'))) {
+    const runs = readdirSync(join(resultsOrRunDir, 'collect'));
+    if (runs.length !== 1) throw new Error(`expected one run directory in ${resultsOrRunDir}/collect, found ${runs.join(', ')}`);
+    dir = join(resultsOrRunDir, 'collect', runs[0] as string);
+  }
   const names = readdirSync(dir);
   const pick = (suffix: string): string => {
     const n = names.find((x) => x.endsWith(suffix));
@@ -71,7 +78,8 @@ describe('mlpstorage timeseries collect', () => {
     const lines = readFileSync(files.journal, 'utf8').trimEnd().split('\n');
     expect(lines.length).toBe(data.num_samples + 1);
     const meta = JSON.parse(readFileSync(files.metadata, 'utf8')) as Record<string, unknown>;
-    expect(meta).toMatchObject({ benchmark_type: 'collect', exit_code: 3, command: ['sh', '-c', 'sleep 0.5; exit 3'] });
+    expect(meta).toMatchObject({ benchmark_type: 'collect', exit_code: 3, workload_exit_code: 3, collect_command: ['sh', '-c', 'sleep 0.5; exit 3'] });
+    expect(meta.timeseries_data).toMatchObject({ journal_file: files.journal.split('/').pop(), num_samples: data.num_samples, num_good_samples: data.num_samples, num_error_samples: 0 });
     expect(r.err.text).toMatch(/exit code 3/);
     expect(r.err.text).toMatch(/time series: \d+ samples/);
   });
@@ -138,9 +146,11 @@ describe('mlpstorage timeseries report / export / recover', () => {
   let dir: string;
   let data: TimeSeriesData;
   beforeAll(async () => {
-    dir = join(root, 'run');
-    await run(['collect', '--timeseries-interval', '0.2', '--output-dir', dir, '--', 'sh', '-c', 'dd if=/dev/zero of=' + join(root, 'dd.bin') + ' bs=1M count=16 conv=fsync 2>/dev/null; sleep 0.5']);
-    data = parseTimeSeriesData(readFileSync(runFiles(dir).document, 'utf8'));
+    const results = join(root, 'run');
+    await run(['collect', '--timeseries-interval', '0.2', '--output-dir', results, '--', 'sh', '-c', 'dd if=/dev/zero of=' + join(root, 'dd.bin') + ' bs=1M count=16 conv=fsync 2>/dev/null; sleep 0.5']);
+    // The run directory, as report/export/recover take it.
+    dir = dirname(runFiles(results).document);
+    data = parseTimeSeriesData(readFileSync(runFiles(results).document, 'utf8'));
   });
 
   it('report <run-dir> prints the per-host summary; json and markdown; --html writes the page', async () => {

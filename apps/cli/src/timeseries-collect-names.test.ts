@@ -21,15 +21,19 @@ test('four collections started together into one directory all succeed with thei
     expect(r.stderr).not.toMatch(/EEXIST|error/);
     expect(r.code).toBe(0);
   }
-  const names = readdirSync(out).sort();
-  const stems = [...new Set(names.map((n) => n.replace(/_(timeseries\.jsonl?|metadata\.json)$/, '')))];
-  expect(stems).toHaveLength(4);
-  for (const stem of stems) {
+  // Each collection is a run with its own run directory <results-dir>/collect/<datetime>/.
+  const runDirs = readdirSync(join(out, 'collect')).sort();
+  expect(runDirs).toHaveLength(4);
+  for (const runDir of runDirs) {
+    const names = readdirSync(join(out, 'collect', runDir)).filter((n) => !n.endsWith('.log'));
+    const stems = [...new Set(names.map((n) => n.replace(/_(timeseries\.jsonl?|metadata\.json)$/, '')))];
+    expect(stems).toEqual([`collect_${runDir}`]);
+    const stem = stems[0] as string;
     expect(stem).toMatch(/^collect_\d{8}_\d{6}$/);
     expect(names).toEqual(expect.arrayContaining([`${stem}_timeseries.json`, `${stem}_timeseries.jsonl`, `${stem}_metadata.json`]));
-    const data = parseTimeSeriesData(readFileSync(join(out, `${stem}_timeseries.json`), 'utf8'));
+    const data = parseTimeSeriesData(readFileSync(join(out, 'collect', runDir, `${stem}_timeseries.json`), 'utf8'));
     expect(data.num_samples).toBeGreaterThanOrEqual(1);
-    const meta = JSON.parse(readFileSync(join(out, `${stem}_metadata.json`), 'utf8')) as {
+    const meta = JSON.parse(readFileSync(join(out, 'collect', runDir, `${stem}_metadata.json`), 'utf8')) as {
       run_datetime: string;
       timeseries_data: { file: string; num_samples: number; interval_seconds: number; hosts_collected: string[]; host_status: Record<string, { status: string; samples: number }>; skipped_ticks: number };
     };
@@ -40,6 +44,7 @@ test('four collections started together into one directory all succeed with thei
     const host = data.hosts_collected[0] as string;
     expect(meta.timeseries_data.hosts_collected).toEqual([host]);
     expect(meta.timeseries_data.host_status[host]).toMatchObject({ status: 'ok', samples: data.num_samples });
-    expect(meta.timeseries_data.skipped_ticks).toBe(0);
+    // The same figure as interval_stats (a loaded machine may skip a tick at 0.2 s; that is reported, not hidden).
+    expect(meta.timeseries_data.skipped_ticks).toBe((meta as unknown as { interval_stats: { skipped_ticks: number } }).interval_stats.skipped_ticks);
   }
 });

@@ -110,7 +110,12 @@ export interface BenchmarkOptions {
 export interface TimeseriesMetadata {
   file: string;
   journal_file: string;
+  /** Every sample in the document, error samples included (the reference's meaning). */
   num_samples: number;
+  /** Samples with data, over every sample taken (the journal's count when the document is capped). */
+  num_good_samples: number;
+  /** Error samples (a host did not answer), over every sample taken. */
+  num_error_samples: number;
   interval_seconds: number;
   hosts_requested: string[];
   hosts_collected: string[];
@@ -196,7 +201,7 @@ export abstract class Benchmark {
 
   /** `{benchmark_type}_{datetime}_timeseries.json`. */
   get timeseriesFilename(): string {
-    return runFileNames(this.BENCHMARK_TYPE, this.datetime).timeseries;
+    return runFileNames(this.fileNamePrefix, this.datetime).timeseries;
   }
 
   /** Full path of the time-series document. */
@@ -206,7 +211,7 @@ export abstract class Benchmark {
 
   /** `{benchmark_type}_{datetime}_timeseries.jsonl`: the journal, streamed from the first sample. */
   get journalFilename(): string {
-    return runFileNames(this.BENCHMARK_TYPE, this.datetime).journal;
+    return runFileNames(this.fileNamePrefix, this.datetime).journal;
   }
 
   /** Full path of the journal. */
@@ -216,7 +221,7 @@ export abstract class Benchmark {
 
   /** `{benchmark_type}_{datetime}_metadata.json`. */
   get metadataFilename(): string {
-    return runFileNames(this.BENCHMARK_TYPE, this.datetime).metadata;
+    return runFileNames(this.fileNamePrefix, this.datetime).metadata;
   }
 
   /** Full path of the metadata file. */
@@ -264,7 +269,13 @@ export abstract class Benchmark {
     }
   }
 
-  private get resultsParent(): string {
+  /** What the run's file names start with: `{benchmark_type}` (as `mlpstorage`). */
+  protected get fileNamePrefix(): string {
+    return this.BENCHMARK_TYPE;
+  }
+
+  /** The directory that receives this run's directory (the `mlpstorage` results layout). */
+  protected get resultsParent(): string {
     return resultsParentDirectory(this.options.resultsDir, {
       benchmarkType: this.BENCHMARK_TYPE,
       command: this.options.command,
@@ -372,6 +383,7 @@ export abstract class Benchmark {
             file: this.timeseriesFilename,
             journal_file: this.journalFilename,
             num_samples: ts.num_samples,
+            ...countGoodAndErrorSamples(ts),
             interval_seconds: ts.collection_interval_seconds,
             hosts_requested: ts.hosts_requested,
             hosts_collected: ts.hosts_collected,
@@ -538,7 +550,8 @@ export abstract class Benchmark {
     }
   }
 
-  private finalExitCode(workloadCode: number): number {
+  /** The run's exit code from the workload's: 0 ok, 1 failed, 130/143 interrupted. */
+  protected finalExitCode(workloadCode: number): number {
     if (this.interruptedBy) return signalExit(this.interruptedBy);
     return workloadCode === 0 ? EXIT_CODES.OK : EXIT_CODES.WORKLOAD_FAILED;
   }
@@ -608,6 +621,17 @@ export abstract class Benchmark {
       // As above.
     }
   }
+}
+
+/** Good and error samples over every host, from the document's `host_status` (the host-health rule). */
+export function countGoodAndErrorSamples(data: TimeSeriesData): { num_good_samples: number; num_error_samples: number } {
+  let good = 0;
+  let errors = 0;
+  for (const status of Object.values(data.host_status ?? {})) {
+    errors += status.error_samples;
+    good += status.good_samples ?? status.samples - status.error_samples;
+  }
+  return { num_good_samples: good, num_error_samples: errors };
 }
 
 function signalExit(signal: NodeJS.Signals): number {

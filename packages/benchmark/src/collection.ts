@@ -71,22 +71,25 @@ export function createRunCollector(options: CreateCollectorOptions): CreatedColl
 export interface CollectionProgress {
   samplesByHost: Record<string, number>;
   health: Record<HostHealth, number>;
+  /** Hosts whose latest sample was an error sample (not answering now). */
+  down: number;
 }
 
-/** Reads a collector's live counters without decoding its samples. */
+/** Reads a collector's live counters without decoding its samples (the host-health rule's view). */
 export function readCollectionProgress(collector: RunCollector): CollectionProgress {
   const health: Record<HostHealth, number> = { ok: 0, partial: 0, failed: 0 };
   const samplesByHost: Record<string, number> = {};
-  if (collector instanceof MultiHostTimeSeriesCollector) {
-    for (const [host, st] of Object.entries(collector.hostStatus())) {
-      samplesByHost[host] = st.samples;
-      health[st.status]++;
-    }
-  } else if (collector instanceof TimeSeriesCollector) {
-    const st = collector.stats;
-    const host = collector.hostName;
-    samplesByHost[host] = st.samples;
-    health[st.samples === 0 ? 'failed' : st.failedSamples > 0 ? 'partial' : 'ok']++;
+  let down = 0;
+  const byHost =
+    collector instanceof MultiHostTimeSeriesCollector
+      ? Object.entries(collector.hostStatus()).map(([host, st]) => [host, st.samples, st.status, st.link] as const)
+      : collector instanceof TimeSeriesCollector
+        ? Object.entries(collector.hostHealth()).map(([host, st]) => [host, st.samples, st.status, st.link] as const)
+        : [];
+  for (const [host, samples, status, link] of byHost) {
+    samplesByHost[host] = samples;
+    health[status]++;
+    if (link === 'down') down++;
   }
-  return { samplesByHost, health };
+  return { samplesByHost, health, down };
 }

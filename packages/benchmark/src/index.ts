@@ -1,5 +1,5 @@
 // Public API of benchmark. Only what is exported here is public.
-export { Benchmark, EXIT_CODES } from './benchmark';
+export { Benchmark, EXIT_CODES, countGoodAndErrorSamples } from './benchmark';
 export type { BenchmarkOptions, BenchmarkEvents, BenchmarkStage, TimeseriesMetadata, ReferenceRunInfo } from './benchmark';
 export { BENCHMARK_TYPES, formatRunDatetime, resultsParentDirectory, allocateRunDirectory, runFileNames } from './run-directory';
 export type { BenchmarkType, ResultsLocation, AllocatedRunDirectory } from './run-directory';
@@ -36,6 +36,8 @@ export { KvCacheBenchmark, computeKvCacheDatasize, KVCACHE_TOKENS_PER_USER } fro
 export type { KvCacheOptions } from './kvcache';
 export { CommandBenchmark } from './command-benchmark';
 export type { CommandBenchmarkOptions } from './command-benchmark';
+export { CollectBenchmark } from './collect-benchmark';
+export type { CollectBenchmarkOptions } from './collect-benchmark';
 export { ENGINE_NAMES } from './workload-context';
 export type { WorkloadContext, BuiltinEngine, EngineName } from './workload-context';
 export * from './engines';

@@ -85,8 +85,11 @@ export function allocateRunDirectory(parent: string, start: Date, maxAttempts = 
   throw new MlpsError('IO_ERROR', `no free run directory name under ${parent} after ${maxAttempts} attempts`);
 }
 
-/** File names of a run, all sharing `{benchmark_type}_{datetime}` (DESIGN §3). */
-export function runFileNames(benchmarkType: BenchmarkType, datetime: string): {
+/**
+ * File names of a run, all sharing `{benchmark_type}_{datetime}` (DESIGN §3); `timeseries collect` uses its
+ * `--name` in place of the benchmark type.
+ */
+export function runFileNames(benchmarkType: BenchmarkType | (string & {}), datetime: string): {
   timeseries: string;
   journal: string;
   metadata: string;

@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import type { Writable } from 'node:stream';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import {
   EXPORT_FORMATS,
   MlpsError,
   isMlpsError,
   buildReport,
-  buildTimeSeriesData,
   exportTimeSeries,
   invalidArgument,
   loadTimeSeriesRun,
@@ -21,15 +18,11 @@ import {
   serializeTimeSeriesData,
   writeFileAtomic,
   type ExportFormat,
-  type TimeSeriesData,
 } from '@mlps/timeseries';
-import { MultiHostTimeSeriesCollector, parseHostList } from '@mlps/multihost';
-import { createRunCollector, formatRunDatetime, makeDirectorySync } from '@mlps/benchmark';
+import { CollectBenchmark } from '@mlps/benchmark';
 import { EXIT, type CliContext } from '../context';
-import { GROUPS, addSshOptions, sshOptionsFrom, type CommonParsed } from '../options';
-import { collectHosts, parseIntervalSeconds, parsePositiveInt } from '../option-parsers';
-import { formatRunSummary } from '../summary';
-import { addServeOptions, startLiveView, type ServeParsed } from '../live';
+import { GROUPS, addSshOptions, addStandardOptions, addTimeseriesOptions, commonBenchmarkOptions, type CommonParsed } from '../options';
+import { runBenchmarkWithProgress } from '../run-benchmark';
 import { assertJournalFile, assertTimeSeriesFile, resolveJournalFile, resolveRunFile } from './timeseries-input';
 
 const REPORT_FORMATS = ['text', 'json', 'markdown'] as const;
@@ -91,8 +84,8 @@ interface RecoverParsed {
   force?: boolean;
 }
 
-interface CollectParsed extends CommonParsed, ServeParsed {
-  outputDir: string;
+interface CollectParsed extends CommonParsed {
+  outputDir?: string;
   duration?: number;
   name: string;
 }
@@ -194,190 +187,44 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
 
   const collect = ts
     .command('collect')
-    .description('collect host time series around any command, for a duration, or until Ctrl-C')
-    .argument('[command...]', 'the command to run and its arguments (after --); exits with its exit code')
-    .passThroughOptions()
-    .addOption(new Option('-s, --hosts <hosts...>', 'hosts to sample: host, host:slots, user@host, [v6addr]; default this machine').argParser(collectHosts))
-    .addOption(new Option('--timeseries-interval <seconds>', 'seconds between samples (float)').argParser(parseIntervalSeconds).default(10).helpGroup(GROUPS.timeseries))
-    .addOption(new Option('--max-timeseries-samples <n>', 'samples kept per host in memory and in the document (the journal keeps all)').argParser(parsePositiveInt).default(3600).helpGroup(GROUPS.timeseries))
-    .addOption(new Option('--timeseries-overflow <policy>', 'at the cap: decimate or keep-first').choices(['decimate', 'keep-first']).default('decimate').helpGroup(GROUPS.timeseries))
-    .addOption(new Option('--output-dir <dir>', 'where the journal, document and metadata go').default('.'))
+    .description('collect host time series around any command, for a duration, or until Ctrl-C (a run like exec: results directory, progress, metadata)')
+    .argument('[command...]', 'the command to run and its arguments (after --; run without a shell); exits with its exit code')
+    .passThroughOptions();
+  addStandardOptions(collect);
+  addTimeseriesOptions(collect);
+  collect
+    .addOption(new Option('--output-dir <dir>', 'alias of --results-dir (earlier name of this option)').helpGroup(GROUPS.standard))
     .addOption(new Option('--name <name>', 'file name prefix: <name>_<YYYYMMDD_HHMMSS>_timeseries.json').default('collect'))
-    .addOption(new Option('--duration <duration>', 'collect for this long (60s, 5m, 1h) instead of around a command').argParser(parseDuration))
-    .addOption(new Option('-q, --quiet', 'no progress output'));
+    .addOption(new Option('--duration <duration>', 'collect for this long (60s, 5m, 1h) instead of around a command').argParser(parseDuration));
   addSshOptions(collect);
-  addServeOptions(collect);
-  for (const o of collect.options) if (o.long === '--serve' || o.long === '--serve-host') o.helpGroup(GROUPS.timeseries);
   collect.addHelpText(
     'after',
-    '\nExamples:\n  mlpstorage timeseries collect --timeseries-interval 1 --output-dir out -- fio --name=w --rw=write --size=1g --filename=/mnt/f\n' +
+    '\nFiles go to <results-dir>/collect/<YYYYMMDD_HHMMSS>/ as <name>_<datetime>_timeseries.json(l) and _metadata.json.\n' +
+      '\nExamples:\n  mlpstorage timeseries collect --timeseries-interval 1 --results-dir out -- fio --name=w --rw=write --size=1g --filename=/mnt/f\n' +
       '  mlpstorage timeseries collect --hosts node1 node2 --duration 10m --serve 9100\n',
   );
-  collect.action(async (argv: string[], p: CollectParsed) => {
-    ctx.exitCode = await runCollect(ctx, argv, p);
+  collect.action(async (argv: string[], p: CollectParsed, command: Command) => {
+    ctx.exitCode = await runCollect(ctx, argv, p, command);
   });
 }
-
-async function runCollect(ctx: CliContext, argv: string[], p: CollectParsed): Promise<number> {
-  if (argv.length > 0 && p.duration !== undefined) throw invalidArgument('give either --duration or a command after --, not both');
-  const hosts = p.hosts !== undefined && p.hosts.length > 0 ? parseHostList(p.hosts) : [];
-  const outDir = resolve(p.outputDir);
-  try {
-    makeDirectorySync(outDir);
-  } catch (err) {
-    throw new MlpsError('IO_ERROR', `cannot create --output-dir ${outDir}: ${(err as Error).message}`, { cause: err });
-  }
-  if (!/^[A-Za-z0-9._-]+$/.test(p.name)) throw invalidArgument(`--name '${p.name}' must be letters, digits, '.', '_' or '-'`);
-  const warnings: string[] = [];
-  const opened = await startCollectorAtFreeName(p.name, outDir, (journalPath) =>
-    createRunCollector({
-      hosts,
-      settings: {
-        intervalSeconds: p.timeseriesInterval ?? 10,
-        skip: false,
-        maxSamples: p.maxTimeseriesSamples ?? 3600,
-        overflow: p.timeseriesOverflow ?? 'decimate',
-      },
-      journalPath,
-      ssh: sshOptionsFrom(p),
-      warn: (m: string) => {
-        warnings.push(m);
-        ctx.stderr.write(`mlpstorage: warning: ${m}\n`);
-      },
-    }).collector,
-  );
-  const { collector, stem, datetime, files } = opened;
-  const say = (line: string): void => {
-    if (!p.quiet) ctx.stderr.write(`mlpstorage: ${line}\n`);
-  };
-  const startedAt = new Date();
-  const t0 = performance.now();
-  say(`collecting every ${p.timeseriesInterval ?? 10} s into ${files.journal}`);
-  const live = p.serve !== undefined ? await startLiveView(ctx, p, () => buildTimeSeriesData(collector), { title: `mlps time series: ${p.name} (live)`, benchmark: p.name }) : null;
-
-  let exitCode: number = EXIT.OK;
-  let signalled: NodeJS.Signals | null = null;
-  let onSignal: ((s: NodeJS.Signals) => void) | null = null;
-  try {
-    exitCode = await new Promise<number>((resolveRun) => {
-      let child: ReturnType<typeof spawn> | null = null;
-      let timer: NodeJS.Timeout | null = null;
-      onSignal = (signal: NodeJS.Signals): void => {
-        signalled = signal;
-        if (child !== null && child.exitCode === null) {
-          // The child usually got the terminal's Ctrl-C too; forwarding covers `kill -INT <mlpstorage>`.
-          child.kill(signal);
-        } else {
-          if (timer !== null) clearTimeout(timer);
-          resolveRun(EXIT.OK);
-        }
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      if (argv.length > 0) {
-        say(`running: ${argv.join(' ')}`);
-        child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
-        child.once('error', (err: NodeJS.ErrnoException) => {
-          ctx.stderr.write(`mlpstorage: error: cannot run ${argv[0]}: ${err.code === 'ENOENT' ? 'command not found' : err.message}\n`);
-          resolveRun(err.code === 'ENOENT' ? 127 : 126);
-        });
-        child.once('exit', (code, signal) => {
-          resolveRun(code ?? (signal !== null ? 128 + signalNumber(signal) : 1));
-        });
-      } else if (p.duration !== undefined) {
-        say(`for ${p.duration} s (Ctrl-C stops early)`);
-        timer = setTimeout(() => resolveRun(EXIT.OK), p.duration * 1000);
-      } else {
-        say('until Ctrl-C');
-      }
-    });
-  } finally {
-    if (onSignal !== null) {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
-    await collector.stop();
-    await live?.close();
-  }
-  const endedAt = new Date();
-  const data: TimeSeriesData = buildTimeSeriesData(collector);
-  await writeFileAtomic(files.document, serializeTimeSeriesData(data));
-  const metadata = {
-    benchmark_type: 'collect',
-    name: p.name,
-    command: argv.length > 0 ? argv : null,
-    duration_seconds: p.duration ?? null,
-    exit_code: exitCode,
-    ...(signalled !== null ? { signal: signalled } : {}),
-    run_datetime: datetime,
-    start_time: startedAt.toISOString(),
-    end_time: endedAt.toISOString(),
-    runtime: (performance.now() - t0) / 1000,
-    hosts: hosts.map((h) => h.spec),
-    timeseries_data: {
-      file: `${stem}_timeseries.json`,
-      journal: `${stem}_timeseries.jsonl`,
-      num_samples: data.num_samples,
-      interval_seconds: data.collection_interval_seconds,
-      hosts_collected: data.hosts_collected,
-      ...(data.host_status !== undefined ? { host_status: data.host_status } : {}),
-      skipped_ticks: data.interval_stats?.skipped_ticks ?? 0,
-    },
-    warnings,
-  };
-  await writeFileAtomic(files.metadata, `${JSON.stringify(metadata, null, 2)}\n`);
-  const summary = formatRunSummary({
-    exitCode,
-    files: { runDir: outDir, document: files.document, journal: files.journal, metadata: files.metadata },
-    data,
-    runtimeSeconds: (performance.now() - t0) / 1000,
-    warnings: warnings.length,
-  });
-  ctx.stderr.write(`${summary.join('\n')}\n`);
-  return exitCode;
-}
-
-type RunCollectorInstance = ReturnType<typeof createRunCollector>['collector'];
 
 /**
- * Starts a collector whose journal gets a fresh `<name>_<YYYYMMDD_HHMMSS>` stem in `dir`. Two collections
- * started in the same second (or a leftover file) never share names: the journal is created exclusively,
- * and a name that is taken moves to the next second, as run directories do.
+ * `timeseries collect` as a run: a {@link CollectBenchmark} through the same progress display, signals,
+ * summary and exit codes as `exec`. `--output-dir` is an alias of `--results-dir`.
  */
-async function startCollectorAtFreeName(
-  name: string,
-  dir: string,
-  create: (journalPath: string) => RunCollectorInstance,
-  maxAttempts = 3600,
-): Promise<{ collector: RunCollectorInstance; stem: string; datetime: string; files: { document: string; journal: string; metadata: string } }> {
-  const baseMs = Math.floor(Date.now() / 1000) * 1000;
-  for (let attempt = 0; attempt < maxAttempts; attempt++) {
-    const datetime = formatRunDatetime(new Date(baseMs + attempt * 1000));
-    const stem = `${name}_${datetime}`;
-    const files = {
-      document: join(dir, `${stem}_timeseries.json`),
-      journal: join(dir, `${stem}_timeseries.jsonl`),
-      metadata: join(dir, `${stem}_metadata.json`),
-    };
-    if (existsSync(files.journal) || existsSync(files.document) || existsSync(files.metadata)) continue;
-    const collector = create(files.journal);
-    const remote = collector instanceof MultiHostTimeSeriesCollector;
-    // As in benchmark runs: connecting first means a handshake is not recorded as a missed first sample.
-    if (remote) await collector.connect();
-    try {
-      await collector.start();
-    } catch (err) {
-      // Lost the race for this name to a collection started at the same moment. A multi-host collector
-      // already holds its connections, so only a local one moves on to the next second.
-      if (!remote && isMlpsError(err) && (err.cause as NodeJS.ErrnoException | undefined)?.code === 'EEXIST') continue;
-      throw err;
-    }
-    return { collector, stem, datetime, files };
+async function runCollect(ctx: CliContext, argv: string[], p: CollectParsed, command: Command): Promise<number> {
+  const resultsFromUser = command.getOptionValueSource('resultsDir') === 'cli';
+  if (p.outputDir !== undefined && resultsFromUser && resolve(p.outputDir) !== resolve(p.resultsDir)) {
+    throw invalidArgument(`--output-dir is an alias of --results-dir; give one of them, not two different directories`);
   }
-  throw new MlpsError('IO_ERROR', `no free file name ${name}_<datetime>_timeseries.jsonl in ${dir} after ${maxAttempts} attempts`);
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  const n = osConstants.signals[signal];
-  return typeof n === 'number' ? n : 0;
+  const resultsDir = p.outputDir ?? p.resultsDir;
+  return runBenchmarkWithProgress(ctx, p.quiet ?? false, (events) => {
+    return new CollectBenchmark({
+      ...commonBenchmarkOptions('run', { ...p, resultsDir }),
+      argv,
+      name: p.name,
+      ...(p.duration !== undefined ? { durationSeconds: p.duration } : {}),
+      events,
+    });
+  });
 }
