@@ -103,7 +103,8 @@ export function formatRunSummary(input: {
     }
     const rows = Object.entries(d.samples_by_host).map(([host, samples]) => summarizeHost(host, samples));
     const width = Math.max(4, ...rows.map((r) => r.host.length));
-    lines.push(`  ${'host'.padEnd(width)}  samples  errors  status   read MB/s  write MB/s  CPU %`);
+    // `missed`: the host's error samples (ticks it did not answer).
+    lines.push(`  ${'host'.padEnd(width)}  samples  missed  status   read MB/s  write MB/s  CPU %`);
     for (const r of rows) {
       const status = d.host_status?.[r.host]?.status ?? '-';
       const errors = d.host_status?.[r.host]?.error_samples;
