@@ -5,7 +5,7 @@
  */
 import { MlpsError } from './errors';
 import { formatReferenceTimestamp, parseTimestampMs, toEpochMs } from './timestamps';
-import { hostStatusFromSamples, isGoodSample } from './host-health';
+import { SAMPLE_DATA_KEYS as DATA_KEYS, hostStatusFromSamples, isGoodSample } from './host-health';
 import type {
   CollectionMethod,
   HostHealth,

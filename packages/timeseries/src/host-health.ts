@@ -12,7 +12,8 @@
 import type { HostHealth, HostStatusRecord, TimeSeriesSample } from './types';
 
 /** The keys of a sample that carry collected data (as opposed to `timestamp`, `hostname`, `errors`). */
-const DATA_KEYS = ['diskstats', 'vmstat', 'meminfo', 'loadavg', 'netdev', 'cpu', 'pressure', 'uptime_seconds'] as const;
+export const SAMPLE_DATA_KEYS = ['diskstats', 'vmstat', 'meminfo', 'loadavg', 'netdev', 'cpu', 'pressure', 'uptime_seconds'] as const;
+const DATA_KEYS = SAMPLE_DATA_KEYS;
 
 /**
  * True when the sample holds at least one collected source: a *good* sample. An *error sample* (host
