@@ -25,7 +25,7 @@ test('four collections started together into one directory all succeed with thei
   const runDirs = readdirSync(join(out, 'collect')).sort();
   expect(runDirs).toHaveLength(4);
   for (const runDir of runDirs) {
-    const names = readdirSync(join(out, 'collect', runDir)).filter((n) => !n.endsWith('.log'));
+    const names = readdirSync(join(out, 'collect', runDir)).filter((n) => !n.endsWith('.log') && !n.endsWith('_cluster_info.json'));
     const stems = [...new Set(names.map((n) => n.replace(/_(timeseries\.jsonl?|metadata\.json)$/, '')))];
     expect(stems).toEqual([`collect_${runDir}`]);
     const stem = stems[0] as string;

@@ -231,7 +231,7 @@ export abstract class Benchmark {
 
   /** `{benchmark_type}_cluster_info.json`, as `mlpstorage` names it (no datetime: one per run directory). */
   get clusterInfoFilename(): string {
-    return `${this.BENCHMARK_TYPE}_cluster_info.json`;
+    return `${this.fileNamePrefix}_cluster_info.json`;
   }
 
   /** Full path of the cluster information file. */
