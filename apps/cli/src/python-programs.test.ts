@@ -157,6 +157,15 @@ describe('reports reportgen', () => {
     expect(again?.timeseries.disk_write_MBps_mean).toBeCloseTo(row.timeseries.disk_write_MBps_mean, 1);
   }, 60_000);
 
+  test('--config-file applies to reportgen too (results_dir from the YAML)', async () => {
+    const yaml = join(root, 'reportgen.yaml');
+    writeFileSync(yaml, `results_dir: ${join(root, 'python-tree')}\noutput_dir: ${join(root, 'from-yaml')}\nbogus: 1\n`);
+    const r = await runCliProcess(['reports', 'reportgen', '-c', yaml, '-q'], { MLPS_HISTORY_FILE: 'off' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("mlpstorage: warning: config file contains unknown parameter 'bogus', skipping\n");
+    expect(JSON.parse(readFileSync(join(root, 'from-yaml', 'results.json'), 'utf8'))).toHaveLength(1);
+  });
+
   test('a results directory that does not exist is one line, exit 2', async () => {
     const r = await runCliProcess(['reports', 'reportgen', '-rd', join(root, 'nope')], env());
     expect(r.code).toBe(2);

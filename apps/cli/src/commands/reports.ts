@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { EXIT, type CliContext } from '../context';
 import { addStandardOptions, outputLevel, type CommonParsed } from '../options';
+import { applyConfigFile } from '../python-args';
 import { generateReports } from '../reportgen';
 
 interface ReportgenParsed extends CommonParsed {
@@ -19,7 +20,11 @@ export function registerReportsCommands(program: Command, ctx: CliContext): void
     .description('write results.json and results.csv for every run under --results-dir (with time-series figures per run)')
     .addOption(new Option('--output-dir <dir>', 'directory where the report is saved (default: --results-dir)'));
   addStandardOptions(reportgen, 'none');
-  reportgen.action(async (p: ReportgenParsed) => {
+  reportgen.action(async (_parsed: ReportgenParsed, command: Command) => {
+    if (_parsed.configFile) {
+      for (const w of applyConfigFile(command, _parsed.configFile)) ctx.stderr.write(`mlpstorage: warning: ${w}\n`);
+    }
+    const p = command.opts() as ReportgenParsed;
     const result = await generateReports({ resultsDir: p.resultsDir, ...(p.outputDir ? { outputDir: p.outputDir } : {}) });
     for (const s of result.skipped) ctx.stderr.write(`mlpstorage: warning: skipping ${s.dir}: ${s.reason}\n`);
     if (!outputLevel(p).quiet) {
