@@ -6,7 +6,8 @@ import type { Command, Option } from 'commander';
 import { MULTI_LETTER_ALIASES } from './argv';
 import { parseCommandLine } from './parse-only';
 import { buildProgram } from './program';
-import { parseConfigYaml, splitCommandLineForTest } from './python-args.test-helpers';
+import { splitCommandLine } from './history';
+import { parseConfigYaml } from './python-args';
 
 /**
  * Command lines of Python mlpstorage (its argparse parsers: mlpstorage_py/cli/*_args.py), each with the
@@ -228,7 +229,7 @@ describe('every Python mlpstorage flag', () => {
   test.each(TABLE.map((t) => [t.line, t.expect] as const))('%s', (line, expect_) => {
     const config = join(root, 'empty.yaml');
     writeFileSync(config, '# no overrides\n');
-    const argv = splitCommandLineForTest(line).map((w) => (w === 'NONE' ? config : w));
+    const argv = splitCommandLine(line).map((w) => (w === 'NONE' ? config : w));
     const parsed = parseCommandLine(argv);
     for (const [key, value] of Object.entries(expect_)) {
       if (key === 'config_file') continue;
