@@ -122,7 +122,7 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     expect(c.stats.skippedTicks).toBe(0);
     for (const h of hosts) {
       const samples = byHost[nameOf(h)]!;
-      expect(samples).toHaveLength(ticks);
+      expect(samples).toHaveLength(ticks + 1); // every tick and the closing sample
       expect(samples.every((s) => s.errors === undefined)).toBe(true);
       expect(new Set(samples.map((s) => s.hostname))).toEqual(new Set([h.hostname]));
       expect(samples.every((s) => (s.uptime_seconds ?? 0) > 0 && (s.diskstats?.length ?? 0) > 0)).toBe(true);
@@ -174,7 +174,7 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     expect(c.stats.skippedTicks).toBe(0);
     const status = c.hostStatus();
     const v = byHost[nameOf(victim)]!;
-    expect(v).toHaveLength(ticks);
+    expect(v).toHaveLength(ticks + 1); // every tick and the closing sample
     expect(status[nameOf(victim)]).toMatchObject({ status: 'partial' });
     expect(status[nameOf(victim)]!.reconnects).toBeGreaterThanOrEqual(1);
     expect(v.some((s) => s.errors?.ssh !== undefined)).toBe(true);
@@ -195,10 +195,11 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     expect(buildTimeSeriesData(c).host_status?.[nameOf(victim)]).toMatchObject({ good_samples: victimStatus.goodSamples, error_samples: victimStatus.errors });
     for (const h of hosts.slice(0, 2)) {
       const s = byHost[nameOf(h)]!;
-      expect([nameOf(h), s.length]).toEqual([nameOf(h), ticks]);
+      expect([nameOf(h), s.length]).toEqual([nameOf(h), ticks + 1]);
       expect(status[nameOf(h)]).toMatchObject({ status: 'ok', errors: 0, reconnects: 0 });
-      // Cadence: consecutive samples about one interval apart, none missing.
-      const times = s.map((x) => x.timestamp_ms!);
+      // Cadence: consecutive samples about one interval apart, none missing (the closing sample, taken
+      // at stop(), is off the grid).
+      const times = s.slice(0, -1).map((x) => x.timestamp_ms!);
       const gaps = times.slice(1).map((t, i) => t - times[i]!);
       expect(Math.max(...gaps)).toBeLessThan(interval * 1000 * 1.8);
       expect(Math.min(...gaps)).toBeGreaterThan(interval * 1000 * 0.2);
@@ -227,13 +228,13 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     expect(unhandled).toEqual([]);
     const ticks = c.stats.ticks;
     const refused = byHost.refused!;
-    expect(refused).toHaveLength(ticks);
+    expect(refused).toHaveLength(ticks + 1); // every tick and the closing sample
     expect(refused.every((s) => s.errors?.ssh !== undefined && s.diskstats === undefined)).toBe(true);
     expect(refused.at(-1)!.errors!.ssh).toContain('Connection refused');
-    expect(c.hostStatus().refused).toMatchObject({ status: 'failed', samples: ticks, errors: ticks });
+    expect(c.hostStatus().refused).toMatchObject({ status: 'failed', samples: ticks + 1, errors: ticks + 1 });
     if (info.mode === 'netns') {
       const unreachable = byHost[`root@${info.unusedAddress}`]!;
-      expect(unreachable).toHaveLength(ticks);
+      expect(unreachable).toHaveLength(ticks + 1);
       expect(unreachable.every((s) => s.errors?.ssh !== undefined)).toBe(true);
       expect(unreachable.map((s) => s.errors!.ssh).join('\n')).toMatch(/No route|No answer from|still connecting|not connected/);
       expect(c.hostStatus()[`root@${info.unusedAddress}`]?.status).toBe('failed');
@@ -243,7 +244,7 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     expect(warnings.find((w) => w.startsWith('host refused: '))).toContain('Connection refused');
     expect(warnings.filter((w) => w.startsWith('host no-such-host.invalid: cannot connect ('))).toHaveLength(1);
     expect(warnings.find((w) => w.startsWith('host no-such-host.invalid: '))).toMatch(/ENOTFOUND|EAI_AGAIN|not resolve|getaddrinfo/i);
-    expect(c.hostStatus()['no-such-host.invalid']).toMatchObject({ status: 'failed', goodSamples: 0, errors: ticks, link: 'down' });
+    expect(c.hostStatus()['no-such-host.invalid']).toMatchObject({ status: 'failed', goodSamples: 0, errors: ticks + 1, link: 'down' });
     if (info.mode === 'netns') expect(warnings.filter((w) => w.startsWith(`host root@${info.unusedAddress}: cannot connect (`))).toHaveLength(1);
     expect(warnings.filter((w) => w.startsWith(`host ${nameOf(h1)}`))).toEqual([]);
     // The reachable host was not held back by the others.
