@@ -2,6 +2,7 @@
  * Pure parsers for the host facts of a cluster snapshot. They read the same text whether it came from a
  * local file or from a remote host over ssh, and never throw.
  */
+import { parseProcMeminfo } from '@mlps/timeseries';
 
 /** One line of `/proc/mounts`. */
 export interface MountRecord {
@@ -77,14 +78,10 @@ export function parseOsRelease(text: unknown): string | null {
   return null;
 }
 
-/** `MemTotal`, `MemAvailable`, `MemFree` of `/proc/meminfo`, in bytes. */
+/** `MemTotal`, `MemAvailable`, `MemFree` of `/proc/meminfo`, in bytes (parsed by the timeseries meminfo parser). */
 export function parseMemoryBytes(text: unknown): { total_bytes: number; available_bytes: number | null; free_bytes: number | null } | null {
   if (typeof text !== 'string') return null;
-  const kb: Record<string, number> = {};
-  for (const line of text.split('\n')) {
-    const m = /^(\w+):\s+(\d+)/.exec(line);
-    if (m) kb[m[1] as string] = Number(m[2]);
-  }
+  const kb = parseProcMeminfo(text);
   if (kb.MemTotal === undefined) return null;
   return {
     total_bytes: kb.MemTotal * 1024,

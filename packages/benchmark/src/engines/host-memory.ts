@@ -3,6 +3,7 @@
  * have come from memory?". Reads only /proc (asynchronously, so the sampling loop is never held up).
  */
 import { readFile, stat, statfs } from 'node:fs/promises';
+import { parseProcDiskstats, parseProcMeminfo } from '@mlps/timeseries';
 
 /** MemTotal, MemAvailable and Cached of this host, in bytes (null when /proc/meminfo is unreadable). */
 export interface HostMemory {
@@ -19,10 +20,8 @@ export async function readHostMemory(procRoot = '/proc'): Promise<HostMemory | n
   } catch {
     return null;
   }
-  const kb = (key: string): number | null => {
-    const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text);
-    return m && m[1] !== undefined ? Number(m[1]) * 1024 : null;
-  };
+  const meminfo = parseProcMeminfo(text);
+  const kb = (key: string): number | null => (meminfo[key] === undefined ? null : (meminfo[key] as number) * 1024);
   const total = kb('MemTotal');
   if (total === null) return null;
   return { memTotalBytes: total, memAvailableBytes: kb('MemAvailable') ?? kb('MemFree') ?? 0, cachedBytes: kb('Cached') ?? 0 };
@@ -52,13 +51,9 @@ export async function readDeviceCounters(
   } catch {
     return null;
   }
-  for (const line of text.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 14 || Number(f[0]) !== device.major || Number(f[1]) !== device.minor) continue;
-    // diskstats counts 512-byte sectors whatever the device's sector size.
-    return { name: f[2] ?? '', readBytes: Number(f[5]) * 512, writtenBytes: Number(f[9]) * 512 };
-  }
-  return null;
+  const record = parseProcDiskstats(text).find((d) => d.major === device.major && d.minor === device.minor);
+  // diskstats counts 512-byte sectors whatever the device's sector size.
+  return record ? { name: record.device_name, readBytes: record.sectors_read * 512, writtenBytes: record.sectors_written * 512 } : null;
 }
 
 /** Free bytes this process may write on the file system holding `path` (root may use reserved blocks), or null. */
