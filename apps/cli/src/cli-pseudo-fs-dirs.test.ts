@@ -14,7 +14,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const NOPE = '/proc/mlps-no-such-dir';
 
 it.each([
-  ['collect --output-dir', () => ['timeseries', 'collect', '--output-dir', NOPE, '--', 'true'], /cannot create --output-dir \/proc\/mlps-no-such-dir/],
+  ['collect --output-dir', () => ['timeseries', 'collect', '--output-dir', NOPE, '--', 'true'], /cannot create results directory \/proc\/mlps-no-such-dir/],
   ['run --results-dir', () => ['exec', '--results-dir', NOPE, '--', 'true'], /cannot create results directory \/proc\/mlps-no-such-dir/],
   ['checkpointing --checkpoint-folder', () => ['checkpointing', 'run', '-m', 'llama3-8b', '-np', '1', '-cf', NOPE, '--scale', '0.001', '-rd', join(root, 'r')], /checkpoint folder \/proc\/mlps-no-such-dir/],
   ['training datagen --data-dir', () => ['training', 'datagen', '-m', 'unet3d', '-dd', NOPE, '--scale', '0.001', '-rd', join(root, 'r')], /dataset folder \/proc\/mlps-no-such-dir/],

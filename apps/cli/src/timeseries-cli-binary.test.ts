@@ -11,14 +11,26 @@ describe('built mlpstorage timeseries', () => {
     const out = join(root, 'out');
     const r = await runCliProcess(['timeseries', 'collect', '--timeseries-interval', '0.2', '--output-dir', out, '--', 'sh', '-c', 'sleep 0.4; exit 3']);
     expect(r.code).toBe(3);
-    const names = readdirSync(out).sort();
-    expect(names.map((n) => n.replace(/\d{8}_\d{6}/, 'D'))).toEqual(['collect_D_metadata.json', 'collect_D_timeseries.json', 'collect_D_timeseries.jsonl']);
-    const doc = JSON.parse(readFileSync(join(out, names[1]!), 'utf8')) as { num_samples: number };
+    // A run like exec: <results-dir>/collect/<datetime>/ (--output-dir is the alias of --results-dir).
+    const runs = readdirSync(join(out, 'collect'));
+    expect(runs).toHaveLength(1);
+    const runDir = join(out, 'collect', runs[0]!);
+    const names = readdirSync(runDir).sort();
+    expect(names.map((n) => n.replace(/\d{8}_\d{6}/, 'D'))).toEqual([
+      'collect.stderr.log',
+      'collect.stdout.log',
+      'collect_D_metadata.json',
+      'collect_D_timeseries.json',
+      'collect_D_timeseries.jsonl',
+      'collect_cluster_info.json',
+    ]);
+    const docName = names.find((n) => n.endsWith('_timeseries.json'))!;
+    const doc = JSON.parse(readFileSync(join(runDir, docName), 'utf8')) as { num_samples: number };
     expect(doc.num_samples).toBeGreaterThanOrEqual(2);
-    const rep = await runCliProcess(['timeseries', 'report', out, '--format', 'json']);
+    const rep = await runCliProcess(['timeseries', 'report', runDir, '--format', 'json']);
     expect(rep.code).toBe(0);
     expect((JSON.parse(rep.stdout) as { numSamples: number }).numSamples).toBe(doc.num_samples);
-    const exp = await runCliProcess(['timeseries', 'export', join(out, names[1]!), '--format', 'openmetrics']);
+    const exp = await runCliProcess(['timeseries', 'export', join(runDir, docName), '--format', 'openmetrics']);
     expect(exp.code).toBe(0);
     expect(exp.stdout).toMatch(/^# TYPE node_disk_read_bytes counter$/m);
     expect(exp.stdout.endsWith('# EOF\n')).toBe(true);

@@ -63,9 +63,11 @@ describe('timeseries commands reject what is not a time series', () => {
 
 describe('timeseries export and recover take a run directory', () => {
   test('export <run-dir> streams the document; recover <run-dir> rebuilds it from the journal', async () => {
-    const outDir = join(root, 'collect');
-    const c = await runCliProcess(['timeseries', 'collect', '--duration', '1s', '--timeseries-interval', '0.25', '--output-dir', outDir, '-q']);
+    const results = join(root, 'collect');
+    const c = await runCliProcess(['timeseries', 'collect', '--duration', '1s', '--timeseries-interval', '0.25', '--output-dir', results, '-q']);
     expect(c.code).toBe(0);
+    // The run directory <results-dir>/collect/<datetime>/.
+    const outDir = join(results, 'collect', readdirSync(join(results, 'collect'))[0] as string);
     const csv = await runCliProcess(['timeseries', 'export', outDir, '--format', 'csv']);
     expect(csv.code).toBe(0);
     expect(csv.stdout.split('\n')[0]).toBe('timestamp,host,source,device,metric,value,unit');

@@ -20,6 +20,7 @@ import {
   type TimeseriesSettings,
 } from './collection';
 import { CommandExecutor } from './executor';
+import { releaseSpace, reserveSpace } from './space-reserve';
 import {
   allocateRunDirectory,
   formatRunDatetime,
@@ -163,6 +164,8 @@ export abstract class Benchmark {
   private startedAt: Date | null = null;
   private endedAt: Date | null = null;
   private readonly warnings: string[] = [];
+  /** The run directory's space reserve (see space-reserve.ts), until the workload ends. */
+  private spaceReserve: string | null = null;
 
   constructor(options: BenchmarkOptions) {
     this.options = options;
@@ -172,6 +175,7 @@ export abstract class Benchmark {
     this.executor = new CommandExecutor({
       whatIf: options.whatIf ?? false,
       echo: options.echoWorkloadOutput ?? !options.quiet,
+      warn: (message) => this.warn(message),
     });
   }
 
@@ -502,6 +506,8 @@ export abstract class Benchmark {
     this.datetime = allocated.datetime;
     this.startedAt = new Date();
     this.stage('run-directory', this.runDir);
+    // Room for the journal's tail, the document and the metadata if the workload fills this disk.
+    this.spaceReserve = reserveSpace(this.runDir);
 
     this.stage('cluster-start');
     this.clusterStart = await this.snapshot();
@@ -513,6 +519,9 @@ export abstract class Benchmark {
     try {
       code = await this.runWorkload();
     } finally {
+      // The workload is over: its disk space comes back first, so the files below can be written.
+      releaseSpace(this.spaceReserve);
+      this.spaceReserve = null;
       if (this.collector) this.stage('collection-stop');
       await this.stopTimeseriesCollection();
       if (this.timeseriesData) this.stage('write-timeseries', this.timeseriesFilePath);

@@ -34,6 +34,11 @@ export interface CommandExecutorOptions {
   /** Copy the workload's output to the console (always kept in the log files). Default true. */
   echo?: boolean;
   output?: ExecutorOutput;
+  /**
+   * Receives one line per problem that does not stop the workload (a log file that cannot be written, e.g.
+   * a full disk). Default: none.
+   */
+  warn?: (message: string) => void;
 }
 
 /** Options of one {@link CommandExecutor.execute} call. */
@@ -52,6 +57,38 @@ interface RunningChild {
 
 function signalNumber(signal: NodeJS.Signals): number {
   return (osConstants.signals as Record<string, number>)[signal] ?? 0;
+}
+
+/** A log file of the workload's output that stops being written (never crashes the run) when a write fails. */
+interface LogFile {
+  stream: WriteStream;
+  name: string;
+  failed: boolean;
+}
+
+function openLog(path: string, name: string, warn: (message: string) => void): LogFile {
+  const log: LogFile = { stream: createWriteStream(path, { flags: 'a' }), name, failed: false };
+  // ENOSPC/EIO on a log must not become an unhandled 'error' event: say so once, keep the workload running.
+  log.stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (log.failed) return;
+    log.failed = true;
+    const why = err.code === 'ENOSPC' ? 'the file system is full' : err.message;
+    warn(`workload log ${name} not written further (${why}); the workload goes on, its output still reaches the console`);
+  });
+  return log;
+}
+
+function writeLog(log: LogFile | undefined, chunk: Buffer): void {
+  if (log && !log.failed) log.stream.write(chunk);
+}
+
+function closeLog(log: LogFile | undefined): Promise<void> {
+  if (!log) return Promise.resolve();
+  if (log.failed) {
+    log.stream.destroy();
+    return Promise.resolve();
+  }
+  return closeStream(log.stream);
 }
 
 function closeStream(stream: WriteStream | undefined): Promise<void> {
@@ -74,6 +111,7 @@ export class CommandExecutor {
   private readonly whatIf: boolean;
   private readonly echo: boolean;
   private readonly output: ExecutorOutput;
+  private readonly warn: (message: string) => void;
   private readonly running = new Set<RunningChild>();
   private interruptedBy: NodeJS.Signals | null = null;
 
@@ -81,6 +119,14 @@ export class CommandExecutor {
     this.whatIf = options.whatIf ?? false;
     this.echo = options.echo ?? true;
     this.output = options.output ?? { stdout: process.stdout, stderr: process.stderr };
+    const warn = options.warn;
+    this.warn = (message) => {
+      try {
+        warn?.(message);
+      } catch {
+        // A failing observer must not fail the workload.
+      }
+    };
   }
 
   /** True after {@link CommandExecutor.interrupt}: later commands are not started. */
@@ -115,13 +161,13 @@ export class CommandExecutor {
       return 128 + signalNumber(this.interruptedBy);
     }
 
-    let stdoutLog: WriteStream | undefined;
-    let stderrLog: WriteStream | undefined;
+    let stdoutLog: LogFile | undefined;
+    let stderrLog: LogFile | undefined;
     if (options.logDir && options.logPrefix) {
       record.stdout_log = `${options.logPrefix}.stdout.log`;
       record.stderr_log = `${options.logPrefix}.stderr.log`;
-      stdoutLog = createWriteStream(join(options.logDir, record.stdout_log), { flags: 'a' });
-      stderrLog = createWriteStream(join(options.logDir, record.stderr_log), { flags: 'a' });
+      stdoutLog = openLog(join(options.logDir, record.stdout_log), record.stdout_log, this.warn);
+      stderrLog = openLog(join(options.logDir, record.stderr_log), record.stderr_log, this.warn);
     }
 
     const started = performance.now();
@@ -134,7 +180,7 @@ export class CommandExecutor {
     } finally {
       record.end_time = new Date().toISOString();
       record.duration_seconds = Math.round(performance.now() - started) / 1000;
-      await Promise.all([closeStream(stdoutLog), closeStream(stderrLog)]);
+      await Promise.all([closeLog(stdoutLog), closeLog(stderrLog)]);
     }
   }
 
@@ -163,8 +209,8 @@ export class CommandExecutor {
   private spawnAndWait(
     argv: readonly string[],
     options: ExecuteOptions,
-    stdoutLog: WriteStream | undefined,
-    stderrLog: WriteStream | undefined,
+    stdoutLog: LogFile | undefined,
+    stderrLog: LogFile | undefined,
   ): Promise<{ code: number | null; signal: string | null }> {
     return new Promise((resolve, reject) => {
       // Own process group, so a forwarded signal reaches the whole workload tree, not just its leader.
@@ -183,11 +229,11 @@ export class CommandExecutor {
         if (this.interruptedBy) this.interrupt(this.interruptedBy);
       }
       child.stdout?.on('data', (chunk: Buffer) => {
-        stdoutLog?.write(chunk);
+        writeLog(stdoutLog, chunk);
         if (this.echo) this.output.stdout.write(chunk);
       });
       child.stderr?.on('data', (chunk: Buffer) => {
-        stderrLog?.write(chunk);
+        writeLog(stderrLog, chunk);
         if (this.echo) this.output.stderr.write(chunk);
       });
       child.once('error', (cause) => {

@@ -1,0 +1,106 @@
+// A results disk the workload fills (issue 11): on a 20 MB tmpfs mounted for the test, `exec` and
+// `timeseries collect` with a workload that writes 100 MB to the same file system end with the document,
+// the metadata and a complete journal written, one warning per write path, the exit code as documented,
+// no stack trace and no workload left running. Needs root (mount); never skipped silently.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTimeSeriesData, readJournalWithReport } from '@mlps/timeseries';
+import { runCliProcess } from './test-cli';
+
+jest.setTimeout(90_000);
+
+let mountPoint: string;
+
+beforeAll(() => {
+  if (process.getuid?.() !== 0) throw new Error('the full-disk suite mounts a 20 MB tmpfs and needs root; run the tests as root');
+  mountPoint = mkdtempSync(join(tmpdir(), 'mlps-full-disk-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', mountPoint]);
+});
+
+afterAll(() => {
+  if (!mountPoint) return;
+  try {
+    execFileSync('umount', ['-l', mountPoint]);
+  } finally {
+    rmSync(mountPoint, { recursive: true, force: true });
+  }
+});
+
+afterEach(() => {
+  // Each case starts with an empty file system.
+  for (const name of readdirSync(mountPoint)) rmSync(join(mountPoint, name), { recursive: true, force: true });
+});
+
+function onlyRunDir(parent: string): string {
+  const dirs = readdirSync(parent);
+  expect(dirs).toHaveLength(1);
+  return join(parent, dirs[0] as string);
+}
+
+function fillersRunning(): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(`of=${mountPoint}/fill`));
+}
+
+/** The run's document, journal and metadata: all there, all complete, the journal as long as the document. */
+async function expectCompleteFiles(runDir: string, prefix: string): Promise<Record<string, unknown>> {
+  const dt = runDir.slice(-15);
+  const names = readdirSync(runDir);
+  // The space reserve is gone once the run is over.
+  expect(names.filter((n) => n.startsWith('.mlps'))).toEqual([]);
+  const doc = parseTimeSeriesData(readFileSync(join(runDir, `${prefix}_${dt}_timeseries.json`), 'utf8'));
+  expect(doc.num_samples).toBeGreaterThanOrEqual(2);
+  const journal = await readJournalWithReport(join(runDir, `${prefix}_${dt}_timeseries.jsonl`));
+  expect(journal.badLines).toBe(0);
+  expect(journal.tornLastLine).toBe(false);
+  expect(journal.data.num_samples).toBe(doc.num_samples);
+  const meta = JSON.parse(readFileSync(join(runDir, `${prefix}_${dt}_metadata.json`), 'utf8')) as Record<string, unknown>;
+  expect((meta.timeseries_data as { num_samples: number }).num_samples).toBe(doc.num_samples);
+  return meta;
+}
+
+function expectNoStackTrace(stderr: string): void {
+  expect(stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  expect(stderr).not.toMatch(/Unhandled|internal error/);
+}
+
+describe('a results disk the workload fills', () => {
+  it('exec -- dd 100 MB into a 20 MB results fs: document and metadata written, exit 1 (the workload failed)', async () => {
+    const results = join(mountPoint, 'results');
+    const r = await runCliProcess([
+      'exec', '--results-dir', results, '--timeseries-interval', '0.1', '--',
+      'dd', 'if=/dev/zero', `of=${mountPoint}/fill`, 'bs=1M', 'count=100',
+    ]);
+    expectNoStackTrace(r.stderr);
+    expect(r.stderr).toMatch(/No space left on device/);
+    expect(r.code).toBe(1);
+    const meta = await expectCompleteFiles(onlyRunDir(join(results, 'training', 'exec', 'run')), 'training');
+    expect(meta).toMatchObject({ exit_code: 1 });
+    expect(fillersRunning()).toEqual([]);
+  });
+
+  it('collect: the workload keeps writing to stderr on the full disk: one warning per write path, files complete, its exit code', async () => {
+    const results = join(mountPoint, 'results');
+    const script =
+      `dd if=/dev/zero of=${mountPoint}/fill bs=1M count=100 2>/dev/null; ` +
+      'i=0; while [ $i -lt 3000 ]; do echo "stderr line $i of the workload" >&2; i=$((i+1)); done; sleep 1; exit 3';
+    const r = await runCliProcess(['timeseries', 'collect', '--results-dir', results, '--timeseries-interval', '0.1', '--', 'sh', '-c', script]);
+    expectNoStackTrace(r.stderr);
+    expect(r.code).toBe(3);
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('mlpstorage: warning:'));
+    // The stderr log gives up once, saying why; the journal says once that it keeps samples in memory.
+    expect(warnings.filter((w) => w.includes('.stderr.log not written further (the file system is full)'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.includes('journal write failed')).length).toBeLessThanOrEqual(1);
+    expect(warnings.filter((w) => /not written:|closing journal/.test(w))).toEqual([]);
+    const runDir = onlyRunDir(join(results, 'collect'));
+    const meta = await expectCompleteFiles(runDir, 'collect');
+    expect(meta).toMatchObject({ exit_code: 3, benchmark_type: 'collect' });
+    expect((meta.warnings as string[]).some((w) => w.includes('.stderr.log not written further'))).toBe(true);
+    // The console still got the workload's output.
+    expect(r.stderr).toContain('stderr line 2999 of the workload');
+    expect(existsSync(join(mountPoint, 'fill'))).toBe(true);
+    expect(fillersRunning()).toEqual([]);
+  });
+});
