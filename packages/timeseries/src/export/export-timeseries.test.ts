@@ -245,4 +245,24 @@ describe('exportTimeSeries round trips on a real run', () => {
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).some((n) => n.startsWith('missing.csv.tmp'))).toBe(false);
   });
+
+  it('rejects, as the report does, a document parseTimeSeriesData rejects, and writes no output file', async () => {
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['no-start.json', { collection_interval_seconds: 1, samples_by_host: {} }, /start_time: expected an ISO-8601 string/],
+      ['bad-sample.json', JSON.parse(readFileSync(docPath, 'utf8')), /1 entry of samples_by_host is not a sample/],
+      ['bad-method.json', { ...JSON.parse(readFileSync(docPath, 'utf8')), collection_method: 'carrier pigeon' }, /collection_method/],
+    ];
+    const withBadSample = cases[1]![1] as { samples_by_host: Record<string, unknown[]> };
+    Object.values(withBadSample.samples_by_host)[0]!.push({ timestamp: 5 });
+    for (const [name, doc, message] of cases) {
+      const input = join(dir, name);
+      writeFileSync(input, JSON.stringify(doc));
+      for (const format of ['csv', 'openmetrics', 'jsonl'] as const) {
+        const out = join(dir, `${name}.${format}`);
+        await expect(exportTimeSeries({ input, format, output: out })).rejects.toMatchObject({ code: 'INVALID_FORMAT', message: expect.stringMatching(message) });
+        expect(existsSync(out)).toBe(false);
+      }
+    }
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp') || n.startsWith('.mlps-export-'))).toEqual([]);
+  });
 });

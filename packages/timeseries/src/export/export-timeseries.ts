@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { MlpsError, invalidArgument } from '../errors';
+import { MlpsError, invalidArgument, isMlpsError } from '../errors';
+import { parseTimeSeriesData } from '../format';
 import type { TimeSeriesSample } from '../types';
 import { streamTimeSeriesSamples } from './document-stream';
 import type { StreamedSample, StreamSummary } from './document-stream';
@@ -15,6 +16,25 @@ import { OpenMetricsSpill } from './openmetrics-spill';
 import { rateRows } from './rate-rows';
 import { TextSink } from './text-sink';
 import { sampleTimeMs } from '../timestamps';
+
+/**
+ * A document must be what `parseTimeSeriesData` (and so `timeseries report`) accepts: its top-level fields
+ * checked by the same rules, and no sample entry that is not a sample. Otherwise the export would be an
+ * empty or partial file, written with exit 0, of a document the report rejects. (A journal stays lenient:
+ * a torn or garbled line is what a crash leaves, and its readers skip it everywhere.)
+ */
+function checkStreamedDocument(input: string, summary: StreamSummary): void {
+  try {
+    parseTimeSeriesData({ ...summary.fields, samples_by_host: {} });
+  } catch (err) {
+    if (isMlpsError(err)) throw new MlpsError('INVALID_FORMAT', `${input} is not a valid time-series document: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (summary.badEntries > 0) {
+    const entries = summary.badEntries === 1 ? '1 entry' : `${summary.badEntries} entries`;
+    throw new MlpsError('INVALID_FORMAT', `${input} is not a valid time-series document: ${entries} of samples_by_host ${summary.badEntries === 1 ? 'is' : 'are'} not a sample`);
+  }
+}
 
 /** The export formats. */
 export type ExportFormat = 'csv' | 'openmetrics' | 'jsonl';
@@ -65,7 +85,8 @@ export function csvField(value: string): string {
  * `{"host", "sample"}` object per line (a valid journal body).
  *
  * @throws MlpsError `INVALID_ARGUMENT` for an unknown format, `IO_ERROR` when the input cannot be read or
- *   the output written, `INVALID_FORMAT` when the input is not a time-series file.
+ *   the output written, `INVALID_FORMAT` when the input is not a time-series file, or is a document that
+ *   `parseTimeSeriesData` would reject (then no output file is written).
  */
 export async function exportTimeSeries(options: ExportTimeSeriesOptions): Promise<ExportResult> {
   const { input, format, output } = options;
@@ -135,6 +156,7 @@ export async function exportTimeSeries(options: ExportTimeSeriesOptions): Promis
       previous.set(host, sample);
       await sink.write(rows);
     }
+    if (summary?.kind === 'document') checkStreamedDocument(input, summary);
     if (spill !== null) {
       await spill.writeTo(sink);
       records = spill.points;
