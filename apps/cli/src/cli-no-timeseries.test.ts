@@ -101,7 +101,13 @@ describe('commands that collect no time series', () => {
     expect(c.stdout).toContain('105.00 GiB');
     const k = await runCliProcess(['kvcache', 'datasize', '--model', 'llama3.1-8b', '--num-users', '10', '-rd', results]);
     expect(k.code).toBe(0);
-    expect(JSON.parse(k.stdout)).toMatchObject({ bytes_per_token: 131072, total_kv_cache_gb: 10 });
+    // Text like the other datasize commands (it printed JSON).
+    expect(k.stdout).toBe(
+      'model: llama3.1-8b, 10 user(s) × 8192 tokens of context\n' +
+        'KV cache per token: 131072 bytes\n' +
+        'Total KV cache: 10 GiB\n' +
+        'GPU tier 16 GiB + CPU tier 32 GiB; storage tier needs: 0 GiB\n',
+    );
     expect(existsSync(results)).toBe(false);
   });
 

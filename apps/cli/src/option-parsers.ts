@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { isMlpsError } from '@mlps/timeseries';
+import { MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS, isMlpsError } from '@mlps/timeseries';
 import { parseHostList } from '@mlps/multihost';
 
 /**
@@ -7,11 +7,19 @@ import { parseHostList } from '@mlps/multihost';
  * commander prefixes the option and the value, and the CLI prints that as one line and exits 2.
  */
 
-/** A finite number > 0 (seconds). The collector's floor is 0.01 s. */
+/** A plain decimal number (`10`, `0.5`, `.5`, `1e-1`): not `0x10`, `0b1`, `Infinity` or an empty string. */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
+/**
+ * Seconds between samples: a decimal number from the collector's floor (0.01 s) to the longest timer
+ * Node.js can set (~24.8 days). `0x10` is not read as 16 (Python's `float()` rejects it too), and an
+ * interval beyond the timer limit is refused here rather than flooding stderr with TimeoutOverflowWarning.
+ */
 export function parseIntervalSeconds(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number of seconds greater than 0.');
-  if (n < 0.01) throw new InvalidArgumentError('must be at least 0.01 seconds.');
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a decimal number of seconds greater than 0.');
+  if (n < MIN_INTERVAL_SECONDS) throw new InvalidArgumentError(`must be at least ${MIN_INTERVAL_SECONDS} seconds.`);
+  if (n > MAX_INTERVAL_SECONDS) throw new InvalidArgumentError(`must be at most ${MAX_INTERVAL_SECONDS} seconds (about 24.8 days, the longest timer Node.js can set).`);
   return n;
 }
 
@@ -29,10 +37,10 @@ export function parseNonNegativeInt(value: string): number {
   return Number(value);
 }
 
-/** A finite number > 0. */
+/** A finite decimal number > 0. */
 export function parsePositiveNumber(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number greater than 0.');
+  if (!DECIMAL.test(value) || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a decimal number greater than 0.');
   return n;
 }
 

@@ -46,7 +46,13 @@ Examples:
  * Configuration and workload-lookup errors: the invocation must change, nothing ran (exit 2). A file given
  * on the command line that is not a time-series file (`INVALID_FORMAT`) is a bad argument too.
  */
-const ARGUMENT_ERROR_CODES = new Set(['INVALID_ARGUMENT', 'INVALID_FORMAT', 'PROGRAM_NOT_FOUND', 'ENGINE_UNAVAILABLE', 'IO_ERROR', 'HOST_KEY_MISMATCH']);
+// Errors that reach here were found before a workload ran (a workload's own failure is the run's exit 1,
+// with its result files): the built-in engines' pre-checks (no such data dir or dataset, no space for it,
+// a folder that cannot be written) are configuration errors too, so they exit 2 as the README says.
+const ARGUMENT_ERROR_CODES = new Set([
+  'INVALID_ARGUMENT', 'INVALID_FORMAT', 'PROGRAM_NOT_FOUND', 'ENGINE_UNAVAILABLE', 'IO_ERROR', 'HOST_KEY_MISMATCH',
+  'UNKNOWN_MODEL', 'DATA_DIR_NOT_FOUND', 'DATASET_NOT_FOUND', 'DATASET_INCOMPLETE', 'NO_SPACE', 'PERMISSION_DENIED',
+]);
 
 function oneLine(text: string): string {
   return text.trim().replace(/\s*\n\s*/g, ' ');

@@ -56,6 +56,7 @@ export async function runBenchmarkWithProgress(
       const ts = benchmark.timeseries;
       for (const line of formatRunSummary({
         exitCode: code,
+        workloadExitCode: benchmark.workloadExitStatus,
         files: {
           runDir: benchmark.runResultOutput,
           document: ts ? benchmark.timeseriesFilePath : null,

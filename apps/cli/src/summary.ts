@@ -1,4 +1,4 @@
-import { computeRates, type SampleRates, type TimeSeriesData, type TimeSeriesSample } from '@mlps/timeseries';
+import { computeRates, formatMilliseconds, type SampleRates, type TimeSeriesData, type TimeSeriesSample } from '@mlps/timeseries';
 
 /** Per-host means over a run, from `computeRates`. */
 export interface HostRateSummary {
@@ -63,7 +63,13 @@ export interface SummaryFiles {
 
 /** The end-of-run summary lines. */
 export function formatRunSummary(input: {
+  /** mlpstorage's exit code. */
   exitCode: number;
+  /**
+   * The workload's own exit code when it differs from mlpstorage's (`exec -- sh -c 'exit 7'` exits 1 with
+   * a workload code of 7); null when the workload did not run to an exit code. Absent: same as `exitCode`.
+   */
+  workloadExitCode?: number | null;
   files: SummaryFiles;
   data: TimeSeriesData | null;
   runtimeSeconds: number;
@@ -75,7 +81,11 @@ export function formatRunSummary(input: {
   if (input.files.document) lines.push(`  time series: ${input.files.document}`);
   if (input.files.journal) lines.push(`  journal:     ${input.files.journal}`);
   lines.push(`  metadata:    ${input.files.metadata}`);
-  lines.push(`workload:  exit code ${input.exitCode}, ${input.runtimeSeconds.toFixed(1)} s`);
+  const workloadCode = input.workloadExitCode === undefined ? input.exitCode : input.workloadExitCode;
+  const seconds = `${input.runtimeSeconds.toFixed(1)} s`;
+  if (workloadCode === null) lines.push(`workload:  no exit code (failed or stopped), ${seconds}; mlpstorage exits ${input.exitCode}`);
+  else if (workloadCode !== input.exitCode) lines.push(`workload:  exit code ${workloadCode}, ${seconds}; mlpstorage exits ${input.exitCode}`);
+  else lines.push(`workload:  exit code ${workloadCode}, ${seconds}`);
   if (!d) {
     lines.push('time series: not collected');
   } else {
@@ -99,7 +109,7 @@ export function formatRunSummary(input: {
     const err = d.interval_stats?.interval_error_ms;
     if (err) {
       // The collector's own cadence (issue 5's interval error), worded without "error": nothing failed.
-      lines.push(`  cadence: sample start vs schedule p99 ${err.p99.toFixed(2)} ms, mean ${err.mean.toFixed(2)} ms, max ${err.max.toFixed(2)} ms`);
+      lines.push(`  cadence: sample start vs schedule p99 ${formatMilliseconds(err.p99)}, mean ${formatMilliseconds(err.mean)}, max ${formatMilliseconds(err.max)}`);
     }
     const rows = Object.entries(d.samples_by_host).map(([host, samples]) => summarizeHost(host, samples));
     const width = Math.max(4, ...rows.map((r) => r.host.length));

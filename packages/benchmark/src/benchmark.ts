@@ -253,6 +253,14 @@ export abstract class Benchmark {
     return this.warnings;
   }
 
+  /**
+   * The workload's own exit code as `_run()` returned it (7 for `exec -- sh -c 'exit 7'`, whose run exits
+   * 1), as metadata `workload_exit_code`; null when the workload did not run or threw.
+   */
+  get workloadExitStatus(): number | null {
+    return this.workloadExitCode;
+  }
+
   /** True once the metadata file is on disk (the run's last step). */
   get metadataWritten(): boolean {
     return this.metadataDone;

@@ -32,7 +32,7 @@ export { CheckpointingBenchmark, computeCheckpointDatasize } from './checkpointi
 export type { CheckpointingOptions } from './checkpointing';
 export { VectorDbBenchmark } from './vectordb';
 export type { VectorDbOptions } from './vectordb';
-export { KvCacheBenchmark, computeKvCacheDatasize, KVCACHE_TOKENS_PER_USER } from './kvcache';
+export { KvCacheBenchmark, computeKvCacheDatasize, formatKvCacheDatasize, KVCACHE_TOKENS_PER_USER } from './kvcache';
 export type { KvCacheOptions } from './kvcache';
 export { CommandBenchmark } from './command-benchmark';
 export type { CommandBenchmarkOptions } from './command-benchmark';

@@ -54,6 +54,19 @@ export function computeKvCacheDatasize(input: { model: KvCacheModel; numUsers: n
   };
 }
 
+/**
+ * `kvcache datasize` as text, like `training datasize` and `checkpointing datasize` print theirs:
+ * what was assumed, the total, and what spills past the GPU and CPU tiers to storage.
+ */
+export function formatKvCacheDatasize(size: ReturnType<typeof computeKvCacheDatasize>, tiers: { gpuMemGb: number; cpuMemGb: number }): string {
+  return [
+    `model: ${size.model}, ${size.num_users} user(s) × ${size.tokens_per_user} tokens of context`,
+    `KV cache per token: ${size.bytes_per_token} bytes`,
+    `Total KV cache: ${size.total_kv_cache_gb} GiB`,
+    `GPU tier ${tiers.gpuMemGb} GiB + CPU tier ${tiers.cpuMemGb} GiB; storage tier needs: ${size.storage_tier_gb} GiB`,
+  ].join('\n');
+}
+
 /** The KV-cache benchmark: `kv-cache.py` (run with python3), as `mlpstorage`. */
 export class KvCacheBenchmark extends Benchmark {
   static readonly BENCHMARK_TYPE = 'kv_cache' as const;
@@ -112,8 +125,9 @@ export class KvCacheBenchmark extends Benchmark {
   protected async _run(): Promise<number> {
     const k = this.kv;
     if (k.command === 'datasize') {
-      const size = computeKvCacheDatasize({ model: k.model, numUsers: k.numUsers ?? 100, gpuMemGb: k.gpuMemGb ?? 16, cpuMemGb: k.cpuMemGb ?? 32 });
-      (k.out ?? process.stdout).write(`${JSON.stringify(size, null, 2)}\n`);
+      const tiers = { gpuMemGb: k.gpuMemGb ?? 16, cpuMemGb: k.cpuMemGb ?? 32 };
+      const size = computeKvCacheDatasize({ model: k.model, numUsers: k.numUsers ?? 100, ...tiers });
+      (k.out ?? process.stdout).write(`${formatKvCacheDatasize(size, tiers)}\n`);
       return 0;
     }
     return this.executor.execute(this.command(!this.options.whatIf), {

@@ -69,6 +69,18 @@ describe('parseHostList', () => {
     expect((err as Error).message).toContain(why);
   });
 
+  it("refuses 'user@host:22' (22 slots that reads as SSH port 22), naming --ssh-port and 'slots=22'", () => {
+    for (const [entry, host] of [['user@host:22', 'user@host'], ['node1:22', 'node1'], ['[fd00::7]:22', '[fd00::7]']] as const) {
+      const err = errorOf(() => parseHostList(entry));
+      expect((err as { code: string }).code).toBe('INVALID_ARGUMENT');
+      expect((err as Error).message).toContain(`Invalid host entry '${entry}': ':22' would mean 22 MPI slots, not SSH port 22`);
+      expect((err as Error).message).toContain(`use --ssh-port (port 22 is the default), for 22 slots write '${host} slots=22'`);
+    }
+    // The unambiguous spellings still work.
+    expect(parseHostList('node1 slots=22')).toEqual([{ host: 'node1', spec: 'node1', slots: 22 }]);
+    expect(parseHostList('node1:21 node2:23').map((h) => h.slots)).toEqual([21, 23]);
+  });
+
   it('rejects non-string entries with INVALID_ARGUMENT', () => {
     const err = errorOf(() => parseHostList([42 as unknown as string]));
     expect((err as { code: string }).code).toBe('INVALID_ARGUMENT');

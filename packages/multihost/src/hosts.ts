@@ -34,9 +34,20 @@ function bad(entry: string, why: string): MlpsError {
   );
 }
 
+/** `host:22` reads as "port 22" to anyone used to ssh, but means 22 slots (MPI's syntax, as mlpstorage). */
+const SSH_PORT = 22;
+
 function parseSlots(entry: string, text: string): number {
   if (!SLOTS_RE.test(text)) throw bad(entry, `slots must be a positive integer, got '${text}'`);
-  return Number(text);
+  const slots = Number(text);
+  if (slots === SSH_PORT && !entry.includes(' ')) {
+    throw bad(
+      entry,
+      `':${SSH_PORT}' would mean ${SSH_PORT} MPI slots, not SSH port ${SSH_PORT}, which is ambiguous; ` +
+        `for the port use --ssh-port (port 22 is the default), for ${SSH_PORT} slots write '${entry.slice(0, entry.lastIndexOf(':'))} slots=${SSH_PORT}'`,
+    );
+  }
+  return slots;
 }
 
 function checkHost(entry: string, host: string): void {

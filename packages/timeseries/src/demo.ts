@@ -7,6 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { TimeSeriesCollector } from './collector';
 import { isMlpsError } from './errors';
+import { formatMilliseconds } from './stats';
 import { deriveRates, type SampleRates } from './rates';
 import { collectTimeseriesSampleSync } from './sampling';
 import type { TimeSeriesSample } from './types';
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   const err = s.intervalErrorMs;
   console.log(
     `mlps demo: ${samples.length} samples, ${s.skippedTicks} skipped, ${s.failedSamples} failed; ` +
-      (err ? `start error p50 ${err.p50.toFixed(2)} ms, p99 ${err.p99.toFixed(2)} ms, max ${err.max.toFixed(2)} ms` : ''),
+      (err ? `start error p50 ${formatMilliseconds(err.p50)}, p99 ${formatMilliseconds(err.p99)}, max ${formatMilliseconds(err.max)}` : ''),
   );
 }
 

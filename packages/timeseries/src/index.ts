@@ -75,7 +75,7 @@ export { TickScheduler } from './schedule';
 export type { TickInfo, TickSchedulerOptions, TickSchedulerStats } from './schedule';
 export { SampleStore, OVERFLOW_POLICIES } from './store';
 export type { OverflowPolicy, SampleStoreOptions, CapReachedInfo } from './store';
-export { summarize, percentileSorted, StreamingStats } from './stats';
+export { summarize, percentileSorted, StreamingStats, formatMilliseconds } from './stats';
 export type { Summary } from './stats';
 export { TimeSeriesCollector } from './collector';
 export type {
@@ -114,6 +114,7 @@ export {
   DEFAULT_INTERVAL_SECONDS,
   DEFAULT_MAX_SAMPLES,
   MIN_INTERVAL_SECONDS,
+  MAX_INTERVAL_SECONDS,
 } from './settings';
 export type { CollectionSettings } from './settings';
 export { buildErrorSample, referenceErrorKey } from './error-sample';

@@ -1,5 +1,5 @@
 import { isMlpsError } from './errors';
-import { DEFAULT_INTERVAL_SECONDS, DEFAULT_MAX_SAMPLES, validateCollectionSettings } from './settings';
+import { DEFAULT_INTERVAL_SECONDS, DEFAULT_MAX_SAMPLES, MAX_INTERVAL_SECONDS, validateCollectionSettings } from './settings';
 
 function rejection(options: Record<string, unknown>): string {
   try {
@@ -23,6 +23,7 @@ describe('validateCollectionSettings', () => {
       maxSamples: 1,
       overflow: 'keep-first',
     });
+    expect(validateCollectionSettings({ intervalSeconds: MAX_INTERVAL_SECONDS }).intervalSeconds).toBe(2_147_483);
   });
 
   it.each([
@@ -32,6 +33,9 @@ describe('validateCollectionSettings', () => {
     [{ intervalSeconds: Infinity }, /got Infinity$/],
     [{ intervalSeconds: '1' }, /got "1"$/],
     [{ intervalSeconds: null }, /got null$/],
+    // Beyond the longest Node.js timer, setTimeout would fire every 1 ms with a TimeoutOverflowWarning.
+    [{ intervalSeconds: 1e9 }, /intervalSeconds must be at most 2147483 \(seconds; the longest timer Node\.js can set\), got 1000000000$/],
+    [{ intervalSeconds: 2_147_483.001 }, /at most 2147483/],
     [{ maxSamples: 0 }, /maxSamples must be an integer >= 1, got 0$/],
     [{ maxSamples: 2.5 }, /got 2\.5$/],
     [{ overflow: 'drop' }, /overflow must be 'decimate' or 'keep-first', got "drop"$/],

@@ -12,6 +12,11 @@ export const DEFAULT_INTERVAL_SECONDS = 10;
 export const DEFAULT_MAX_SAMPLES = 3600;
 /** Shortest interval accepted: below it a sampler would spin rather than sample. */
 export const MIN_INTERVAL_SECONDS = 0.01;
+/**
+ * Longest interval accepted: the longest timer Node.js can set (2^31 − 1 ms, ~24.8 days). Beyond it
+ * `setTimeout` fires after 1 ms with a TimeoutOverflowWarning each time, a flood instead of a schedule.
+ */
+export const MAX_INTERVAL_SECONDS = 2_147_483;
 
 /** Interval, cap and overflow policy of a collection, after defaults and validation. */
 export interface CollectionSettings {
@@ -21,7 +26,8 @@ export interface CollectionSettings {
 }
 
 /**
- * Applies the defaults and validates `intervalSeconds` (finite, ≥ {@link MIN_INTERVAL_SECONDS}),
+ * Applies the defaults and validates `intervalSeconds` (finite, {@link MIN_INTERVAL_SECONDS} to
+ * {@link MAX_INTERVAL_SECONDS}),
  * `maxSamples` (an integer ≥ 1) and `overflow` (`decimate` | `keep-first`), and, when given, the options
  * every collector shares: `journalPath` and `procRoot` (non-empty paths), `logger` (has `warn`) and `clock`
  * (implements {@link Clock}).
@@ -41,6 +47,11 @@ export function validateCollectionSettings(options: {
   if (typeof intervalSeconds !== 'number' || !Number.isFinite(intervalSeconds) || intervalSeconds < MIN_INTERVAL_SECONDS) {
     throw invalidArgument(
       `intervalSeconds must be a finite number >= ${MIN_INTERVAL_SECONDS} (seconds), got ${describeValue(intervalSeconds)}`,
+    );
+  }
+  if (intervalSeconds > MAX_INTERVAL_SECONDS) {
+    throw invalidArgument(
+      `intervalSeconds must be at most ${MAX_INTERVAL_SECONDS} (seconds; the longest timer Node.js can set), got ${describeValue(intervalSeconds)}`,
     );
   }
   const maxSamples = options.maxSamples === undefined ? DEFAULT_MAX_SAMPLES : options.maxSamples;

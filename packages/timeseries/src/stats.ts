@@ -3,6 +3,15 @@
  * reservoir, so a week-long run costs the same memory as a minute-long one.
  */
 
+/**
+ * `1.23 ms` for a duration in milliseconds. A value that rounds to zero prints as `0.00 ms`, never
+ * `-0.00 ms` (a sample that started a few microseconds before its schedule is on time, not early).
+ */
+export function formatMilliseconds(ms: number): string {
+  const text = ms.toFixed(2);
+  return `${/^-0\.0+$/.test(text) ? text.slice(1) : text} ms`;
+}
+
 /** Mean, median, 99th percentile and maximum of a list of values. */
 export interface Summary {
   mean: number;

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
-import { MlpsError, findRunFiles, isJournalFile, streamTimeSeriesSamples } from '@mlps/timeseries';
+import { basename } from 'node:path';
+import { MlpsError, findRunFiles, isJournalFile, streamTimeSeriesSamples, type RunFiles } from '@mlps/timeseries';
 
 /**
  * What `timeseries report|export|recover` are pointed at. The library readers are lenient on purpose (a
@@ -8,21 +9,41 @@ import { MlpsError, findRunFiles, isJournalFile, streamTimeSeriesSamples } from 
  * `INVALID_FORMAT` line (exit 2) instead.
  */
 
+/** True for a directory, false for a regular file; a device or FIFO (`/dev/zero`) is refused by name. */
 function isDirectory(path: string): boolean {
+  let st;
   try {
-    return statSync(path).isDirectory();
+    st = statSync(path);
   } catch (err) {
     throw new MlpsError('IO_ERROR', `no such file or directory: ${path}`, { cause: err });
   }
+  if (!st.isDirectory() && !st.isFile()) {
+    throw new MlpsError('IO_ERROR', `${path} is neither a file nor a directory; give a *_timeseries.json, a *_timeseries.jsonl or a run directory`);
+  }
+  return st.isDirectory();
 }
 
-/** The file to export: the target itself, or a run directory's document (else its journal). */
-export function resolveRunFile(target: string): string {
+/**
+ * The line saying which run of a directory holding several was chosen (the newest), or null when the
+ * choice was not a guess (a file given, or a directory with one run).
+ */
+export function chosenRunNote(files: RunFiles, chosen: string): string | null {
+  if (files.runsInDirectory <= 1) return null;
+  return `mlpstorage: ${files.dir} holds ${files.runsInDirectory} runs; using the newest, ${basename(chosen)} (give a run's file to choose another)\n`;
+}
+
+/**
+ * The file to export: the target itself, or a run directory's document (else its journal). `note` gets
+ * the line naming the run chosen when the directory holds several.
+ */
+export function resolveRunFile(target: string, note?: (line: string) => void): string {
   if (!isDirectory(target)) return target;
   const files = findRunFiles(target);
   const file = files.document ?? files.journal;
   // findRunFiles throws for a directory without either; this only guards the type.
   if (file === null) throw new MlpsError('IO_ERROR', `no *_timeseries.json or *_timeseries.jsonl in ${target}`);
+  const line = chosenRunNote(files, file);
+  if (line !== null) note?.(line);
   return file;
 }
 

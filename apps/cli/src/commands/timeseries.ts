@@ -23,7 +23,7 @@ import { CollectBenchmark } from '@mlps/benchmark';
 import { EXIT, type CliContext } from '../context';
 import { GROUPS, addSshOptions, addStandardOptions, addTimeseriesOptions, commonBenchmarkOptions, type CommonParsed } from '../options';
 import { runBenchmarkWithProgress } from '../run-benchmark';
-import { assertJournalFile, assertTimeSeriesFile, resolveJournalFile, resolveRunFile } from './timeseries-input';
+import { assertJournalFile, assertTimeSeriesFile, chosenRunNote, resolveJournalFile, resolveRunFile } from './timeseries-input';
 
 const REPORT_FORMATS = ['text', 'json', 'markdown'] as const;
 
@@ -109,6 +109,8 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
     .addHelpText('after', '\nExamples:\n  mlpstorage timeseries report results/training/unet3d/run/20260101_120000 --html report.html\n  mlpstorage timeseries report run_timeseries.json --format markdown\n')
     .action(async (target: string, p: ReportParsed) => {
       const run = await loadTimeSeriesRun(target);
+      const chosen = chosenRunNote(run.files, run.source);
+      if (chosen !== null) ctx.stderr.write(chosen);
       if (run.fromJournal) {
         await assertTimeSeriesFile(run.source);
         ctx.stderr.write(`mlpstorage: no document for this run; read the journal ${run.source}${run.tornLastLine === true ? ' (last line torn, dropped)' : ''}\n`);
@@ -138,7 +140,7 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
         '  promtool tsdb create-blocks-from openmetrics run.om ./prometheus-data\n',
     )
     .action(async (target: string, p: ExportParsed) => {
-      const file = resolveRunFile(target);
+      const file = resolveRunFile(target, (line) => ctx.stderr.write(line));
       await assertTimeSeriesFile(file);
       const output = p.output !== undefined ? resolve(p.output) : (ctx.stdout as unknown as Writable);
       let result;

@@ -5,7 +5,7 @@
  * metadata, add the results, comparability and the collector's cadence to the metadata, and print the
  * engine's summary once the time series is complete.
  */
-import { MlpsError } from '@mlps/timeseries';
+import { MlpsError, formatMilliseconds } from '@mlps/timeseries';
 import { isLocalHost, type HostSpec } from '@mlps/multihost';
 import { writeJsonAtomic } from './atomic-json';
 import { CheckpointingBenchmark, type CheckpointingOptions } from '../checkpointing';
@@ -106,7 +106,7 @@ class BuiltinRunState {
     const e = stats?.interval_error_ms;
     if (!e) return null;
     return (
-      `time-series cadence during the workload: interval error p99 ${e.p99.toFixed(2)} ms, mean ${e.mean.toFixed(2)} ms, max ${e.max.toFixed(2)} ms, ` +
+      `time-series cadence during the workload: interval error p99 ${formatMilliseconds(e.p99)}, mean ${formatMilliseconds(e.mean)}, max ${formatMilliseconds(e.max)}, ` +
       `skipped ticks ${stats?.skipped_ticks ?? 0} (${e.p99 < CADENCE_P99_TARGET_MS ? 'within' : 'OVER'} the ${CADENCE_P99_TARGET_MS} ms target)`
     );
   }

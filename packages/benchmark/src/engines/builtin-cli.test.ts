@@ -270,9 +270,12 @@ describe('bad values exit with one clear line and leave nothing unnoticed', () =
     const results = join(work, 'results');
     const gen = await cli(['training', 'datagen', '--model', 'cosmoflow', '--data-dir', tiny, '--params', 'dataset.num_files_train=4', '--results-dir', results]);
     expectOneLine(gen, /no space for the dataset/);
+    // A pre-check is a configuration error: exit 2, as the README says (it was 1).
+    expect(gen.code).toBe(2);
     expect(readdirSync(join(tiny, 'cosmoflow', 'train'))).toEqual([]);
     const ck = await cli(['checkpointing', 'run', '--model', 'llama3-8b', '--num-processes', '2', '--checkpoint-folder', tiny, '-ncw', '1', '-ncr', '1', '--scale', '0.0001', '--results-dir', results]);
     expectOneLine(ck, /no space for the checkpoints/);
+    expect(ck.code).toBe(2);
     expect(readdirSync(join(tiny, 'llama3-8b'))).toEqual([]);
     expect(existsSync(results)).toBe(false);
   });

@@ -164,4 +164,10 @@ describe('HTML report', () => {
     expect(c.parameters).toEqual([['model', 'unet3d']]);
     expect(c.hosts.find((x) => x.name === 'dead')).toMatchObject({ status: 'failed', samples: 0 });
   });
+
+  it("shows the metadata's runtime in seconds (it printed 'runtime: 20.128510936')", () => {
+    const c = buildReportChartData(crafted(), { benchmark: 'training', metadata: { runtime: 20.128510936, model: 'unet3d' } });
+    expect(c.meta).toContainEqual(['runtime', '20.1 s']);
+    expect(c.meta).toContainEqual(['model', 'unet3d']);
+  });
 });

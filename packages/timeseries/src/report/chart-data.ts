@@ -86,7 +86,9 @@ function metaRows(report: RunReport): Array<[string, string]> {
   const shown = new Set<string>();
   for (const k of META_KEYS) {
     if (k === 'benchmark_type' && md[k] === m.benchmark) continue;
-    const t = scalarText(md[k]);
+    // The metadata keeps the runtime to the nanosecond (20.128510936); a header reads it in seconds.
+    const runtime = md[k];
+    const t = k === 'runtime' && typeof runtime === 'number' && Number.isFinite(runtime) ? `${runtime.toFixed(1)} s` : scalarText(md[k]);
     if (t !== null) {
       rows.push([k, t]);
       shown.add(k);

@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { MlpsError } from '../errors';
+import { MlpsError, isMlpsError } from '../errors';
 import { parseTimeSeriesData } from '../format';
 import { readJournalWithReport } from '../journal';
 import type { TimeSeriesData } from '../types';
@@ -19,6 +19,11 @@ export interface RunFiles {
   journal: string | null;
   /** `*_metadata.json`, when present. */
   metadata: string | null;
+  /**
+   * How many runs (distinct `*_timeseries.json[l]` stems) the directory holds when a directory was given:
+   * above 1, the newest was chosen and callers should say so. 1 when a file was given.
+   */
+  runsInDirectory: number;
 }
 
 const DOC = '_timeseries.json';
@@ -52,7 +57,8 @@ function newest(dir: string, names: string[]): string | null {
 
 /**
  * The run files for `target`: a `*_timeseries.json` or `*_timeseries.jsonl` (its siblings of the same run
- * are found too), or a run directory (its newest run). Throws `IO_ERROR` when nothing is there.
+ * are found too), or a run directory (its newest run; `runsInDirectory` says how many it holds). Throws
+ * `IO_ERROR` when nothing is there or `target` is neither a file nor a directory (a device, a FIFO).
  */
 export function findRunFiles(target: string): RunFiles {
   let st;
@@ -79,9 +85,18 @@ export function findRunFiles(target: string): RunFiles {
       document: isJournal ? sibling(DOC) : target,
       journal: isJournal ? target : sibling(JOURNAL),
       metadata: sibling(META),
+      runsInDirectory: 1,
     };
   }
-  const names = readdirSync(target);
+  if (!st.isDirectory()) {
+    throw new MlpsError('IO_ERROR', `${target} is neither a file nor a directory; give a *${DOC}, a *${JOURNAL} or a run directory`);
+  }
+  let names: string[];
+  try {
+    names = readdirSync(target);
+  } catch (err) {
+    throw new MlpsError('IO_ERROR', `cannot list ${target}: ${(err as Error).message}`, { cause: err });
+  }
   const doc = newest(target, names.filter((n) => n.endsWith(DOC)));
   const journal = newest(target, names.filter((n) => n.endsWith(JOURNAL)));
   const chosen = doc ?? journal;
@@ -90,8 +105,10 @@ export function findRunFiles(target: string): RunFiles {
   }
   const stem = stemOf(chosen);
   const same = (suffix: string): string | null => (stem !== null && names.includes(stem + suffix) ? join(target, stem + suffix) : null);
+  const runs = new Set(names.filter((n) => n.endsWith(DOC) || n.endsWith(JOURNAL)).map((n) => stemOf(n)));
   return {
     dir: target,
+    runsInDirectory: runs.size,
     document: same(DOC),
     journal: same(JOURNAL),
     metadata: same(META) ?? (() => {
@@ -158,7 +175,14 @@ export async function loadTimeSeriesRun(target: string): Promise<LoadedRun> {
     } catch (err) {
       throw new MlpsError('IO_ERROR', `cannot read ${files.document}: ${(err as Error).message}`, { cause: err });
     }
-    const data = parseTimeSeriesData(text);
+    let data: TimeSeriesData;
+    try {
+      data = parseTimeSeriesData(text);
+    } catch (err) {
+      // Name the file: "start_time: expected …" alone does not say which file was wrong.
+      if (isMlpsError(err)) throw new MlpsError(err.code, `${files.document} is not a valid time-series document: ${err.message}`, { cause: err });
+      throw err;
+    }
     const meta = metadata !== null ? reportMetaFromMetadata(metadata, files.document) : { source: files.document };
     return { data, meta, files, source: files.document, fromJournal: false };
   }
