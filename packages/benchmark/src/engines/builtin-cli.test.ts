@@ -272,6 +272,10 @@ describe('bad values exit with one clear line and leave nothing unnoticed', () =
     expectOneLine(gen, /no space for the dataset/);
     // A pre-check is a configuration error: exit 2, as the README says (it was 1).
     expect(gen.code).toBe(2);
+    // unet3d at --scale 0.000001 is still one batch (7 files, ~1 GB): the advice must not be "a smaller --scale".
+    const floor = await cli(['training', 'datagen', '--model', 'unet3d', '--data-dir', tiny, '--scale', '0.000001', '--results-dir', results]);
+    expectOneLine(floor, /no space for the dataset: .*\(7 files is already the minimum for 1 accelerator\(s\), .*use fewer --num-accelerators or another --data-dir\)$/);
+    expect(floor.code).toBe(2);
     expect(readdirSync(join(tiny, 'cosmoflow', 'train'))).toEqual([]);
     const ck = await cli(['checkpointing', 'run', '--model', 'llama3-8b', '--num-processes', '2', '--checkpoint-folder', tiny, '-ncw', '1', '-ncr', '1', '--scale', '0.0001', '--results-dir', results]);
     expectOneLine(ck, /no space for the checkpoints/);

@@ -34,6 +34,18 @@ export function ensureWritableFolder(folder: string, what: string): void {
   }
 }
 
+/**
+ * What to try when the dataset does not fit. A smaller `--scale` helps unless the dataset is already at
+ * its floor of one batch per accelerator (`--scale 0.000001` of unet3d still needs 7 files, ~1 GB).
+ */
+export function datasetNoSpaceAdvice(config: TrainingConfig): string {
+  if (!config.atMinimumFiles) return 'use a smaller --scale or another --data-dir';
+  return (
+    `${config.numFiles} files is already the minimum for ${config.numAccelerators} accelerator(s), one batch of ${config.batchSize} samples each, ` +
+    `so a smaller --scale changes nothing: use fewer --num-accelerators or another --data-dir`
+  );
+}
+
 /** Before `training datagen`: the folder is writable and has room for the dataset. */
 export function preflightTrainingDatagen(config: TrainingConfig): void {
   if (config.trainFolder === null) throw new MlpsError('INVALID_ARGUMENT', '--data-dir is required for datagen');
@@ -43,7 +55,7 @@ export function preflightTrainingDatagen(config: TrainingConfig): void {
   if (free !== null && free < needed) {
     throw new MlpsError(
       ENGINE_ERROR_CODES.noSpace,
-      `no space for the dataset: it needs ${formatBytes(needed)}, ${formatBytes(free)} free on ${config.trainFolder} (use a smaller --scale or another --data-dir)`,
+      `no space for the dataset: it needs ${formatBytes(needed)}, ${formatBytes(free)} free on ${config.trainFolder} (${datasetNoSpaceAdvice(config)})`,
     );
   }
 }
@@ -81,6 +93,15 @@ export function preflightTrainingRun(config: TrainingConfig): DatasetManifest {
     throw new MlpsError(
       ENGINE_ERROR_CODES.datasetIncomplete,
       `the dataset in ${config.dataFolder} is incomplete (${manifest.files_written} of ${manifest.num_files} files written${manifest.error ? `: ${manifest.error.message}` : ''}); run datagen again`,
+    );
+  }
+  // An explicit --scale that is not the dataset's would run at the dataset's scale while the results say
+  // both: refuse, naming the two ways out.
+  if (config.scaleGiven !== null && typeof manifest.scale === 'number' && manifest.scale !== config.scaleGiven) {
+    throw new MlpsError(
+      'INVALID_ARGUMENT',
+      `--scale ${config.scaleGiven} but the dataset in ${config.dataFolder} was made with --scale ${manifest.scale} (${manifest.num_files} files); ` +
+        `run with --scale ${manifest.scale}, or make the dataset again with: ${datagen} --scale ${config.scaleGiven}`,
     );
   }
   const samples = manifest.num_files * manifest.samples_per_file;

@@ -6,9 +6,22 @@ import { parseEngineName, parseScale } from './scale';
 import { describeTrainingConfig, resolveTrainingConfig } from './training-config';
 import { generateRecordSizes } from './training-dataset';
 import { computeTrainingDatasetSize } from './training-datasize';
-import { preflightTrainingRun } from './preflight';
+import { datasetNoSpaceAdvice, preflightTrainingRun } from './preflight';
 
 describe('training configuration', () => {
+  test('a --scale below one batch per accelerator is raised to that floor, and the no-space advice says a smaller --scale will not help', () => {
+    // unet3d: batch 7, one sample per file; 168 × 0.000001 rounds up to 1 file, the floor is 7 (~1 GB).
+    const tiny = resolveTrainingConfig({ model: 'unet3d', scale: 0.000001 });
+    expect(tiny).toMatchObject({ numFiles: 7, minimumFiles: 7, atMinimumFiles: true, scaleGiven: 0.000001 });
+    expect(datasetNoSpaceAdvice(tiny)).toBe(
+      '7 files is already the minimum for 1 accelerator(s), one batch of 7 samples each, so a smaller --scale changes nothing: use fewer --num-accelerators or another --data-dir',
+    );
+    const scaled = resolveTrainingConfig({ model: 'unet3d', scale: 0.5 });
+    expect(scaled).toMatchObject({ atMinimumFiles: false, scaleGiven: 0.5 });
+    expect(datasetNoSpaceAdvice(scaled)).toBe('use a smaller --scale or another --data-dir');
+    expect(resolveTrainingConfig({ model: 'unet3d' }).scaleGiven).toBeNull();
+  });
+
   test('model parameters from WORKLOADS.md, per accelerator type', () => {
     const unet = resolveTrainingConfig({ model: 'unet3d', numAccelerators: 2, acceleratorType: 'a100' });
     expect(unet).toMatchObject({ batchSize: 7, readThreads: 4, samplesPerFile: 1, recordBytes: 146_600_628, computationTimeSeconds: 0.636, auThreshold: 0.9, epochs: 5, numFiles: 168, comparable: true });

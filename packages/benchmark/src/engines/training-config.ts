@@ -62,8 +62,17 @@ export interface TrainingConfig {
   recordBytes: number;
   recordBytesStdev: number;
   numFiles: number;
+  /** Files for one batch per accelerator: the smallest dataset a run can use, whatever `--scale` says. */
+  minimumFiles: number;
+  /**
+   * True when `--scale` asked for fewer files than {@link minimumFiles} and the count was raised to it:
+   * a smaller `--scale` then changes nothing (fewer `--num-accelerators` does).
+   */
+  atMinimumFiles: boolean;
   epochs: number;
   scale: number;
+  /** `--scale` as the user gave it; null when not given (then 1, or a dataset's own scale for `run`). */
+  scaleGiven: number | null;
   seed: number;
   ioSizeBytes: number;
   datagenThreads: number;
@@ -86,10 +95,11 @@ export function resolveTrainingConfig(options: TrainingEngineOptions): TrainingC
   const ioSizeBytes = parsePositiveInt(options.ioSizeBytes ?? DEFAULT_IO_SIZE, 'io size', { min: 4096, max: 256 * 1024 * 1024 });
   const datagenThreads = parsePositiveInt(options.datagenThreads ?? 4, 'datagen threads', { max: 256 });
   const minFiles = Math.ceil((numAccelerators * model.batchSize) / model.samplesPerFile);
+  const scaledFiles = Math.ceil(model.numFiles * scale);
   const numFiles =
     options.numFiles !== undefined
       ? parsePositiveInt(options.numFiles, 'number of files', { max: 100_000_000 })
-      : Math.max(Math.ceil(model.numFiles * scale), minFiles);
+      : Math.max(scaledFiles, minFiles);
 
   let dataDir: string | null = null;
   let dataFolder: string | null = null;
@@ -124,8 +134,11 @@ export function resolveTrainingConfig(options: TrainingEngineOptions): TrainingC
     recordBytes: model.recordBytes,
     recordBytesStdev: model.recordBytesStdev,
     numFiles,
+    minimumFiles: minFiles,
+    atMinimumFiles: options.numFiles === undefined && scaledFiles < minFiles,
     epochs,
     scale,
+    scaleGiven: options.scale === undefined ? null : scale,
     seed,
     ioSizeBytes,
     datagenThreads,

@@ -12,6 +12,7 @@ import { freeBytes } from './host-memory';
 import { IoWorker } from './io-worker';
 import { emitProgress, formatBytes, type ProgressCallback } from './progress';
 import type { TrainingConfig } from './training-config';
+import { datasetNoSpaceAdvice } from './preflight';
 import {
   DATASET_MANIFEST_NAME,
   datasetBytes,
@@ -77,7 +78,7 @@ export async function generateTrainingDataset(config: TrainingConfig, options: D
       if (free + reusable < totalBytes) {
         throw new MlpsError(
           ENGINE_ERROR_CODES.noSpace,
-          `no space for the dataset: it needs ${formatBytes(totalBytes)}, ${formatBytes(free)} free on ${trainFolder} (use a smaller --scale or another --data-dir)`,
+          `no space for the dataset: it needs ${formatBytes(totalBytes)}, ${formatBytes(free)} free on ${trainFolder} (${datasetNoSpaceAdvice(config)})`,
         );
       }
     }

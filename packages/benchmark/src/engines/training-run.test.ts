@@ -9,6 +9,7 @@ import { resolveTrainingConfig } from './training-config';
 import { DATASET_MANIFEST_NAME, datasetFilePath, generateRecordSizes } from './training-dataset';
 import { generateTrainingDataset } from './training-datagen';
 import { runTrainingWorkload } from './training-run';
+import { preflightTrainingRun } from './preflight';
 import { itWithTools } from '../../../../scripts/test-tools.cjs';
 
 describe('training engine: datagen then run on real files', () => {
@@ -17,6 +18,22 @@ describe('training engine: datagen then run on real files', () => {
     dir = mkdtempSync(join(tmpdir(), 'mlps-train-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('run with an explicit --scale that is not the dataset\'s is refused (it ran at the dataset\'s scale silently)', async () => {
+    const made = resolveTrainingConfig({ model: 'cosmoflow', dataDir: dir, scale: 0.00001 });
+    expect((await generateTrainingDataset(made)).complete).toBe(true);
+    const other = resolveTrainingConfig({ model: 'cosmoflow', dataDir: dir, scale: 0.00002 });
+    expect(() => preflightTrainingRun(other)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: `--scale 0.00002 but the dataset in ${join(dir, 'cosmoflow')} was made with --scale 0.00001 (${made.numFiles} files); ` +
+          `run with --scale 0.00001, or make the dataset again with: mlpstorage training datagen --model cosmoflow --data-dir ${dir} --scale 0.00002`,
+      }),
+    );
+    // The dataset's own scale, or no --scale at all (the dataset as it is), still run.
+    expect(preflightTrainingRun(resolveTrainingConfig({ model: 'cosmoflow', dataDir: dir, scale: 0.00001 })).num_files).toBe(made.numFiles);
+    expect(preflightTrainingRun(resolveTrainingConfig({ model: 'cosmoflow', dataDir: dir })).scale).toBe(0.00001);
+  });
 
   test('cosmoflow: datagen writes the model record sizes; run reads every sample of every epoch and reports AU', async () => {
     const config = resolveTrainingConfig({ model: 'cosmoflow', dataDir: dir, numAccelerators: 2, scale: 0.00005, epochs: 2 });
