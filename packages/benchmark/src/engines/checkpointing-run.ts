@@ -11,7 +11,7 @@ import { makeDirectory } from './make-dir';
 import { MlpsError } from '@mlps/timeseries';
 import { checkpointDir, describeCheckpointingConfig, shardFiles, type CheckpointingConfig } from './checkpointing-config';
 import { codeForErrno, describeErrno, ENGINE_ERROR_CODES, fsError, WorkloadError } from './engine-errors';
-import { deviceOf, freeBytes, readDeviceCounters, readHostMemory } from './host-memory';
+import { deviceOf, freeBytes, memoryFileSystemOf, readDeviceCounters, readHostMemory } from './host-memory';
 import { IoWorker, type IoReply } from './io-worker';
 import { emitProgress, formatBytes, type ProgressCallback } from './progress';
 
@@ -43,10 +43,25 @@ export interface PageCacheAssessment {
   device: string | null;
   /** What that device read during the read phase (null when unknown). */
   device_read_bytes: number | null;
-  /** True when the reads could have come from memory: caches not dropped and a checkpoint fits in MemAvailable. */
+  /** `tmpfs`/`ramfs` when the checkpoint folder lives in memory, else null. */
+  memory_file_system: string | null;
+  /**
+   * True when the reads could have come from memory. Judged on the evidence measured, in this order: a
+   * folder in memory (tmpfs) always; else the device's reads during the read phase (less than
+   * {@link DEVICE_READ_SHARE_FROM_STORAGE} of the bytes read means memory served the rest); only where
+   * neither exists (overlay, network) whether the caches were dropped and a checkpoint fits in MemAvailable.
+   */
   reads_could_be_cached: boolean;
+  /** What the verdict rests on. */
+  verdict_basis: 'memory-file-system' | 'device-reads' | 'drop-caches-and-memory';
   explanation: string;
 }
+
+/**
+ * Share of the bytes read that the device must have read for the reads to count as served by storage.
+ * Readahead makes a cold read ≥ 100%; other processes' reads on the same device only raise it.
+ */
+export const DEVICE_READ_SHARE_FROM_STORAGE = 0.9;
 
 /** Result of a checkpointing run (snake_case, JSON-serialisable). */
 export interface CheckpointingRunResult {
@@ -309,7 +324,9 @@ async function prepareReads(config: CheckpointingConfig, workers: IoWorker[], op
     read_bytes_total: 0,
     device: null,
     device_read_bytes: null,
+    memory_file_system: await memoryFileSystemOf(config.modelFolder as string),
     reads_could_be_cached: false,
+    verdict_basis: 'drop-caches-and-memory',
     explanation: '',
   };
 }
@@ -325,12 +342,30 @@ function finishAssessment(
     a.device = before.name;
     a.device_read_bytes = Math.max(0, after.readBytes - before.readBytes);
   }
+  const dropped =
+    a.caches_dropped === true ? 'The page cache was dropped before the read phase' : a.drop_caches_error ? `Caches were not dropped (${a.drop_caches_error})` : 'Caches were not dropped';
+  // The verdict follows what was measured; whether drop_caches succeeded is only the fallback (a dropped
+  // cache says nothing about tmpfs, and a device that read every byte proves storage whatever was asked).
+  if (a.memory_file_system !== null) {
+    a.verdict_basis = 'memory-file-system';
+    a.reads_could_be_cached = true;
+    a.explanation = `The checkpoint folder is on ${a.memory_file_system}, which lives in memory: every read came from memory, not from storage. ${dropped}.`;
+    return;
+  }
+  if (a.device_read_bytes !== null && readBytes > 0) {
+    a.verdict_basis = 'device-reads';
+    const share = a.device_read_bytes / readBytes;
+    a.reads_could_be_cached = share < DEVICE_READ_SHARE_FROM_STORAGE;
+    const measured = `The device ${a.device} read ${formatBytes(a.device_read_bytes)} for ${formatBytes(readBytes)} read (${(share * 100).toFixed(0)}%)`;
+    a.explanation = a.reads_could_be_cached
+      ? `${measured}: the rest came from the page cache. ${dropped}.`
+      : `${measured}: the reads reached storage. ${dropped}.`;
+    return;
+  }
+  a.verdict_basis = 'drop-caches-and-memory';
   const fits = a.mem_available_bytes === null || a.checkpoint_bytes <= a.mem_available_bytes;
   a.reads_could_be_cached = a.caches_dropped !== true && fits;
-  const evidence =
-    a.device_read_bytes !== null && readBytes > 0
-      ? ` The device ${a.device} read ${formatBytes(a.device_read_bytes)} for ${formatBytes(readBytes)} read (${((a.device_read_bytes / readBytes) * 100).toFixed(0)}%).`
-      : ' No block device under the folder to measure (tmpfs, overlay or network file system).';
+  const evidence = ' No block device under the folder to measure (overlay or network file system).';
   if (a.caches_dropped === true) {
     a.explanation = `Page cache dropped before the read phase.${evidence}`;
   } else if (!fits) {

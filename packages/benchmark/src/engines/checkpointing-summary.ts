@@ -21,7 +21,18 @@ export function formatCheckpointingSummary(r: CheckpointingRunResult): string {
     phaseLine('read', r.read),
   ];
   if (r.page_cache) {
-    lines.push(`page cache: ${r.page_cache.reads_could_be_cached ? 'reads MAY HAVE COME FROM MEMORY' : 'reads not served from the page cache'} — ${r.page_cache.explanation}`);
+    const pc = r.page_cache;
+    const verdict =
+      pc.verdict_basis === 'memory-file-system'
+        ? `reads CAME FROM MEMORY (${pc.memory_file_system})`
+        : pc.verdict_basis === 'device-reads'
+          ? pc.reads_could_be_cached
+            ? 'reads CAME IN PART FROM THE PAGE CACHE (measured)'
+            : 'reads reached storage (measured)'
+          : pc.reads_could_be_cached
+            ? 'reads MAY HAVE COME FROM MEMORY'
+            : 'reads not served from the page cache';
+    lines.push(`page cache: ${verdict} — ${pc.explanation}`);
   }
   if (r.removed_incomplete_checkpoints.length > 0) lines.push(`removed incomplete: ${r.removed_incomplete_checkpoints.join(', ')}`);
   if (!r.comparable) lines.push(`NOT COMPARABLE to published results: ${r.not_comparable_reasons.join('; ')}`);

@@ -56,6 +56,21 @@ export async function readDeviceCounters(
   return record ? { name: record.device_name, readBytes: record.sectors_read * 512, writtenBytes: record.sectors_written * 512 } : null;
 }
 
+/** statfs(2) magic numbers of the file systems that live in memory (linux/magic.h). */
+const MEMORY_FILE_SYSTEMS: ReadonlyMap<number, string> = new Map([
+  [0x01021994, 'tmpfs'],
+  [0x858458f6, 'ramfs'],
+]);
+
+/** `tmpfs` or `ramfs` when the file system holding `path` lives in memory (every read is a memory read), else null. */
+export async function memoryFileSystemOf(path: string): Promise<string | null> {
+  try {
+    return MEMORY_FILE_SYSTEMS.get(Number((await statfs(path)).type)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Free bytes this process may write on the file system holding `path` (root may use reserved blocks), or null. */
 export async function freeBytes(path: string): Promise<number | null> {
   try {
