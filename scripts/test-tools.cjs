@@ -42,7 +42,7 @@ function onPath(name, extraDirs = []) {
  * also in /usr/sbin and /sbin because a Debian user's PATH lacks them while root's has them.
  */
 const TOOLS = {
-  root: { debian: null, find: () => (process.getuid?.() === 0 ? 'uid 0' : undefined), how: 'run the tests as root (sudo npm test)' },
+  root: { debian: null, find: () => (process.getuid?.() === 0 ? 'uid 0' : undefined), how: 'run as root: sudo npm test' },
   sshd: { debian: 'openssh-server', find: () => { const p = process.env.SSHD || '/usr/sbin/sshd'; return executable(p) ? p : undefined; } },
   ssh: { debian: 'openssh-client', find: () => onPath('ssh') },
   'ssh-keygen': { debian: 'openssh-client', find: () => onPath('ssh-keygen') },

@@ -91,7 +91,7 @@ describeWithTools(['root'], 'npm test without the system tools, as a non-root us
     expect(failures.map((f) => f.failureMessages.join('\n'))).toEqual([
       expect.stringMatching(/CI=true and this suite needs chromium \(Debian package chromium/),
       expect.stringMatching(/CI=true and this suite needs python3 \(Debian package python3/),
-      expect.stringMatching(/CI=true and this suite needs root \(run the tests as root/),
+      expect.stringMatching(/CI=true and this suite needs root \(run as root: sudo npm test/),
     ]);
   });
 
@@ -102,7 +102,7 @@ describeWithTools(['root'], 'npm test without the system tools, as a non-root us
     expect(plain.stderr.trim().split('\n')).toEqual([
       'mlps: missing chromium (Debian package chromium: apt-get install chromium, as root); skipping what needs it in: packages/demo/src/tools.test.ts',
       'mlps: missing python3 (Debian package python3: apt-get install python3, as root); skipping what needs it in: packages/demo/src/tools.test.ts',
-      'mlps: missing root (run the tests as root (sudo npm test)); skipping what needs it in: packages/demo/src/tools.test.ts',
+      'mlps: missing root (run as root: sudo npm test); skipping what needs it in: packages/demo/src/tools.test.ts',
     ]);
     const ci = asNobody(['-e', script], { CI: 'true' });
     expect(ci.stderr).toMatch(/^mlps: missing chromium .*; CI=true, so these fail: packages\/demo\/src\/tools\.test\.ts$/m);
