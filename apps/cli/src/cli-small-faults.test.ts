@@ -39,7 +39,7 @@ describe('--timeseries-interval', () => {
       const r = await runCliProcess(['exec', '-rd', join(root, `ok-${value}`), '--timeseries-interval', value, '-q', '--', 'true']);
       expect([value, r.code, r.stderr]).toEqual([value, 0, '']);
     }
-  });
+  }, 180_000);
 });
 
 describe('end-of-run summary', () => {
