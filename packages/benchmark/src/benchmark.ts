@@ -3,7 +3,7 @@ import {
   MlpsError,
   buildTimeSeriesData,
   isMlpsError,
-  serializeTimeSeriesData,
+  writeTimeSeriesDocument,
   writeFileAtomic,
   type TimeSeriesData,
 } from '@mlps/timeseries';
@@ -347,7 +347,8 @@ export abstract class Benchmark {
   async writeTimeseriesData(): Promise<void> {
     if (!this.timeseriesData || this.timeseriesWritten) return;
     try {
-      await writeFileAtomic(this.timeseriesFilePath, serializeTimeSeriesData(this.timeseriesData));
+      // Streamed host by host into a temporary file and renamed: never one string, whatever hosts x samples.
+      await writeTimeSeriesDocument(this.timeseriesFilePath, this.timeseriesData);
       this.timeseriesWritten = true;
     } catch (err) {
       this.warn(`time-series document not written: ${messageOf(err)} (the journal ${this.journalFilename} has every sample)`);

@@ -119,3 +119,103 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
     throw ioError(target, step, err);
   }
 }
+
+/** Text gathered before one `write`: large enough that syscalls are few, small enough to stay bounded. */
+const STREAM_CHUNK_CHARS = 1 << 20;
+
+/**
+ * A file written as a stream and published atomically: text goes to a uniquely named temporary file in
+ * the target's directory (buffered in ~1 MB writes), and {@link AtomicFileStream.commit} fsyncs it and
+ * renames it over the target, so readers see the old file or the complete new one, never a part. Memory
+ * stays at one chunk whatever is written. {@link AtomicFileStream.abort} (or a failed commit) removes the
+ * temporary file and leaves the target as it was.
+ */
+export class AtomicFileStream {
+  /** The file this stream publishes. */
+  readonly target: string;
+  private readonly temp: string;
+  private handle: fs.promises.FileHandle | null;
+  private parts: string[] = [];
+  private chars = 0;
+  private written = 0;
+
+  private constructor(target: string, temp: string, handle: fs.promises.FileHandle) {
+    this.target = target;
+    this.temp = temp;
+    this.handle = handle;
+  }
+
+  /**
+   * Creates the temporary file next to `target`.
+   *
+   * @throws MlpsError `IO_ERROR` naming the target (missing directory, not writable).
+   */
+  static async open(target: string): Promise<AtomicFileStream> {
+    const temp = tempPathFor(target);
+    try {
+      return new AtomicFileStream(target, temp, await fs.promises.open(temp, 'wx', 0o666));
+    } catch (err) {
+      throw ioError(target, 'create temporary file', err);
+    }
+  }
+
+  /** Bytes handed to the kernel so far. */
+  get bytesWritten(): number {
+    return this.written;
+  }
+
+  /** Appends text; resolves at once unless a chunk is full, then after writing it. */
+  write(text: string): Promise<void> | void {
+    this.parts.push(text);
+    this.chars += text.length;
+    if (this.chars >= STREAM_CHUNK_CHARS) return this.drain();
+  }
+
+  /** Writes the rest, fsyncs, closes and renames over the target, then fsyncs the directory. */
+  async commit(): Promise<void> {
+    let step = 'write';
+    try {
+      await this.drain();
+      step = 'fsync';
+      await this.handle?.sync();
+      step = 'close';
+      await this.handle?.close();
+      this.handle = null;
+      step = 'rename';
+      await fs.promises.rename(this.temp, this.target);
+      step = 'fsync directory';
+      await fsyncDir(path.dirname(this.target));
+    } catch (err) {
+      if (step !== 'fsync directory') await this.abort();
+      throw err instanceof MlpsError ? err : ioError(this.target, step, err);
+    }
+  }
+
+  /** Closes and removes the temporary file; the target is untouched. Never throws. */
+  async abort(): Promise<void> {
+    this.parts = [];
+    this.chars = 0;
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close().catch(() => undefined);
+    await fs.promises.rm(this.temp, { force: true }).catch(() => undefined);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.parts.length === 0) return;
+    if (this.handle === null) throw new MlpsError('INVALID_STATE', `the stream of ${this.target} is closed`);
+    const bytes = Buffer.from(this.parts.join(''), 'utf8');
+    this.parts = [];
+    this.chars = 0;
+    try {
+      let offset = 0;
+      while (offset < bytes.length) {
+        const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset);
+        offset += bytesWritten;
+      }
+      this.written += bytes.length;
+    } catch (err) {
+      throw ioError(this.target, 'write', err);
+    }
+  }
+}

@@ -369,7 +369,10 @@ describe('TimeSeriesCollector on this machine (real time, wide bounds)', () => {
     const data = await readJournal(journalPath);
     expect(data.samples_by_host[c.hostName]).toEqual(samples);
     expect(data.collection_method).toBe('local');
-    expect(readFileSync(journalPath, 'utf8').trim().split('\n')).toHaveLength(samples.length + 1);
+    // Header, one layout (this host's shape does not change in 0.4 s), one row per sample.
+    const lines = readFileSync(journalPath, 'utf8').trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('[')).length).toBe(samples.length);
+    expect(lines.filter((l) => l.startsWith('{"type":"layout"')).length).toBe(1);
   });
 
   it('refuses to overwrite an existing journal at start(), staying not started', () => {

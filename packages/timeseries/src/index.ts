@@ -68,9 +68,23 @@ export {
   sampleTimeFields,
 } from './sampling';
 export type { SampleSourceFile, SourceTexts, CollectSampleOptions } from './sampling';
-export { writeFileAtomic, writeFileAtomicSync } from './atomic';
-export { JOURNAL_FORMAT, JOURNAL_FORMAT_VERSION, JournalWriter, readJournal, readJournalWithReport } from './journal';
-export type { JournalHeader, JournalReadReport } from './journal';
+export { writeFileAtomic, writeFileAtomicSync, AtomicFileStream } from './atomic';
+export { writeTimeSeriesDocument, writeTimeSeriesDocumentFromJournal } from './document-writer';
+export type { StreamedTimeSeriesData, DocumentSampleItem, DocumentWriteResult, JournalDocumentReport } from './document-writer';
+export {
+  JOURNAL_FORMAT,
+  JOURNAL_FORMAT_VERSION,
+  JournalWriter,
+  JournalDecoder,
+  JournalSampleRecord,
+  JournalRunSummary,
+  TornLineTracker,
+  parseJournalLine,
+  readJournal,
+  readJournalWithReport,
+} from './journal';
+export type { JournalHeader, JournalReadReport, JournalRecord } from './journal';
+export { JournalLayout } from './journal-layout';
 export { TickScheduler } from './schedule';
 export type { TickInfo, TickSchedulerOptions, TickSchedulerStats } from './schedule';
 export { SampleStore, OVERFLOW_POLICIES } from './store';

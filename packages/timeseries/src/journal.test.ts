@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import ts from 'typescript';
 import { isMlpsError } from './errors';
 import { parseTimeSeriesData, serializeTimeSeriesData } from './format';
-import { JOURNAL_FORMAT, JournalWriter, readJournal, readJournalWithReport, type JournalHeader } from './journal';
+import { JOURNAL_FORMAT, JOURNAL_FORMAT_VERSION, JournalWriter, readJournal, readJournalWithReport, type JournalHeader } from './journal';
 import { formatReferenceTimestamp } from './timestamps';
 import type { TimeSeriesSample } from './types';
 
@@ -60,15 +60,67 @@ function errorOf(fn: () => unknown): Error & { code?: string } {
 }
 
 describe('JournalWriter', () => {
-  it('writes a header line, then one {host, sample} line per sample', () => {
+  it('writes a header, a layout per host shape, a row per sample, and error samples whole', () => {
     const target = path.join(dir, 'run_timeseries.jsonl');
     const written = writeRun(target, 3);
     const lines = fs.readFileSync(target, 'utf8').split('\n');
     expect(lines[lines.length - 1]).toBe('');
-    expect(lines).toHaveLength(1 + 6 + 1);
-    expect(JSON.parse(lines[0]!)).toEqual({ type: 'header', format: JOURNAL_FORMAT, format_version: 1, ...header });
-    expect(JSON.parse(lines[1]!)).toEqual({ host: 'alpha', sample: written[0] });
-    expect(JSON.parse(lines[2]!)).toEqual({ host: 'beta', sample: written[1] });
+    // header, layout of alpha, then per tick: alpha's row and beta's error sample (whole).
+    expect(lines).toHaveLength(1 + 1 + 6 + 1);
+    expect(JSON.parse(lines[0]!)).toEqual({ type: 'header', format: JOURNAL_FORMAT, format_version: JOURNAL_FORMAT_VERSION, ...header });
+    const layout = JSON.parse(lines[1]!);
+    expect(layout).toMatchObject({ type: 'layout', id: 1, host: 'alpha' });
+    expect(layout.template.hostname).toBe('alpha.example');
+    expect(layout.template.diskstats[0]).toMatchObject({ device_name: 'vda', reads_completed: null, time_doing_ios_ms: null });
+    const row = JSON.parse(lines[2]!) as number[];
+    expect(row.slice(0, 2)).toEqual([1, written[0]!.timestamp_ms]);
+    expect(row[2]).toBe(written[0]!.diskstats![0]!.major);
+    expect(row[row.length - 1]).toBe(written[0]!.uptime_seconds);
+    expect(JSON.parse(lines[3]!)).toEqual({ host: 'beta', sample: written[1] });
+    // The row costs a fraction of the whole sample's line.
+    expect(lines[2]!.length * 4).toBeLessThan(JSON.stringify({ host: 'alpha', sample: written[0] }).length);
+  });
+
+  it('declares a new layout when the shape changes, and reuses a recent one when it comes back', () => {
+    const target = path.join(dir, 'shapes.jsonl');
+    const writer = JournalWriter.open(target, header);
+    const a = sampleAt('alpha', T0);
+    const fewer = { ...sampleAt('alpha', T0 + 500), diskstats: a.diskstats!.slice(0, 1) };
+    writer.append('alpha', a);
+    writer.append('alpha', fewer);
+    writer.append('alpha', sampleAt('alpha', T0 + 1000));
+    writer.append('alpha', { ...sampleAt('alpha', T0 + 1500), timestamp: 'not the reference form' } as TimeSeriesSample);
+    writer.close();
+    const lines = fs.readFileSync(target, 'utf8').trim().split('\n');
+    expect(lines.map((l) => (l.startsWith('[') ? `row${JSON.parse(l)[0]}` : JSON.parse(l).type ?? 'sample'))).toEqual([
+      'header', 'layout', 'row1', 'layout', 'row2', 'row1', 'sample',
+    ]);
+  });
+
+  it('appendLayout and appendRow write what append would, from numbers alone', async () => {
+    const viaObjects = path.join(dir, 'objects.jsonl');
+    const viaRows = path.join(dir, 'rows.jsonl');
+    const samples = [sampleAt('alpha', T0, 0), sampleAt('alpha', T0 + 500, 1)];
+    const w1 = JournalWriter.open(viaObjects, header);
+    for (const s of samples) w1.append('alpha', s);
+    w1.close();
+    const w2 = JournalWriter.open(viaRows, header);
+    const template = JSON.parse(JSON.stringify(samples[0], (k, v) => (typeof v === 'number' || k === 'timestamp' ? null : v)));
+    const id = w2.appendLayout('alpha', template);
+    for (const s of samples) {
+      const values: number[] = [s.timestamp_ms!];
+      JSON.stringify(s, (k, v) => {
+        if (typeof v === 'number' && k !== 'timestamp_ms') values.push(v);
+        return v;
+      });
+      w2.appendRow(id, Float64Array.from(values), values.length);
+    }
+    expect(w2.pendingLines).toBe(2);
+    w2.close();
+    expect(fs.readFileSync(viaRows, 'utf8')).toBe(fs.readFileSync(viaObjects, 'utf8'));
+    expect((await readJournal(viaRows)).samples_by_host.alpha).toEqual(samples);
+    expect(errorOf(() => JournalWriter.open(path.join(dir, 'x.jsonl'), header).appendRow(7, [1], 1)).code).toBe('INVALID_ARGUMENT');
+    expect(errorOf(() => JournalWriter.open(path.join(dir, 'y.jsonl'), header).appendLayout('h', { a: 1 })).code).toBe('INVALID_ARGUMENT');
   });
 
   it('buffers appends until flush, and flush hands them to the kernel', () => {
@@ -84,7 +136,7 @@ describe('JournalWriter', () => {
     expect(writer.pendingLines).toBe(0);
     expect(writer.linesWritten).toBe(2);
     // Another reader sees the data before close: it is in the kernel, not in our buffers.
-    expect(fs.readFileSync(target, 'utf8').trim().split('\n')).toHaveLength(3);
+    expect(fs.readFileSync(target, 'utf8').trim().split('\n')).toHaveLength(5);
     expect(fs.statSync(target).size).toBe(writer.bytesWritten);
     writer.flush();
     expect(writer.linesWritten).toBe(2);
@@ -98,7 +150,7 @@ describe('JournalWriter', () => {
     writer.close();
     writer.close();
     expect(writer.closed).toBe(true);
-    expect(fs.readFileSync(target, 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(fs.readFileSync(target, 'utf8').trim().split('\n')).toHaveLength(3);
     const err = errorOf(() => writer.append('alpha', sampleAt('a', T0)));
     expect(isMlpsError(err)).toBe(true);
     expect(err.code).toBe('INVALID_STATE');
@@ -227,13 +279,13 @@ describe('readJournal', () => {
   it('streams a large journal split across many read chunks', async () => {
     const target = path.join(dir, 'large.jsonl');
     const writer = JournalWriter.open(target, header);
-    const ticks = 600;
+    const ticks = 2000;
     for (let k = 0; k < ticks; k++) {
       writer.append('alpha', sampleAt('alpha', T0 + k * 500, k));
       writer.flush();
     }
     writer.close();
-    expect(fs.statSync(target).size).toBeGreaterThan(3 << 20);
+    expect(fs.statSync(target).size).toBeGreaterThan(2 << 20);
     const report = await readJournalWithReport(target);
     expect(report.samplesPerHost.alpha).toBe(ticks);
     expect(report.badLines).toBe(0);
@@ -246,7 +298,7 @@ describe('crash safety', () => {
   let childDir: string;
   beforeAll(() => {
     childDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlps-journal-child-'));
-    for (const name of ['journal', 'format', 'host-health', 'timestamps', 'errors', 'types']) {
+    for (const name of ['journal', 'journal-layout', 'format', 'host-health', 'timestamps', 'errors', 'types']) {
       const source = fs.readFileSync(path.join(__dirname, `${name}.ts`), 'utf8');
       const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
       fs.writeFileSync(path.join(childDir, `${name}.js`), out.outputText);

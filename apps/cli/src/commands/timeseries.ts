@@ -10,13 +10,12 @@ import {
   exportTimeSeries,
   invalidArgument,
   loadTimeSeriesRun,
-  readJournalWithReport,
   renderReportHtml,
   renderReportJson,
   renderReportMarkdown,
   renderReportText,
-  serializeTimeSeriesData,
   writeFileAtomic,
+  writeTimeSeriesDocumentFromJournal,
   type ExportFormat,
 } from '@mlps/timeseries';
 import { CollectBenchmark } from '@mlps/benchmark';
@@ -174,12 +173,11 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
       if (!p.force) {
         if (existsSync(out)) throw invalidArgument(`${out} exists; pass --force to overwrite it or --output <file> to write elsewhere`);
       }
-      const rec = await readJournalWithReport(journal);
-      await writeFileAtomic(out, serializeTimeSeriesData(rec.data)).catch((err: unknown) => {
-        throw new MlpsError('IO_ERROR', `cannot write ${out}: ${(err as Error).message}`, { cause: err });
-      });
-      const lines = [`recovered ${rec.data.num_samples} samples from ${journal}`];
-      for (const [host, n] of Object.entries(rec.samplesByHost)) lines.push(`  ${host}: ${n} samples`);
+      // Two passes over the journal, the document streamed host by host: memory stays bounded however
+      // many hosts x samples the journal holds.
+      const rec = await writeTimeSeriesDocumentFromJournal(journal, out);
+      const lines = [`recovered ${rec.fields.num_samples} samples from ${journal}`];
+      for (const [host, n] of Object.entries(rec.samplesPerHost)) lines.push(`  ${host}: ${n} samples`);
       lines.push(`last line torn: ${rec.tornLastLine ? 'yes (dropped)' : 'no'}`);
       if (rec.badLines > 0) lines.push(`unreadable lines skipped: ${rec.badLines}`);
       lines.push(`document written: ${out}`);

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { MlpsError } from '../errors';
 import { normalizeSampleFields } from '../format';
+import { JournalDecoder, readLines } from '../journal';
 import type { TimeSeriesSample } from '../types';
 
 /** One sample with the requested host name it belongs to. */
@@ -276,64 +277,26 @@ export async function* streamDocumentSamples(path: string): AsyncGenerator<Strea
 }
 
 /**
- * Streams the samples of a `*_timeseries.jsonl` journal line by line, in file order (interleaved hosts).
- * Lines that do not parse (a torn last line, garbage) are skipped and counted.
+ * Streams the samples of a `*_timeseries.jsonl` journal (v1 or v2) line by line, in file order
+ * (interleaved hosts), through the one journal reader (`JournalDecoder`). Lines that do not parse (a torn
+ * last line, garbage) are skipped and counted.
  */
 export async function* streamJournalSamples(path: string): AsyncGenerator<StreamedSample, StreamSummary> {
-  let fields: Record<string, unknown> = {};
+  const decoder = new JournalDecoder(`journal ${path}`);
   let samples = 0;
   let bad = 0;
-  let rest = '';
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: READ_CHUNK_BYTES });
-  const handle = (line: string): StreamedSample | null => {
-    if (line.trim() === '') return null;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      bad++;
-      return null;
-    }
-    if (typeof value !== 'object' || value === null) {
-      bad++;
-      return null;
-    }
-    const rec = value as { type?: unknown; host?: unknown; sample?: unknown };
-    if (rec.type === 'header') {
-      fields = { ...(value as Record<string, unknown>) };
-      return null;
-    }
-    if (typeof rec.host === 'string' && isSampleLike(rec.sample)) return { host: rec.host, sample: normalizeSampleFields(rec.sample) };
-    bad++;
-    return null;
-  };
   try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      const text = rest + chunk;
-      let start = 0;
-      let nl = text.indexOf('\n', start);
-      while (nl !== -1) {
-        const item = handle(text.slice(start, nl));
-        if (item !== null) {
-          samples++;
-          yield item;
-        }
-        start = nl + 1;
-        nl = text.indexOf('\n', start);
-      }
-      rest = text.slice(start);
+    for await (const line of readLines(path)) {
+      const record = decoder.parseLine(line);
+      if (record.kind === 'invalid') bad++;
+      if (record.kind !== 'sample') continue;
+      samples++;
+      yield { host: record.host, sample: record.toSample() };
     }
   } catch (err) {
     throw asReadError(err, path);
-  } finally {
-    stream.destroy();
   }
-  const last = handle(rest);
-  if (last !== null) {
-    samples++;
-    yield last;
-  }
-  return { kind: 'journal', fields, samples, badEntries: bad };
+  return { kind: 'journal', fields: { ...(decoder.headerFields ?? {}) }, samples, badEntries: bad };
 }
 
 /**
@@ -357,7 +320,7 @@ export async function isJournalFile(path: string): Promise<boolean> {
     if (nl === -1) return false;
     try {
       const first = JSON.parse(head.slice(0, nl)) as { type?: unknown; sample?: unknown };
-      return first.type === 'header' || (typeof first.sample === 'object' && first.sample !== null);
+      return first.type === 'header' || first.type === 'layout' || (typeof first.sample === 'object' && first.sample !== null);
     } catch {
       return false;
     }

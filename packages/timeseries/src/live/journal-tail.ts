@@ -5,8 +5,8 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { CollectionMethod, TimeSeriesData, TimeSeriesSample } from '../types';
-import { normalizeSampleFields } from '../format';
 import { HostHealthTracker } from '../host-health';
+import { JournalDecoder } from '../journal';
 
 /** Options of {@link JournalTail}. */
 export interface JournalTailOptions {
@@ -24,6 +24,8 @@ export class JournalTail {
   private readonly health = new Map<string, HostHealthTracker>();
   private readonly max: number;
   private header: Record<string, unknown> | null = null;
+  // The one journal reader: v1 and v2 lines, layouts kept across polls.
+  private readonly decoder = new JournalDecoder('live journal');
   /** Lines that did not parse (not counting a last line still being written). */
   badLines = 0;
 
@@ -60,35 +62,22 @@ export class JournalTail {
   }
 
   private take(line: string): void {
-    if (line.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      this.badLines++;
-      return;
-    }
-    const rec = value as { type?: unknown; host?: unknown; sample?: { timestamp?: unknown } };
-    if (rec.type === 'header') {
-      this.header = value as Record<string, unknown>;
-      return;
-    }
-    if (typeof rec.host !== 'string' || typeof rec.sample?.timestamp !== 'string') {
-      this.badLines++;
-      return;
-    }
-    let list = this.byHost.get(rec.host);
+    const record = this.decoder.parseLine(line);
+    if (record.kind === 'invalid') this.badLines++;
+    if (record.kind === 'header' && this.header === null) this.header = record.fields;
+    if (record.kind !== 'sample') return;
+    let list = this.byHost.get(record.host);
     if (list === undefined) {
       list = [];
-      this.byHost.set(rec.host, list);
+      this.byHost.set(record.host, list);
     }
-    const sample = normalizeSampleFields(rec.sample as TimeSeriesSample);
+    const sample = record.toSample();
     list.push(sample);
     // Health over every line read, not only the samples kept (the live view's up gauge and error counter).
-    let tracker = this.health.get(rec.host);
+    let tracker = this.health.get(record.host);
     if (tracker === undefined) {
-      tracker = new HostHealthTracker(rec.host);
-      this.health.set(rec.host, tracker);
+      tracker = new HostHealthTracker(record.host);
+      this.health.set(record.host, tracker);
     }
     tracker.record(sample);
     if (list.length > this.max) list.splice(0, list.length - this.max);

@@ -1,0 +1,289 @@
+/**
+ * The streamed run document (DESIGN §3): written host by host, sample by sample, through a file stream
+ * into a temporary file that is fsynced and renamed over the target — never built as one string (V8
+ * strings stop at ~512 MB; 16 hosts × 3600 samples is ~1.1 GB of JSON). The text is exactly
+ * `serializeTimeSeriesData(data)` (`JSON.stringify(data, null, 2)`): same keys, order and indentation.
+ *
+ * Two sources: a document object whose `samples_by_host` lists may be any (async) iterables (the end of
+ * a run: the collector's samples), and a journal (`recover`), read in two passes — the run's fields
+ * first, then each host's rows by their offsets — so memory stays bounded by one host's offsets, not by
+ * hosts × samples.
+ */
+import * as fs from 'node:fs';
+import { AtomicFileStream } from './atomic';
+import { MlpsError } from './errors';
+import { buildTimeSeriesData, type DescribesRun } from './format';
+import {
+  JournalDecoder,
+  JournalRunSummary,
+  JournalSampleRecord,
+  TornLineTracker,
+  type JournalHeader,
+} from './journal';
+import type { TimeSeriesData, TimeSeriesSample } from './types';
+
+/** Indent of a sample inside `samples_by_host.<host>[]` (three levels of two spaces). */
+const SAMPLE_INDENT = '      ';
+
+/** What a streamed document's host lists may hold: sample objects, or journal records written from their rows. */
+export type DocumentSampleItem = TimeSeriesSample | JournalSampleRecord;
+
+/** A run document whose host lists are streamed: any iterable or async iterable per host. */
+export type StreamedTimeSeriesData = Omit<TimeSeriesData, 'samples_by_host'> & {
+  samples_by_host: Record<string, Iterable<DocumentSampleItem> | AsyncIterable<DocumentSampleItem>>;
+};
+
+/** What {@link writeTimeSeriesDocument} wrote. */
+export interface DocumentWriteResult {
+  /** The document's path. */
+  path: string;
+  /** Bytes written. */
+  bytes: number;
+  /** Samples written, over all hosts. */
+  samples: number;
+}
+
+function sampleText(item: DocumentSampleItem): string {
+  if (item instanceof JournalSampleRecord) {
+    if (item.layout !== null && item.row !== null) return item.layout.sampleJson(item.row, 1, SAMPLE_INDENT);
+    return sampleText(item.toSample());
+  }
+  const text = JSON.stringify(item, null, 2) as string | undefined;
+  // JSON.stringify writes an array element it cannot express as null; so does the whole document.
+  return text === undefined ? 'null' : text.replace(/\n/g, `\n${SAMPLE_INDENT}`);
+}
+
+function isDescribesRun(value: unknown): value is DescribesRun {
+  return typeof (value as DescribesRun | null)?.describeRun === 'function';
+}
+
+/**
+ * Writes a run document to `target` atomically and with bounded memory (see the module comment): from a
+ * collector (anything with `describeRun()`), a {@link TimeSeriesData}, or a {@link StreamedTimeSeriesData}
+ * whose host lists are iterables. The file's text equals `serializeTimeSeriesData` of the same document.
+ *
+ * @example
+ * await writeTimeSeriesDocument('run_timeseries.json', collector); // after collector.stop()
+ *
+ * @throws MlpsError `IO_ERROR` naming the path (missing directory, disk full…); the target is then left
+ *   as it was and the temporary file removed.
+ */
+export async function writeTimeSeriesDocument(
+  target: string,
+  source: DescribesRun | TimeSeriesData | StreamedTimeSeriesData,
+): Promise<DocumentWriteResult> {
+  const data = isDescribesRun(source) ? buildTimeSeriesData(source) : source;
+  const out = await AtomicFileStream.open(target);
+  let samples = 0;
+  try {
+    await out.write('{');
+    let first = true;
+    for (const key of Object.keys(data)) {
+      const value = (data as Record<string, unknown>)[key];
+      if (key === 'samples_by_host' && typeof value === 'object' && value !== null) {
+        await out.write(`${first ? '' : ','}\n  "samples_by_host": `);
+        first = false;
+        samples += await writeHosts(out, value as StreamedTimeSeriesData['samples_by_host']);
+        continue;
+      }
+      const text = JSON.stringify(value, null, 2) as string | undefined;
+      if (text === undefined) continue; // JSON.stringify leaves such keys out
+      await out.write(`${first ? '' : ','}\n  ${JSON.stringify(key)}: ${text.replace(/\n/g, '\n  ')}`);
+      first = false;
+    }
+    await out.write(first ? '}' : '\n}');
+    await out.commit();
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
+  return { path: target, bytes: out.bytesWritten, samples };
+}
+
+async function writeHosts(out: AtomicFileStream, byHost: StreamedTimeSeriesData['samples_by_host']): Promise<number> {
+  const hosts = Object.keys(byHost);
+  if (hosts.length === 0) {
+    await out.write('{}');
+    return 0;
+  }
+  let samples = 0;
+  await out.write('{');
+  for (let h = 0; h < hosts.length; h++) {
+    const host = hosts[h] as string;
+    await out.write(`${h > 0 ? ',' : ''}\n    ${JSON.stringify(host)}: `);
+    let n = 0;
+    const list = byHost[host] ?? [];
+    if (Array.isArray(list)) {
+      // The common case (a collector's arrays): no promise per sample.
+      for (const item of list as DocumentSampleItem[]) {
+        const pending = out.write(`${n === 0 ? '[' : ','}\n${SAMPLE_INDENT}${sampleText(item)}`);
+        if (pending !== undefined) await pending;
+        n++;
+      }
+    } else {
+      for await (const item of list) {
+        const pending = out.write(`${n === 0 ? '[' : ','}\n${SAMPLE_INDENT}${sampleText(item)}`);
+        if (pending !== undefined) await pending;
+        n++;
+      }
+    }
+    await out.write(n === 0 ? '[]' : '\n    ]');
+    samples += n;
+  }
+  await out.write('\n  }');
+  return samples;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// From a journal, in two passes.
+
+/** What {@link writeTimeSeriesDocumentFromJournal} found and wrote. */
+export interface JournalDocumentReport extends DocumentWriteResult {
+  /** The document's fields (everything but `samples_by_host`). */
+  fields: Omit<TimeSeriesData, 'samples_by_host'>;
+  /** Samples recovered per host. */
+  samplesPerHost: Record<string, number>;
+  /** True when the last line was incomplete or unreadable (a crash mid-write) and was dropped. */
+  tornLastLine: boolean;
+  /** Unreadable lines before the last one, skipped. */
+  badLines: number;
+  /** The journal's header, or null when it has none. */
+  header: JournalHeader | null;
+}
+
+const READ_CHUNK = 1 << 20;
+
+/** Where one host's sample lines are in the journal: byte offsets and lengths, packed. */
+class LineIndex {
+  private data = new Float64Array(256);
+  length = 0;
+
+  push(offset: number, bytes: number): void {
+    if (this.length * 2 + 2 > this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length * 2] = offset;
+    this.data[this.length * 2 + 1] = bytes;
+    this.length++;
+  }
+
+  offset(i: number): number {
+    return this.data[i * 2] as number;
+  }
+
+  bytes(i: number): number {
+    return this.data[i * 2 + 1] as number;
+  }
+}
+
+/** Calls `onLine(text, offset, bytes)` for each line of the open file `fd` (a last line without newline too). */
+function scanLines(fd: number, onLine: (text: string, offset: number, bytes: number) => void): void {
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
+  let lineStart = 0;
+  let position = 0;
+  for (;;) {
+    const n = fs.readSync(fd, buf, 0, READ_CHUNK, position);
+    if (n <= 0) break;
+    let start = 0;
+    let at = buf.indexOf(0x0a, start);
+    while (at !== -1 && at < n) {
+      const piece = buf.subarray(start, at);
+      const bytes = carryBytes + piece.length;
+      const text = carry.length > 0 ? Buffer.concat([...carry, piece]).toString('utf8') : piece.toString('utf8');
+      onLine(text, lineStart, bytes);
+      carry = [];
+      carryBytes = 0;
+      lineStart += bytes + 1;
+      start = at + 1;
+      at = buf.indexOf(0x0a, start);
+    }
+    if (start < n) {
+      carry.push(Buffer.from(buf.subarray(start, n)));
+      carryBytes += n - start;
+    }
+    position += n;
+  }
+  if (carry.length > 0) onLine(Buffer.concat(carry).toString('utf8'), lineStart, carryBytes);
+}
+
+/** One host's samples read back by their offsets (the layouts are the decoder's from the first pass). */
+function* hostRecords(fd: number, index: LineIndex, decoder: JournalDecoder): Generator<JournalSampleRecord> {
+  let buf = Buffer.allocUnsafe(64 * 1024);
+  for (let i = 0; i < index.length; i++) {
+    const bytes = index.bytes(i);
+    if (bytes > buf.length) buf = Buffer.allocUnsafe(bytes * 2);
+    let got = 0;
+    while (got < bytes) {
+      const n = fs.readSync(fd, buf, got, bytes - got, index.offset(i) + got);
+      if (n <= 0) break;
+      got += n;
+    }
+    const record = decoder.parseLine(buf.toString('utf8', 0, got));
+    if (record.kind === 'sample') yield record;
+  }
+}
+
+/**
+ * Turns a journal (v1 or v2) into its run document at `target` with bounded memory: a first pass reads
+ * the header, the layouts and where each host's sample lines are (and the run's fields: interval, times,
+ * host status, as `readJournalWithReport` derives them); the second writes each host's samples in file
+ * order, rows straight from their layout's text pieces. A torn last line loses only that line. This is
+ * what `mlpstorage timeseries recover` runs.
+ *
+ * @throws MlpsError `IO_ERROR` when the journal cannot be read or the document written,
+ *   `INVALID_FORMAT` for a newer journal format.
+ */
+export async function writeTimeSeriesDocumentFromJournal(journalPath: string, target: string): Promise<JournalDocumentReport> {
+  let fd: number;
+  try {
+    fd = fs.openSync(journalPath, 'r');
+  } catch (err) {
+    throw new MlpsError('IO_ERROR', `cannot read journal ${journalPath}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const decoder = new JournalDecoder(`journal ${journalPath}`);
+    const summary = new JournalRunSummary();
+    const tracker = new TornLineTracker();
+    const byHost = new Map<string, LineIndex>();
+    try {
+      scanLines(fd, (text, offset, bytes) => {
+        const record = decoder.parseLine(text);
+        tracker.see(record);
+        if (record.kind !== 'sample') return;
+        summary.add(record);
+        let index = byHost.get(record.host);
+        if (index === undefined) byHost.set(record.host, (index = new LineIndex()));
+        index.push(offset, bytes);
+      });
+    } catch (err) {
+      if (err instanceof MlpsError) throw err;
+      throw new MlpsError('IO_ERROR', `cannot read journal ${journalPath}: ${(err as Error).message}`, { cause: err });
+    }
+    const { fields, hosts } = summary.documentFields(decoder.header);
+    const samplesByHost: StreamedTimeSeriesData['samples_by_host'] = {};
+    const samplesPerHost: Record<string, number> = {};
+    const empty = new LineIndex();
+    for (const host of hosts) {
+      const index = byHost.get(host) ?? empty;
+      samplesPerHost[host] = index.length;
+      samplesByHost[host] = { [Symbol.iterator]: () => hostRecords(fd, index, decoder) };
+    }
+    const { num_samples, collection_interval_seconds, start_time, end_time, ...rest } = fields;
+    const document: StreamedTimeSeriesData = {
+      collection_interval_seconds,
+      start_time,
+      end_time,
+      num_samples,
+      samples_by_host: samplesByHost,
+      ...rest,
+    };
+    const written = await writeTimeSeriesDocument(target, document);
+    return { ...written, fields, samplesPerHost, tornLastLine: tracker.torn, badLines: tracker.bad, header: decoder.header };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
