@@ -74,9 +74,11 @@ describe('mlpstorage timeseries collect', () => {
     const host = data.hosts_requested[0]!;
     expect(data.samples_by_host[host]!.length).toBeGreaterThanOrEqual(2);
     expect(data.num_samples).toBe(data.samples_by_host[host]!.length);
-    // The journal holds every sample of the document (one line each plus its header).
+    // The journal holds every sample of the document: a row each (journal v2), after the header and the
+    // host's layout.
     const lines = readFileSync(files.journal, 'utf8').trimEnd().split('\n');
-    expect(lines.length).toBe(data.num_samples + 1);
+    expect(lines.filter((l) => l.startsWith('[')).length).toBe(data.num_samples);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'header', format_version: 2 });
     const meta = JSON.parse(readFileSync(files.metadata, 'utf8')) as Record<string, unknown>;
     expect(meta).toMatchObject({ benchmark_type: 'collect', exit_code: 3, workload_exit_code: 3, collect_command: ['sh', '-c', 'sleep 0.5; exit 3'] });
     expect(meta.timeseries_data).toMatchObject({ journal_file: files.journal.split('/').pop(), num_samples: data.num_samples, num_good_samples: data.num_samples, num_error_samples: 0 });
