@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import { MlpsError } from './errors';
 import { invalidArgument } from './errors';
 import { FORMAT_VERSION, isGoodSample, validateSample } from './format';
+import { HostHealthTracker, lastSampleError, type SampleOutcome } from './host-health';
 import { JournalLayout, matchSample, templateOfSample, type WriterLayout } from './journal-layout';
 import { fieldTimeMs, formatReferenceTimestamp, sampleTimeMs } from './timestamps';
 import type { CollectionMethod, HostStatusRecord, TimeSeriesData, TimeSeriesSample } from './types';
@@ -525,9 +526,8 @@ export function parseJournalLine(decoder: JournalDecoder, line: string): Journal
  */
 export class JournalRunSummary {
   private readonly counts = new Map<string, number>();
-  private readonly good = new Map<string, number>();
-  private readonly errorSamples = new Map<string, number>();
-  private readonly lastError = new Map<string, string>();
+  // The one host-health rule (host-health.ts), fed outcomes so rows need no sample object.
+  private readonly health = new Map<string, HostHealthTracker>();
   private readonly lastMs = new Map<string, number>();
   private gaps = new Float64Array(1024);
   private gapCount = 0;
@@ -538,17 +538,16 @@ export class JournalRunSummary {
   add(record: JournalSampleRecord): void {
     const host = record.host;
     this.counts.set(host, (this.counts.get(host) ?? 0) + 1);
-    if (record.isGood) this.good.set(host, (this.good.get(host) ?? 0) + 1);
+    let tracker = this.health.get(host);
+    if (tracker === undefined) this.health.set(host, (tracker = new HostHealthTracker(host)));
+    const ms = record.timeMs;
+    const outcome: SampleOutcome = { good: record.isGood, atMs: ms ?? NaN };
     const errors = record.errors;
     if (errors !== undefined) {
-      const entries = Object.entries(errors);
-      if (entries.length > 0) {
-        this.errorSamples.set(host, (this.errorSamples.get(host) ?? 0) + 1);
-        const last = entries[entries.length - 1]!;
-        this.lastError.set(host, `${last[0]}: ${last[1]}`);
-      }
+      const last = lastSampleError(record.toSample());
+      if (last !== undefined) outcome.error = last;
     }
-    const ms = record.timeMs;
+    tracker.recordOutcome(outcome);
     if (ms === null) return;
     const previous = this.lastMs.get(host);
     if (previous !== undefined && ms > previous) {
@@ -580,14 +579,8 @@ export class JournalRunSummary {
     const hostStatus: Record<string, HostStatusRecord> = {};
     let numSamples = 0;
     for (const host of hosts) {
-      const samples = this.counts.get(host) ?? 0;
-      const good = this.good.get(host) ?? 0;
-      const errorSamples = this.errorSamples.get(host) ?? 0;
-      numSamples += samples;
-      const status: HostStatusRecord = { status: good === 0 ? 'failed' : errorSamples > 0 ? 'partial' : 'ok', samples, error_samples: errorSamples };
-      const lastError = this.lastError.get(host);
-      if (lastError !== undefined) status.last_error = lastError;
-      hostStatus[host] = status;
+      numSamples += this.counts.get(host) ?? 0;
+      hostStatus[host] = (this.health.get(host) ?? new HostHealthTracker(host)).toStatusRecord();
     }
     let interval = header !== null && Number.isFinite(header.collection_interval_seconds) ? header.collection_interval_seconds : NaN;
     if (!Number.isFinite(interval)) {
@@ -603,7 +596,7 @@ export class JournalRunSummary {
       num_samples: numSamples,
       collection_method: header?.collection_method ?? 'local',
       hosts_requested: hostsRequested,
-      hosts_collected: hosts.filter((host) => (this.good.get(host) ?? 0) > 0),
+      hosts_collected: hosts.filter((host) => (this.health.get(host)?.counts.goodSamples ?? 0) > 0),
       format_version: FORMAT_VERSION,
       start_time_ms: startMs === null ? null : Math.round(startMs),
       end_time_ms: endMs === null ? null : Math.round(endMs),
