@@ -228,7 +228,7 @@ function methodOf(methods: Iterable<HostMethod>): CollectionMethod {
  * collector.start();
  * await runBenchmark();
  * const byHost = await collector.stop();
- * await writeFileAtomic('run_timeseries.json', serializeTimeSeriesData(buildTimeSeriesData(collector)));
+ * await writeTimeSeriesDocument('run_timeseries.json', collector); // streamed, atomic
  */
 export class MultiHostTimeSeriesCollector implements DescribesRun {
   /** The configured interval in seconds. */

@@ -133,7 +133,7 @@ function validate(options: unknown): Required<Pick<TimeSeriesCollectorOptions, '
  * collector.start();
  * await runBenchmark();
  * const samples = await collector.stop();
- * await writeFileAtomic('run_timeseries.json', serializeTimeSeriesData(buildTimeSeriesData(collector)));
+ * await writeTimeSeriesDocument('run_timeseries.json', collector); // streamed, atomic
  */
 export class TimeSeriesCollector implements DescribesRun {
   /** The configured interval in seconds. */
