@@ -39,6 +39,9 @@ export interface ReferenceRunInfo {
   overrideParameters: Record<string, string>;
 }
 
+/** The name this machine is filed under when no `--hosts` entry names it (`mlpstorage`'s default host). */
+const LOCAL_HOST_NAME = '127.0.0.1';
+
 /** Exit codes of a benchmark run (and of the CLI). */
 export const EXIT_CODES = {
   OK: 0,
@@ -295,6 +298,23 @@ export abstract class Benchmark {
     });
   }
 
+  /**
+   * True when this benchmark runs its workload in this process or on this machine (the built-in engines),
+   * whatever `--hosts` says: then this machine is sampled too ({@link timeseriesHosts}). Default false.
+   */
+  protected workloadRunsOnThisHost(): boolean {
+    return false;
+  }
+
+  /**
+   * The hosts time series are collected from: `--hosts`, plus this machine (as `127.0.0.1`, the name a run
+   * without `--hosts` files it under) when the workload runs here and no host given is this machine.
+   */
+  get timeseriesHosts(): HostSpec[] {
+    if (!this.workloadRunsOnThisHost() || this.hosts.some((h) => isLocalHost(h.host))) return this.hosts;
+    return [{ host: LOCAL_HOST_NAME, spec: LOCAL_HOST_NAME }, ...this.hosts];
+  }
+
   /** Collection only for command `run`, never in what-if mode, never with `--skip-timeseries`. */
   shouldCollectTimeseries(): boolean {
     return this.options.command === 'run' && !this.options.whatIf && !this.timeseriesSettings.skip;
@@ -308,7 +328,7 @@ export abstract class Benchmark {
     if (!this.shouldCollectTimeseries() || this.collector) return;
     try {
       const created = createRunCollector({
-        hosts: this.hosts,
+        hosts: this.timeseriesHosts,
         settings: this.timeseriesSettings,
         journalPath: this.journalFilePath,
         warn: (m) => this.warn(`time-series: ${m}`),

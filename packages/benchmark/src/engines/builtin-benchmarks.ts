@@ -112,12 +112,15 @@ class BuiltinRunState {
   }
 }
 
-/** The builtin engines run on this host; remote --hosts only get time series collected. */
+/**
+ * The builtin engines run on this host; remote --hosts only get time series collected. This host is
+ * sampled too (Benchmark.timeseriesHosts), and the note says under which name.
+ */
 function remoteHostsNote(hosts: readonly HostSpec[]): string | null {
   const remote = hosts.filter((h) => !isLocalHost(h.host)).map((h) => h.host);
-  return remote.length === 0
-    ? null
-    : `the builtin engine runs the workload on this host only; ${remote.join(', ')} get time series collected but no workload (use --engine dlio to run on every host)`;
+  if (remote.length === 0) return null;
+  const local = hosts.some((h) => isLocalHost(h.host)) ? '' : '; this host is sampled too, as 127.0.0.1';
+  return `the builtin engine runs the workload on this host only; ${remote.join(', ')} get time series collected but no workload (use --engine dlio to run on every host)${local}`;
 }
 
 function resultsFileOf(metadataPath: string): string {
@@ -156,6 +159,11 @@ export class BuiltinTrainingBenchmark extends TrainingBenchmark {
   /** `--engine`, default `builtin`. */
   override get engine(): EngineName {
     return this.training.engine ?? 'builtin';
+  }
+
+  /** The built-in engine runs the workload here, so this host is always sampled. */
+  protected override workloadRunsOnThisHost(): boolean {
+    return this.engine === 'builtin';
   }
 
   /** The structured result of the last datagen/run (null before, or when the engine failed before starting). */
@@ -271,6 +279,11 @@ export class BuiltinCheckpointingBenchmark extends CheckpointingBenchmark {
   /** `--engine`, default `builtin`. */
   override get engine(): EngineName {
     return this.checkpointing.engine ?? 'builtin';
+  }
+
+  /** The built-in engine runs the workload here, so this host is always sampled. */
+  protected override workloadRunsOnThisHost(): boolean {
+    return this.engine === 'builtin';
   }
 
   /** The structured result of the last run (null before, or when the engine failed before starting). */
