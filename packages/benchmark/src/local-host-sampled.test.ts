@@ -33,7 +33,7 @@ describe('the host doing the work is always sampled', () => {
     expect(names(training(['localhost', 'h1']))).toEqual(['localhost', 'h1']);
     // DLIO runs the workload on the hosts themselves.
     expect(names(training(['h1:1', 'h2:1'], 'dlio'))).toEqual(['h1', 'h2']);
-    const checkpointing = new BuiltinCheckpointingBenchmark({ command: 'run', model: 'llama3-8b', resultsDir: '/nonexistent', hosts: ['h1'] });
+    const checkpointing = new BuiltinCheckpointingBenchmark({ command: 'run', model: 'llama3-8b', resultsDir: '/nonexistent', hosts: ['h1'], numProcesses: 1, checkpointFolder: '/nonexistent' });
     expect(names(checkpointing)).toEqual(['127.0.0.1', 'h1']);
   });
 
