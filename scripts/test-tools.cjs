@@ -7,7 +7,7 @@
 // test-skips.jsonl at the repo root and printed above the closing line); under CI=true a missing tool is a
 // failure, never a skip.
 const { spawnSync } = require('node:child_process');
-const { accessSync, appendFileSync, constants, readdirSync, readFileSync, statSync } = require('node:fs');
+const { accessSync, appendFileSync, constants, existsSync, readdirSync, readFileSync, statSync } = require('node:fs');
 const { delimiter, join, relative } = require('node:path');
 
 const ROOT = join(__dirname, '..');
@@ -52,6 +52,12 @@ const TOOLS = {
   chromium: { debian: 'chromium', find: () => onPath('chromium') },
   promtool: { debian: 'prometheus', find: () => onPath('promtool') },
   python3: { debian: 'python3', find: () => onPath('python3') },
+  // A loop device of the test's own (losetup, util-linux); containers often have none.
+  'loop-device': {
+    debian: null,
+    find: () => (executable('/dev/loop-control') || existsSync('/dev/loop-control') ? onPath('losetup', ['/usr/sbin', '/sbin']) : undefined),
+    how: 'a machine with loop devices (/dev/loop-control) and root',
+  },
 };
 
 /** The Debian packages the full test suite uses, in install order. */

@@ -1,37 +1,19 @@
 // A results disk the workload fills (issue 11): on a 20 MB tmpfs mounted for the test, `exec` and
 // `timeseries collect` with a workload that writes 100 MB to the same file system end with the document,
 // the metadata and a complete journal written, one warning per write path, the exit code as documented,
-// no stack trace and no workload left running. Needs root (mount); never skipped silently.
+// no stack trace and no workload left running. Needs root (mount): skipped with the reason otherwise, a
+// failure under CI=true.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTimeSeriesData, readJournalWithReport } from '@mlps/timeseries';
 import { runCliProcess } from './test-cli';
+import { describeWithTools } from '../../../scripts/test-tools.cjs';
 
 jest.setTimeout(90_000);
 
 let mountPoint: string;
-
-beforeAll(() => {
-  if (process.getuid?.() !== 0) throw new Error('the full-disk suite mounts a 20 MB tmpfs and needs root; run the tests as root');
-  mountPoint = mkdtempSync(join(tmpdir(), 'mlps-full-disk-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', mountPoint]);
-});
-
-afterAll(() => {
-  if (!mountPoint) return;
-  try {
-    execFileSync('umount', ['-l', mountPoint]);
-  } finally {
-    rmSync(mountPoint, { recursive: true, force: true });
-  }
-});
-
-afterEach(() => {
-  // Each case starts with an empty file system.
-  for (const name of readdirSync(mountPoint)) rmSync(join(mountPoint, name), { recursive: true, force: true });
-});
 
 function onlyRunDir(parent: string): string {
   const dirs = readdirSync(parent);
@@ -66,7 +48,26 @@ function expectNoStackTrace(stderr: string): void {
   expect(stderr).not.toMatch(/Unhandled|internal error/);
 }
 
-describe('a results disk the workload fills', () => {
+describeWithTools(['root', 'ps'], 'a results disk the workload fills', () => {
+  beforeAll(() => {
+    mountPoint = mkdtempSync(join(tmpdir(), 'mlps-full-disk-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', mountPoint]);
+  });
+
+  afterAll(() => {
+    if (!mountPoint) return;
+    try {
+      execFileSync('umount', ['-l', mountPoint]);
+    } finally {
+      rmSync(mountPoint, { recursive: true, force: true });
+    }
+  });
+
+  afterEach(() => {
+    // Each case starts with an empty file system.
+    for (const name of readdirSync(mountPoint)) rmSync(join(mountPoint, name), { recursive: true, force: true });
+  });
+
   it('exec -- dd 100 MB into a 20 MB results fs: document and metadata written, exit 1 (the workload failed)', async () => {
     const results = join(mountPoint, 'results');
     const r = await runCliProcess([
