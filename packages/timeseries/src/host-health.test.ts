@@ -45,7 +45,9 @@ describe('host-health: the one rule', () => {
   it('a host that never answers: one connect-failed, then nothing per tick; failed with every sample an error sample', () => {
     const t = new HostHealthTracker('no-such-host.invalid');
     expect(t.link).toBe('pending');
-    const transitions = feed(t, [bad(0, 'getaddrinfo ENOTFOUND no-such-host.invalid'), bad(1), bad(2)]);
+    const first = bad(0);
+    first.errors = { ssh: 'not connected (next attempt in 0.5 s): getaddrinfo ENOTFOUND no-such-host.invalid' };
+    const transitions = feed(t, [first, bad(1), bad(2)]);
     expect(transitions).toHaveLength(1);
     expect(transitions[0]).toMatchObject({ kind: 'connect-failed', host: 'no-such-host.invalid', atMs: T0 });
     expect(t.link).toBe('down');

@@ -255,7 +255,8 @@ export function hostStatusFromSamples(samples: Iterable<TimeSeriesSample>): Host
 /** Drops the collector's wording around a connection error, so the warning says the cause once. */
 function plainReason(reason: string | undefined): string {
   if (reason === undefined) return 'no answer';
-  return reason.replace(/^sample: /, '').replace(/^not connected(?: \(next attempt in [^)]*\))?: /, '');
+  // Error samples name their source (`ssh`, `json`, `collection`, as the reference's keys; `sample` before).
+  return reason.replace(/^(?:ssh|json|collection|sample): /, '').replace(/^not connected(?: \(next attempt in [^)]*\))?: /, '');
 }
 
 function seconds(ms: number): string {
