@@ -98,6 +98,31 @@ describeWithTools(['root', 'sshd', 'ssh-keygen', 'ip'], 'multi-host collection a
     expect(doc.hosts_collected).toHaveLength(2);
   }, 60000);
 
+  it('collect: a host whose sshd stops mid-run is one "lost" and one "back" line; the summary, metadata and report show the outage', async () => {
+    const results = join(root, 'outage');
+    const [h1, h2] = [hosts.hosts[0]?.address as string, hosts.hosts[1]?.address as string];
+    // The workload itself stops host 2's sshd (and its open sessions) and starts it again.
+    const script = `sleep 1; bash ${TESTHOSTS} stop-sshd 2 --dir ${dir} 2>/dev/null; sleep 1.5; bash ${TESTHOSTS} start-sshd 2 --dir ${dir} 2>/dev/null; sleep 5`;
+    const r = await runCliProcess(['timeseries', 'collect', '--results-dir', results, '--hosts', h1, h2, ...sshArgs(), '--timeseries-interval', '0.2', '--', 'sh', '-c', script]);
+    expect(r.code).toBe(0);
+    const about = r.stderr.split('\n').filter((l) => l.startsWith(`mlpstorage: warning: time-series: host ${h2}: `));
+    expect(about).toHaveLength(2);
+    expect(about[0]).toMatch(/: lost \(.+\); reconnecting/);
+    expect(about[1]).toMatch(/: back after \d+ error sample\(s\)/);
+    expect(r.stderr).not.toContain(`host ${h1}:`);
+    expect(r.stderr).toMatch(/time series: \d+ samples \(\d+ good, \d+ error samples\)/);
+    const runDir = join(results, 'collect', readdirSync(join(results, 'collect'))[0] as string);
+    const dt = runDir.slice(-15);
+    const meta = JSON.parse(readFileSync(join(runDir, `collect_${dt}_metadata.json`), 'utf8'));
+    expect(meta.timeseries_data.num_error_samples).toBeGreaterThanOrEqual(2);
+    expect(meta.timeseries_data.num_good_samples + meta.timeseries_data.num_error_samples).toBe(meta.timeseries_data.num_samples);
+    expect(meta.timeseries_data.host_status[h2].status).toBe('partial');
+    expect(meta.warnings.filter((w: string) => w.includes(`host ${h2}: `))).toHaveLength(2);
+    const report = await runCliProcess(['timeseries', 'report', runDir, '--format', 'json']);
+    const host2 = (JSON.parse(report.stdout) as { hosts: Array<{ host: string; gaps: unknown[] }> }).hosts.find((h) => h.host === h2);
+    expect(host2?.gaps).toHaveLength(1);
+  }, 90000);
+
   it('an unreachable host is reported failed; the others are collected and the run succeeds', async () => {
     const results = join(root, 'r3');
     const first = hosts.hosts[0]?.address as string;
