@@ -7,7 +7,7 @@ import {
   writeFileAtomic,
   type TimeSeriesData,
 } from '@mlps/timeseries';
-import { isLocalHost, MultiHostTimeSeriesCollector, parseHostList, runRemoteCommand, type HostSpec, type SshOptions } from '@mlps/multihost';
+import { isLocalHost, parseHostList, runRemoteCommand, type HostSpec, type SshOptions } from '@mlps/multihost';
 import { collectClusterFacts, type ClusterFacts, type RemoteCommandRunner } from './cluster-snapshot';
 import { parseParams } from './dlio';
 import { commandOutputFiles, nestDottedParameters, pythonArgs, referenceTimeFields } from './reference-metadata';
@@ -336,7 +336,7 @@ export abstract class Benchmark {
       });
       // Connecting first (bounded by the SSH connect timeout, never rejecting for a host) means the first
       // tick meets warm connections, so a handshake is not recorded as a missed sample.
-      if (created.collector instanceof MultiHostTimeSeriesCollector) await created.collector.connect();
+      await created.collector.connect();
       await created.collector.start();
       this.collector = created.collector;
       this.collectorKind = created.kind;

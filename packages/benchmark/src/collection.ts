@@ -1,4 +1,4 @@
-import { TimeSeriesCollector, type DescribesRun, type HostHealth } from '@mlps/timeseries';
+import { TimeSeriesCollector, type CollectionProgress, type RunCollector } from '@mlps/timeseries';
 import { MultiHostTimeSeriesCollector, isLocalHost, type HostSpec, type SshOptions } from '@mlps/multihost';
 
 /** How time series are collected during a run (the CLI's "Time-Series Collection" group). */
@@ -21,11 +21,7 @@ export const DEFAULT_TIMESERIES_SETTINGS: TimeseriesSettings = {
   overflow: 'decimate',
 };
 
-/** What the benchmark needs from either collector. */
-export interface RunCollector extends DescribesRun {
-  start(): unknown;
-  stop(): Promise<unknown>;
-}
+export type { CollectionProgress, RunCollector } from '@mlps/timeseries';
 
 /** A collector plus how it was chosen, for messages and metadata. */
 export interface CreatedCollector {
@@ -67,29 +63,7 @@ export function createRunCollector(options: CreateCollectorOptions): CreatedColl
   return { collector: new TimeSeriesCollector({ ...common, ...(hostName ? { hostName } : {}) }), kind: 'single-host' };
 }
 
-/** Live view of a running collection, for the progress line. */
-export interface CollectionProgress {
-  samplesByHost: Record<string, number>;
-  health: Record<HostHealth, number>;
-  /** Hosts whose latest sample was an error sample (not answering now). */
-  down: number;
-}
-
-/** Reads a collector's live counters without decoding its samples (the host-health rule's view). */
+/** Reads a collector's live counters without decoding its samples (`collector.progress()`, the host-health rule's view). */
 export function readCollectionProgress(collector: RunCollector): CollectionProgress {
-  const health: Record<HostHealth, number> = { ok: 0, partial: 0, failed: 0 };
-  const samplesByHost: Record<string, number> = {};
-  let down = 0;
-  const byHost =
-    collector instanceof MultiHostTimeSeriesCollector
-      ? Object.entries(collector.hostStatus()).map(([host, st]) => [host, st.samples, st.status, st.link] as const)
-      : collector instanceof TimeSeriesCollector
-        ? Object.entries(collector.hostHealth()).map(([host, st]) => [host, st.samples, st.status, st.link] as const)
-        : [];
-  for (const [host, samples, status, link] of byHost) {
-    samplesByHost[host] = samples;
-    health[status]++;
-    if (link === 'down') down++;
-  }
-  return { samplesByHost, health, down };
+  return collector.progress();
 }

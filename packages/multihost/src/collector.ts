@@ -5,32 +5,18 @@
  * sample for that tick and never delays the others; a dropped connection reconnects with backoff.
  */
 import {
-  JournalWriter,
-  MlpsError,
+  CollectionRun,
+  EngineCollector,
   describeValue,
-  SampleStore,
-  StreamingStats,
-  TickScheduler,
   invalidArgument,
   validateCollectionSettings,
-  HostHealthTracker,
-  describeHostTransition,
   systemClock,
-  formatReferenceTimestamp,
-  toEpochMs,
-  type CapReachedInfo,
+  type CollectionRunStats,
   type Clock,
-  type CollectorStats,
   type CollectionMethod,
-  type DescribesRun,
+  type OverflowPolicy,
   type HostHealth,
   type HostLinkState,
-  type HostStatusRecord,
-  type IntervalStatsRecord,
-  type OverflowPolicy,
-  type RunDescription,
-  type Summary,
-  type TickInfo,
   type TimeSeriesSample,
 } from '@mlps/timeseries';
 import { isLocalHost, parseHostList, type HostSpec } from './hosts';
@@ -128,14 +114,7 @@ export interface HostStatus {
  * (a tick is one sample per host; skipped ticks cannot happen while per-host deadlines are shorter than
  * the interval; failed samples are those without any data), plus how long hosts take to answer.
  */
-export interface MultiHostCollectorStats extends CollectorStats {
-  /** Tick start to each host's sample, in milliseconds. */
-  sampleLatencyMs: Summary | null;
-  /** Tick start to the last host's sample of the tick, in milliseconds. */
-  tickLatencyMs: Summary | null;
-}
-
-type State = 'idle' | 'running' | 'stopped';
+export type MultiHostCollectorStats = CollectionRunStats;
 
 const NAME = 'MultiHostTimeSeriesCollector';
 const DEFAULT_MAX_CONCURRENCY = 32;
@@ -143,9 +122,6 @@ const DEFAULT_MAX_CONCURRENCY = 32;
 const STOP_GRACE_MS = 2000;
 
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message || error.name : String(error);
-}
 
 interface PlannedHost {
   name: string;
@@ -202,16 +178,6 @@ function planHosts(hosts: unknown): PlannedHost[] {
   return planned;
 }
 
-function methodOf(methods: Iterable<HostMethod>): CollectionMethod {
-  let local = false;
-  let ssh = false;
-  for (const m of methods) {
-    if (m === 'local') local = true;
-    else ssh = true;
-  }
-  return local && ssh ? 'mixed' : ssh ? 'ssh' : 'local';
-}
-
 /**
  * Collects time-series samples from many hosts at a fixed interval.
  *
@@ -230,35 +196,11 @@ function methodOf(methods: Iterable<HostMethod>): CollectionMethod {
  * const byHost = await collector.stop();
  * await writeTimeSeriesDocument('run_timeseries.json', collector); // streamed, atomic
  */
-export class MultiHostTimeSeriesCollector implements DescribesRun {
-  /** The configured interval in seconds. */
-  readonly intervalSeconds: number;
-  /** The in-memory cap per host. */
-  readonly maxSamples: number;
-  /** The overflow policy. */
-  readonly overflow: OverflowPolicy;
-  /** The journal path, if any. */
-  readonly journalPath: string | undefined;
+export class MultiHostTimeSeriesCollector extends EngineCollector {
   /** The per-host deadline of a tick, in seconds. */
   readonly sampleTimeoutSeconds: number;
 
-  private readonly clock: Clock;
-  private readonly logger: MultiHostLogger;
   private readonly sessions: HostSession[];
-  private readonly stores = new Map<string, SampleStore>();
-  /** The one host-health rule, per host: counts and connect-failed/lost/recovered warnings. */
-  private readonly health = new Map<string, HostHealthTracker>();
-  private readonly scheduler: TickScheduler;
-  private readonly sampleLatency = new StreamingStats();
-  private readonly tickLatency = new StreamingStats();
-  private state: State = 'idle';
-  private journal: JournalWriter | null = null;
-  private started: Date | null = null;
-  private ended: Date | null = null;
-  private stopPromise: Promise<Record<string, TimeSeriesSample[]>> | null = null;
-  private finalSamples: Record<string, TimeSeriesSample[]> | null = null;
-  private journalErrors = 0;
-  private capWarned = false;
 
   /** @throws MlpsError `INVALID_ARGUMENT` naming the bad option or host entry. */
   constructor(options: MultiHostTimeSeriesCollectorOptions) {
@@ -280,20 +222,20 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
     if (o.remoteReader !== undefined && o.remoteReader !== 'auto' && o.remoteReader !== 'cat') {
       throw invalidArgument(`remoteReader must be 'auto' or 'cat', got ${describeValue(o.remoteReader)}`);
     }
-    const clock = o.clock;
     const planned = planHosts(o.hosts);
     const ssh = resolveSshOptions(o.ssh);
-
-    this.intervalSeconds = intervalSeconds;
-    this.maxSamples = maxSamples;
-    this.overflow = overflow;
-    this.journalPath = o.journalPath;
-    this.sampleTimeoutSeconds = timeout;
-    this.clock = clock ?? systemClock;
-    this.logger = o.logger ?? { warn: (message) => console.warn(message) };
+    const clock = o.clock ?? systemClock;
+    const logger = o.logger ?? { warn: (message: string) => console.warn(message) };
+    const warn = (message: string): void => {
+      try {
+        logger.warn(message);
+      } catch {
+        // A logger that throws must not cost a sample.
+      }
+    };
     const intervalMs = intervalSeconds * 1000;
     const ctx = {
-      clock: this.clock,
+      clock,
       ssh,
       limiter: new ConcurrencyLimiter(maxConcurrency),
       ...(o.procRoot !== undefined ? { procRoot: o.procRoot } : {}),
@@ -302,80 +244,69 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
       backoffInitialMs: Math.min(1000, intervalMs),
       backoffMaxMs: Math.max(30_000, intervalMs),
       maxConsecutiveTimeouts: 3,
-      warn: (message: string) => this.warn(message),
+      warn,
     };
-    this.sessions = planned.map((p) => {
+    const sessions = planned.map((p) => {
       const target: { host: string; port?: number; username?: string } = { host: p.host };
       if (p.port !== undefined) target.port = p.port;
       if (p.user !== undefined) target.username = p.user;
       return new HostSession(p.name, p.local ? 'local' : 'ssh', target, ctx);
     });
-    for (const s of this.sessions) {
-      this.stores.set(s.name, new SampleStore({ maxSamples, overflow, onCapReached: (info) => this.warnCap(s.name, info) }));
-      this.health.set(s.name, new HostHealthTracker(s.name));
-    }
-    this.scheduler = new TickScheduler({
-      intervalMs,
-      clock: this.clock,
-      onTick: (tick) => this.onTick(tick),
-      unref: o.unref ?? false,
-    });
+    super(
+      new CollectionRun({
+        name: NAME,
+        sources: sessions,
+        intervalSeconds,
+        maxSamples,
+        overflow,
+        journalPath: o.journalPath,
+        clock,
+        logger: { warn },
+        unref: o.unref ?? false,
+        sampleTimeoutMs: timeout * 1000,
+        stopGraceMs: Math.min(STOP_GRACE_MS, timeout * 1000),
+      }),
+    );
+    this.sessions = sessions;
+    this.sampleTimeoutSeconds = timeout;
   }
 
   /** The requested host names, in order (keys of {@link samplesByHost}). */
   get hosts(): string[] {
-    return this.sessions.map((s) => s.name);
+    return this.run.hostNames;
   }
 
-  /** True between `start()` and `stop()`. */
-  get isRunning(): boolean {
-    return this.state === 'running';
-  }
-
-  /** Wall-clock time of `start()`, null before. */
-  get startTime(): Date | null {
-    return this.started === null ? null : new Date(this.started.getTime());
-  }
-
-  /** Wall-clock time `stop()` finished, null before. */
-  get endTime(): Date | null {
-    return this.ended === null ? null : new Date(this.ended.getTime());
-  }
-
-  /** Samples kept so far per requested host name, oldest first (decoded copies; after stop, the result). */
+  /**
+   * Samples kept so far per requested host name, oldest first. Each host's samples are decoded when its
+   * key is first read, so looking at one host does not decode them all.
+   */
   get samplesByHost(): Record<string, TimeSeriesSample[]> {
-    if (this.finalSamples) {
-      const copy: Record<string, TimeSeriesSample[]> = {};
-      for (const [k, v] of Object.entries(this.finalSamples)) copy[k] = v.slice();
-      return copy;
-    }
-    const out: Record<string, TimeSeriesSample[]> = {};
-    for (const s of this.sessions) out[s.name] = this.stores.get(s.name)?.toArray() ?? [];
-    return out;
+    return this.run.samplesByHost();
   }
 
   /** Requested names of the hosts with at least one good sample (data, not only errors). */
   getHostsWithData(): string[] {
-    return this.sessions.filter((s) => (this.health.get(s.name)?.counts.goodSamples ?? 0) > 0).map((s) => s.name);
+    return this.run.hostsWithData();
   }
 
   /** Health of every host: `ok | partial | failed`, counts, reconnects, last error, connection state. */
   hostStatus(): Record<string, HostStatus> {
+    const health = this.run.hostHealth();
     const out: Record<string, HostStatus> = {};
     for (const s of this.sessions) {
-      const h = this.trackerOf(s).snapshot();
+      const h = health[s.name];
       const status: HostStatus = {
-        status: h.status,
-        samples: h.samples,
-        goodSamples: h.goodSamples,
-        errors: h.errorSamples,
-        sourceErrorSamples: h.sourceErrorSamples,
-        link: h.link,
-        reconnects: s.counters.reconnects,
+        status: h?.status ?? 'failed',
+        samples: h?.samples ?? 0,
+        goodSamples: h?.goodSamples ?? 0,
+        errors: h?.errorSamples ?? 0,
+        sourceErrorSamples: h?.sourceErrorSamples ?? 0,
+        link: h?.link ?? 'pending',
+        reconnects: s.reconnects,
         method: s.method,
         connection: s.state,
       };
-      if (h.lastError !== undefined) status.lastError = h.lastError;
+      if (h?.lastError !== undefined) status.lastError = h.lastError;
       if (s.lastHostname !== undefined) status.hostname = s.lastHostname;
       out[s.name] = status;
     }
@@ -384,133 +315,22 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
 
   /** Measured schedule, sample counts and per-host latencies. */
   get stats(): MultiHostCollectorStats {
-    const s = this.scheduler.stats;
-    const interval = s.measuredIntervalMs;
-    let samples = 0;
-    let failed = 0;
-    let stored = 0;
-    let dropped = 0;
-    for (const session of this.sessions) {
-      samples += session.counters.samples;
-      failed += session.counters.failedSamples;
-      const store = this.stores.get(session.name);
-      stored += store?.length ?? 0;
-      dropped += store?.dropped ?? 0;
-    }
-    return {
-      ticks: s.ticks,
-      samples,
-      skippedTicks: s.skippedTicks,
-      failedSamples: failed,
-      storedSamples: this.finalSamples ? Object.values(this.finalSamples).reduce((n, v) => n + v.length, 0) : stored,
-      droppedSamples: dropped,
-      journalErrors: this.journalErrors,
-      measuredIntervalSeconds: interval
-        ? { mean: interval.mean / 1000, p50: interval.p50 / 1000, p99: interval.p99 / 1000, max: interval.max / 1000 }
-        : null,
-      intervalErrorMs: s.intervalErrorMs,
-      sampleLatencyMs: this.sampleLatency.summary(),
-      tickLatencyMs: this.tickLatency.summary(),
-    };
-  }
-
-  /**
-   * Optional, before `start()`: connects to every remote host now and resolves once each one is connected
-   * (its remote loop answered once) or its first attempt failed, so the first tick meets warm connections.
-   * Never rejects because of a host; the outcome is in {@link hostStatus}'s `connection`.
-   *
-   * @throws MlpsError `INVALID_STATE` after `stop()`.
-   */
-  async connect(): Promise<void> {
-    if (this.state === 'stopped') throw new MlpsError('INVALID_STATE', `${NAME} already stopped; create a new instance`);
-    await Promise.all(this.sessions.map((s) => s.open()));
-  }
-
-  /**
-   * Starts collecting: opens the journal (if any), starts connecting to the remote hosts and runs the
-   * first tick now (a host still connecting is waited for up to its deadline).
-   *
-   * @throws MlpsError `INVALID_STATE` when already started or stopped; `IO_ERROR` when the journal cannot
-   * be created (the collector is then not started).
-   */
-  start(): void {
-    if (this.state === 'running') throw new MlpsError('INVALID_STATE', `${NAME} already started`);
-    if (this.state === 'stopped') throw new MlpsError('INVALID_STATE', `${NAME} already stopped; create a new instance`);
-    const started = new Date(this.clock.wallMs());
-    if (this.journalPath !== undefined) {
-      this.journal = JournalWriter.open(this.journalPath, {
-        collection_interval_seconds: this.intervalSeconds,
-        hosts_requested: this.hosts,
-        collection_method: methodOf(this.sessions.map((s) => s.method)),
-        start_time: formatReferenceTimestamp(started.getTime()),
-        start_time_ms: toEpochMs(started.getTime()),
-      });
-    }
-    this.started = started;
-    this.state = 'running';
-    for (const s of this.sessions) void s.open();
-    this.scheduler.start();
+    return this.run.stats;
   }
 
   /**
    * Stops collecting. Waits for the in-flight tick (hosts still not answering after a short grace get
    * their error sample); when it finished within the grace, samples every host once more (the closing
    * sample, kept beyond `maxSamples` if need be, counted in `stats.samples`, not in `stats.ticks`); then
-   * closes every connection and flushes and closes the journal. Resolves with the kept samples per host;
-   * nothing of the collector keeps the process alive afterwards. A second call returns the same result.
+   * closes every connection and flushes and closes the journal. Resolves with the kept samples per host
+   * (decoded when read); nothing of the collector keeps the process alive afterwards. A second call
+   * returns the same result.
    *
-   * Rejects with MlpsError `INVALID_STATE` ("not started") before `start()`.
+   * Rejects with MlpsError `INVALID_STATE` ("not started") before `start()`; connections opened by
+   * `connect()` are closed all the same.
    */
   stop(): Promise<Record<string, TimeSeriesSample[]>> {
-    if (this.stopPromise) return this.stopPromise;
-    if (this.state === 'idle') {
-      // Connections opened by connect() must not outlive a collector that never started.
-      for (const s of this.sessions) void s.close();
-      return Promise.reject(new MlpsError('INVALID_STATE', `${NAME} not started; call start() first`));
-    }
-    this.state = 'stopped';
-    this.stopPromise = (async () => {
-      const schedulerStopped = this.scheduler.stop();
-      const grace = Math.min(STOP_GRACE_MS, this.sampleTimeoutSeconds * 1000);
-      // The closing sample (DESIGN §4): once the last tick is done, every host is sampled once more so the
-      // run is observed to its end. A tick still waiting for a host after the grace is not followed by one.
-      if (await raceTimeout(schedulerStopped, grace)) await this.sampleAll(grace, true);
-      // Cancels what is still waited for (their error samples complete the tick) and closes connections.
-      await Promise.all(this.sessions.map((s) => s.close()));
-      await schedulerStopped;
-      this.ended = new Date(this.clock.wallMs());
-      this.closeJournal();
-      const final: Record<string, TimeSeriesSample[]> = {};
-      for (const s of this.sessions) final[s.name] = this.stores.get(s.name)?.toArray() ?? [];
-      this.finalSamples = final;
-      return this.samplesByHost;
-    })();
-    return this.stopPromise;
-  }
-
-  /** The run as the document builder needs it (`buildTimeSeriesData(collector)`). */
-  describeRun(): RunDescription {
-    const hostStatus: Record<string, HostStatusRecord> = {};
-    for (const s of this.sessions) hostStatus[s.name] = this.trackerOf(s).toStatusRecord({ reconnects: s.counters.reconnects });
-    const stats = this.stats;
-    const intervalStats: IntervalStatsRecord = {
-      ticks: stats.ticks,
-      samples: stats.samples,
-      skipped_ticks: stats.skippedTicks,
-      failed_samples: stats.failedSamples,
-    };
-    if (stats.intervalErrorMs) intervalStats.interval_error_ms = stats.intervalErrorMs;
-    if (stats.measuredIntervalSeconds) intervalStats.measured_interval_seconds = stats.measuredIntervalSeconds;
-    return {
-      intervalSeconds: this.intervalSeconds,
-      startTime: this.startTime,
-      endTime: this.endTime,
-      hostsRequested: this.hosts,
-      samplesByHost: this.samplesByHost,
-      collectionMethod: this.collectionMethod(),
-      hostStatus,
-      intervalStats,
-    };
+    return this.stopThen(() => this.samplesByHost);
   }
 
   /**
@@ -518,122 +338,6 @@ export class MultiHostTimeSeriesCollector implements DescribesRun {
    * `mixed`); before any good sample, from how the hosts are configured.
    */
   collectionMethod(): CollectionMethod {
-    const productive = this.sessions.filter((s) => s.counters.goodSamples > 0);
-    return methodOf((productive.length > 0 ? productive : this.sessions).map((s) => s.method));
+    return this.run.collectionMethod();
   }
-
-  private onTick(tick: TickInfo): Promise<void> {
-    return this.sampleAll(this.sampleTimeoutSeconds * 1000, false, tick.startedMs);
-  }
-
-  /** Samples every host once (a tick, or the closing sample with `closing`) and flushes the journal. */
-  private async sampleAll(timeoutMs: number, closing: boolean, startedMs = this.clock.monotonicMs()): Promise<void> {
-    const wallMs = this.clock.wallMs();
-    let last = 0;
-    // Remote requests go out first, so local sampling overlaps their round trips.
-    const order = [...this.sessions.filter((s) => s.method === 'ssh'), ...this.sessions.filter((s) => s.method === 'local')];
-    const pending = order.map((session) =>
-      session.sample(wallMs, timeoutMs).then((sample) => {
-        const latency = this.clock.monotonicMs() - startedMs;
-        this.sampleLatency.add(latency);
-        if (latency > last) last = latency;
-        this.record(session, sample, closing);
-      }),
-    );
-    await Promise.all(pending);
-    this.tickLatency.add(last);
-    this.flushJournal();
-  }
-
-  private trackerOf(session: HostSession): HostHealthTracker {
-    let tracker = this.health.get(session.name);
-    if (tracker === undefined) {
-      tracker = new HostHealthTracker(session.name);
-      this.health.set(session.name, tracker);
-    }
-    return tracker;
-  }
-
-  private record(session: HostSession, sample: TimeSeriesSample, closing: boolean): void {
-    session.count(sample);
-    const transition = this.trackerOf(session).record(sample);
-    if (transition !== null) this.warn(describeHostTransition(transition));
-    const store = this.stores.get(session.name);
-    if (closing) store?.pushClosing(sample);
-    else store?.push(sample);
-    const journal = this.journal;
-    if (journal) {
-      try {
-        journal.append(session.name, sample);
-      } catch (error) {
-        this.journalFailed(error);
-      }
-    }
-  }
-
-  private flushJournal(): void {
-    const journal = this.journal;
-    if (!journal) return;
-    try {
-      journal.flush();
-    } catch (error) {
-      this.journalFailed(error);
-    }
-  }
-
-  private journalFailed(error: unknown): void {
-    // The samples stay in memory; the journal retries unwritten bytes on the next flush.
-    if (this.journalErrors++ === 0) this.warn(`${NAME}: journal write failed (${messageOf(error)}); samples stay in memory`);
-  }
-
-  private closeJournal(): void {
-    const journal = this.journal;
-    if (!journal) return;
-    this.journal = null;
-    try {
-      journal.close();
-    } catch (error) {
-      this.journalErrors++;
-      this.warn(`${NAME}: closing journal ${this.journalPath} failed: ${messageOf(error)}`);
-    }
-  }
-
-  private warnCap(host: string, info: CapReachedInfo): void {
-    if (this.capWarned) return;
-    this.capWarned = true;
-    const tail = this.journalPath ? ` (the journal ${this.journalPath} keeps every sample)` : '';
-    this.warn(
-      info.overflow === 'decimate'
-        ? `${NAME}: maxSamples (${info.maxSamples}) reached for ${host} after ${info.totalPushed} samples; decimating: ` +
-            `keeping every 2nd sample from now on so the whole run stays covered${tail}`
-        : `${NAME}: maxSamples (${info.maxSamples}) reached for ${host} after ${info.totalPushed} samples; overflow ` +
-            `'keep-first': later samples are not kept in memory${tail}`,
-    );
-  }
-
-  private warn(message: string): void {
-    try {
-      this.logger.warn(message);
-    } catch {
-      // A logger that throws must not cost a sample.
-    }
-  }
-}
-
-/** Resolves true when `p` settles within `ms`, false when the time ran out first. */
-function raceTimeout(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-    p.then(
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-    );
-  });
 }

@@ -1,7 +1,8 @@
 /**
  * One host of a multi-host run: how it is sampled (in-process or over its persistent SSH connection),
- * its connection state, reconnection with capped exponential backoff, and its counters. `sample()` never
- * rejects: every failure becomes an error sample for that tick.
+ * its connection state, reconnection with capped exponential backoff. It is a `HostSource` of the
+ * collection engine, which counts its samples; `sample()` never rejects: every failure becomes an error
+ * sample for that tick.
  */
 import { hostname as osHostname } from 'node:os';
 import {
@@ -10,9 +11,10 @@ import {
   collectTimeseriesSampleSync,
   buildErrorSample,
   formatTimestamp,
-  isGoodSample,
   isMlpsError,
   type Clock,
+  type HostSource,
+  type SampleRequest,
   type TimeSeriesSample,
 } from '@mlps/timeseries';
 import { RemoteSampler } from './remote-sampler';
@@ -25,20 +27,12 @@ export type HostMethod = 'local' | 'ssh';
 /** Connection state of a remote host (`local` hosts are always `ready`). */
 export type HostConnectionState = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed';
 
-/** Counters of one host. */
+/** Connection counters of one host (its samples are counted by the collection engine's host-health rule). */
 export interface HostCounters {
-  samples: number;
-  /** Samples without any data (the host did not answer). */
-  failedSamples: number;
-  /** Samples that carry at least one error. */
-  errorSamples: number;
-  /** Samples with data. */
-  goodSamples: number;
   /** Successful connections after the first one. */
   reconnects: number;
   /** Connection attempts that failed. */
   connectFailures: number;
-  lastError: string | undefined;
 }
 
 /** Limits how many SSH handshakes run at once (they cost CPU on both ends). */
@@ -81,20 +75,12 @@ function messageOf(err: unknown): string {
 }
 
 /** One host's sampling. */
-export class HostSession {
+export class HostSession implements HostSource {
   /** The requested name (key in `samplesByHost`). */
   readonly name: string;
   readonly method: HostMethod;
   readonly target: SshTarget;
-  readonly counters: HostCounters = {
-    samples: 0,
-    failedSamples: 0,
-    errorSamples: 0,
-    goodSamples: 0,
-    reconnects: 0,
-    connectFailures: 0,
-    lastError: undefined,
-  };
+  readonly counters: HostCounters = { reconnects: 0, connectFailures: 0 };
   /** What the host last said its name was. */
   lastHostname: string | undefined;
 
@@ -148,25 +134,22 @@ export class HostSession {
    * Takes this tick's sample; resolves within `timeoutMs` (plus a timer's lateness), never rejects.
    * `wallMs` is the tick's wall-clock time, used for error samples and local samples.
    */
-  sample(wallMs: number, timeoutMs: number): Promise<TimeSeriesSample> {
-    if (this.method === 'local') return Promise.resolve(this.sampleLocal(wallMs));
+  sample(request: SampleRequest): TimeSeriesSample | Promise<TimeSeriesSample> {
+    const { wallMs, timeoutMs } = request;
+    if (this.method === 'local') return this.sampleLocal(wallMs);
     const p = this.sampleRemote(wallMs, timeoutMs).catch((err: unknown) => this.errorSample(wallMs, err));
     this.inFlight = p;
     return p;
   }
 
-  /** Records a sample in the counters (the collector calls this for every sample it files). */
-  count(sample: TimeSeriesSample): void {
-    const c = this.counters;
-    c.samples++;
-    if (isGoodSample(sample)) c.goodSamples++;
-    else c.failedSamples++;
-    if (sample.errors && Object.keys(sample.errors).length > 0) {
-      c.errorSamples++;
-      const entries = Object.entries(sample.errors);
-      const last = entries[entries.length - 1];
-      if (last) c.lastError = `${last[0]}: ${last[1]}`;
-    }
+  /** Successful reconnections after the first connection. */
+  get reconnects(): number {
+    return this.counters.reconnects;
+  }
+
+  /** The name error samples carry: what the host last said it was, else the address. */
+  get hostname(): string {
+    return this.lastHostname ?? this.target.host;
   }
 
   /**

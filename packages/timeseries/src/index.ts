@@ -92,6 +92,16 @@ export type { OverflowPolicy, SampleStoreOptions, CapReachedInfo } from './store
 export { summarize, percentileSorted, StreamingStats, formatMilliseconds } from './stats';
 export type { Summary } from './stats';
 export { TimeSeriesCollector } from './collector';
+export { CollectionRun, EngineCollector, collectionMethodOf } from './collection-run';
+export type {
+  CollectionRunOptions,
+  CollectionRunStats,
+  CollectionLogger,
+  CollectionProgress,
+  RunCollector,
+  HostSource,
+  SampleRequest,
+} from './collection-run';
 export type {
   TimeSeriesCollectorOptions,
   CollectorStats,
