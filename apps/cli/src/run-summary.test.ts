@@ -41,7 +41,8 @@ test('at the --max-timeseries-samples cap the summary counts every sample taken 
   const names = readdirSync(runDir);
   const data = parseTimeSeriesData(readFileSync(join(runDir, names.find((n) => n.endsWith('_timeseries.json')) as string), 'utf8'));
   const journalLines = readFileSync(join(runDir, names.find((n) => n.endsWith('_timeseries.jsonl')) as string), 'utf8').trim().split('\n');
-  const taken = journalLines.length - 1; // minus the header
+  // Journal v2: a header, a layout record per host shape, then one line per sample.
+  const taken = journalLines.filter((line) => !line.startsWith('{"type":"header"') && !line.startsWith('{"type":"layout"')).length;
   expect(data.num_samples).toBeLessThanOrEqual(6); // the cap, plus the closing sample
   expect(taken).toBeGreaterThan(data.num_samples);
   expect(r.stderr).toContain(`time series: ${taken} samples (${data.num_samples} kept in the document at the --max-timeseries-samples cap; the journal has all)`);
