@@ -8,7 +8,8 @@ function journalLines(parent: string): number {
   if (!existsSync(parent)) return 0;
   for (const d of readdirSync(parent)) {
     const f = join(parent, d, `training_${d}_timeseries.jsonl`);
-    if (existsSync(f)) return readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+    // The header and one line per sample (journal v2 layout lines describe shapes, not samples).
+    if (existsSync(f)) return readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{"type":"layout"')).length;
   }
   return 0;
 }
