@@ -18,6 +18,8 @@ module.exports = function jestConfig(packageDir, overrides = {}) {
       '^@mlps/benchmark$': path.join(__dirname, 'packages/benchmark/src/index.ts'),
     },
     testTimeout: 30000,
+    // A failed assertion can leave a socket or child open; the run must still end (CI has a time limit).
+    forceExit: true,
     ...overrides,
   };
 };

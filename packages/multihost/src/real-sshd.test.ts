@@ -37,7 +37,9 @@ interface HostsFile {
 }
 
 const SCRIPT = resolve(__dirname, '../../../scripts/testhosts.sh');
-const DIR = process.env.MLPS_TESTHOSTS_DIR ?? '/tmp/mlps-testhosts';
+// A directory of this run's own, so suites running at the same time (other packages, other checkouts) never
+// take down each other's hosts.
+const DIR = process.env.MLPS_TESTHOSTS_DIR ?? join(tmpdir(), `mlps-testhosts-${process.pid}`);
 const quiet = { warn: () => undefined };
 let info: HostsFile;
 let work: string;
@@ -52,6 +54,17 @@ async function testhostsAsync(...args: string[]): Promise<void> {
   await execFileAsync('bash', [SCRIPT, ...args, '--dir', DIR]);
 }
 
+/** Collectors of the running test: a failed assertion before stop() must not leave ssh sockets keeping jest alive. */
+const liveCollectors = new Set<MultiHostTimeSeriesCollector>();
+function track(c: MultiHostTimeSeriesCollector): MultiHostTimeSeriesCollector {
+  liveCollectors.add(c);
+  return c;
+}
+afterEach(async () => {
+  for (const c of liveCollectors) await c.stop().catch(() => undefined);
+  liveCollectors.clear();
+});
+
 function knownHostsCopy(name: string): string {
   const path = join(work, name);
   copyFileSync(info.knownHostsPath, path);
@@ -64,7 +77,8 @@ function ssh(extra: SshOptions = {}): SshOptions {
     knownHostsPath: knownHostsCopy(`kh-${Math.random().toString(16).slice(2)}`),
     strictHostKeyChecking: 'yes',
     agent: false,
-    connectTimeoutSeconds: 3,
+    // Generous: a new sshd connection costs ~0.8 s of server CPU here, several times that on a loaded machine.
+    connectTimeoutSeconds: 15,
     ...extra,
   };
 }
@@ -97,12 +111,13 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
 
   afterAll(() => {
     testhosts('down');
+    if (process.env.MLPS_TESTHOSTS_DIR === undefined) rmSync(DIR, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
   it('collects 3 hosts in parallel, each with its own hostname and its own network counters', async () => {
     const hosts = info.hosts;
-    const c = new MultiHostTimeSeriesCollector({ hosts: entries(hosts), intervalSeconds: 0.5, ssh: ssh(), logger: quiet });
+    const c = track(new MultiHostTimeSeriesCollector({ hosts: entries(hosts), intervalSeconds: 0.5, ssh: ssh(), logger: quiet }));
     await c.connect();
     c.start();
     await sleep(700);
@@ -152,7 +167,7 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     const victim = hosts[2]!;
     const interval = 0.3;
     const warnings: string[] = [];
-    const c = new MultiHostTimeSeriesCollector({ hosts: entries(hosts), intervalSeconds: interval, ssh: ssh(), logger: { warn: (m) => void warnings.push(m) } });
+    const c = track(new MultiHostTimeSeriesCollector({ hosts: entries(hosts), intervalSeconds: interval, ssh: ssh(), logger: { warn: (m) => void warnings.push(m) } }));
     await c.connect();
     c.start();
     await sleep(1000);
@@ -218,7 +233,7 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     if (info.mode === 'netns') targets.push(`root@${info.unusedAddress}`);
     targets.push({ name: 'no-such-host.invalid', host: 'no-such-host.invalid', user: 'root', local: false });
     const warnings: string[] = [];
-    const c = new MultiHostTimeSeriesCollector({ hosts: targets, intervalSeconds: 0.5, ssh: ssh({ connectTimeoutSeconds: 1 }), logger: { warn: (m) => void warnings.push(m) } });
+    const c = track(new MultiHostTimeSeriesCollector({ hosts: targets, intervalSeconds: 0.5, ssh: ssh({ connectTimeoutSeconds: 6 }), logger: { warn: (m) => void warnings.push(m) } }));
     // As runs do: connect first, so the reachable host's handshake is not a missed first sample.
     await c.connect();
     c.start();
@@ -279,12 +294,12 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     }
     expect(readFileSync(kh, 'utf8')).toBe(`${host2Name} ${pub1}\n`);
     // Through the collector: error samples saying so, no data.
-    const c = new MultiHostTimeSeriesCollector({
+    const c = track(new MultiHostTimeSeriesCollector({
       hosts: entries([h2]),
       intervalSeconds: 0.5,
       ssh: { ...ssh(), knownHostsPath: kh, strictHostKeyChecking: 'accept-new' },
       logger: quiet,
-    });
+    }));
     await c.connect();
     c.start();
     await sleep(600);
@@ -349,7 +364,7 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
       expect(err?.message).toContain('authorized_keys');
     }
     // In a collection the host is failed with that message, the run goes on.
-    const c = new MultiHostTimeSeriesCollector({ hosts: entries([h1]), intervalSeconds: 0.5, ssh: ssh({ username: 'x', identityFiles: [wrongKey] }), logger: quiet });
+    const c = track(new MultiHostTimeSeriesCollector({ hosts: entries([h1]), intervalSeconds: 0.5, ssh: ssh({ username: 'x', identityFiles: [wrongKey] }), logger: quiet }));
     c.start();
     await sleep(600);
     await c.stop();
@@ -358,7 +373,7 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
 
   it("the POSIX sh + cat loop (remoteReader 'cat') samples a real host too", async () => {
     const h2 = info.hosts[1]!;
-    const c = new MultiHostTimeSeriesCollector({ hosts: entries([h2]), intervalSeconds: 0.3, remoteReader: 'cat', ssh: ssh(), logger: quiet });
+    const c = track(new MultiHostTimeSeriesCollector({ hosts: entries([h2]), intervalSeconds: 0.3, remoteReader: 'cat', ssh: ssh(), logger: quiet }));
     await c.connect();
     c.start();
     await sleep(1000);
@@ -374,5 +389,5 @@ describeWithTools(['root', 'sshd', 'ssh', 'ssh-keygen', 'ip', 'ps'], 'real sshd 
     expect(ok).toMatchObject({ stdout: `${h2.hostname}\n`, exitCode: 0 });
     const bad = await runRemoteCommand(`root@${h2.address}`, 'echo oops >&2; exit 3', opts);
     expect(bad).toMatchObject({ stderr: 'oops\n', exitCode: 3 });
-  });
+  }, 90_000); // two fresh handshakes: ~0.8 s of sshd CPU each, far more on a loaded machine
 });
