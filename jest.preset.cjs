@@ -14,8 +14,10 @@ module.exports = function jestConfig(packageDir, overrides = {}) {
     },
     moduleNameMapper: {
       '^@mlps/timeseries$': path.join(__dirname, 'packages/timeseries/src/index.ts'),
+      '^@mlps/timeseries/(report|export|live|engine)$': path.join(__dirname, 'packages/timeseries/src/$1/index.ts'),
       '^@mlps/multihost$': path.join(__dirname, 'packages/multihost/src/index.ts'),
       '^@mlps/benchmark$': path.join(__dirname, 'packages/benchmark/src/index.ts'),
+      '^@mlps/benchmark/engines$': path.join(__dirname, 'packages/benchmark/src/engines/index.ts'),
     },
     testTimeout: 30000,
     // A failed assertion can leave a socket or child open; the run must still end (CI has a time limit).

@@ -33,6 +33,8 @@ const samples = arg('--samples', 3600);
 const base = arg('--dir', tmpdir());
 
 const ts = await import(join(root, 'packages', 'timeseries', 'dist', 'index.js'));
+// The journal writer is the `@mlps/timeseries/engine` entry's.
+const { JournalWriter } = await import(join(root, 'packages', 'timeseries', 'dist', 'engine.js'));
 const cli = join(root, 'apps', 'cli', 'dist', 'cli.cjs');
 const preload = join(root, 'apps', 'cli', 'src', '__fixtures__', 'report-maxrss.cjs');
 
@@ -48,7 +50,7 @@ try {
   const t0 = Date.UTC(2026, 0, 24, 12);
   const names = Array.from({ length: hosts }, (_, h) => `node${String(h).padStart(2, '0')}`);
   let started = performance.now();
-  const w = ts.JournalWriter.open(journal, {
+  const w = JournalWriter.open(journal, {
     collection_interval_seconds: 1, hosts_requested: names, collection_method: 'ssh',
     start_time: ts.formatReferenceTimestamp(t0), start_time_ms: t0,
   });

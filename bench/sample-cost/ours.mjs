@@ -10,7 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const entry = process.env.MLPS_TIMESERIES_ENTRY ?? join(here, '..', '..', 'packages', 'timeseries', 'dist', 'index.js');
-const { TimeSeriesCollector, TickScheduler, collectTimeseriesSampleSync, SampleStore } = await import(pathToFileURL(entry).href);
+const { TimeSeriesCollector, collectTimeseriesSampleSync } = await import(pathToFileURL(entry).href);
+// The engine's parts are the `@mlps/timeseries/engine` entry, built beside the root one.
+const { TickScheduler, SampleStore } = await import(pathToFileURL(join(dirname(entry), 'engine.js')).href);
 
 function arg(name, fallback) {
   const at = process.argv.indexOf(name);

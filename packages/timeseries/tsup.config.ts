@@ -22,10 +22,22 @@ const inlineUplot: Plugin = {
   },
 };
 
+// The root and one entry per capability (package.json `exports`: `@mlps/timeseries/report`, `/export`,
+// `/live`, `/engine`).
+const ENTRIES = {
+  index: 'src/index.ts',
+  report: 'src/report/index.ts',
+  export: 'src/export/index.ts',
+  live: 'src/live/index.ts',
+  engine: 'src/engine/index.ts',
+};
+
 export default defineConfig({
-  entry: { index: 'src/index.ts', demo: 'src/demo.ts' },
+  entry: { ...ENTRIES, demo: 'src/demo.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
+  // Shared chunks in CommonJS too, so the entries share one copy of each class and module state.
+  splitting: true,
+  dts: { entry: ENTRIES },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -1,5 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { JournalTail, startLiveServer, type LiveServer, type ReportMeta, type TimeSeriesData } from '@mlps/timeseries';
+import type { TimeSeriesData } from '@mlps/timeseries';
+import { JournalTail, startLiveServer, type LiveServer } from '@mlps/timeseries/live';
+import type { ReportMeta } from '@mlps/timeseries/report';
 import type { CliContext } from './context';
 
 /** A TCP port 0–65535 (0: any free port, printed at start). */

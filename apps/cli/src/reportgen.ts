@@ -1,7 +1,9 @@
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { join, relative } from 'node:path';
-import { deriveRates, findRunFiles, MlpsError, streamTimeSeriesSamples, type TimeSeriesSample } from '@mlps/timeseries';
+import { deriveRates, MlpsError, type TimeSeriesSample } from '@mlps/timeseries';
+import { streamTimeSeriesSamples } from '@mlps/timeseries/export';
+import { findRunFiles } from '@mlps/timeseries/report';
 import { wholeDisks } from './summary';
 
 /**

@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { JournalWriter, collectTimeseriesSampleSync, formatReferenceTimestamp, streamDocumentSamples, type TimeSeriesSample } from '@mlps/timeseries';
+import { collectTimeseriesSampleSync, formatReferenceTimestamp, type TimeSeriesSample } from '@mlps/timeseries';
+import { JournalWriter } from '@mlps/timeseries/engine';
+import { streamDocumentSamples } from '@mlps/timeseries/export';
 import { runCliProcess } from './test-cli';
 
 // `timeseries recover` of a 16-host journal of real samples of this machine, run as its own process with a

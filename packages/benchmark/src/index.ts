@@ -40,7 +40,7 @@ export { CollectBenchmark } from './collect-benchmark';
 export type { CollectBenchmarkOptions } from './collect-benchmark';
 export { ENGINE_NAMES } from './workload-context';
 export type { WorkloadContext, BuiltinEngine, EngineName } from './workload-context';
-export * from './engines';
+// The built-in engines are the `@mlps/benchmark/engines` entry (src/engines/index.ts).
 export {
   referenceHostInfo,
   referenceClusterInformation,

@@ -5,13 +5,10 @@
  * sample for that tick and never delays the others; a dropped connection reconnects with backoff.
  */
 import {
-  CollectionRun,
-  EngineCollector,
   describeValue,
   invalidArgument,
   validateCollectionSettings,
   systemClock,
-  type CollectionRunStats,
   type Clock,
   type CollectionMethod,
   type OverflowPolicy,
@@ -19,6 +16,7 @@ import {
   type HostLinkState,
   type TimeSeriesSample,
 } from '@mlps/timeseries';
+import { CollectionRun, EngineCollector, type CollectionRunStats } from '@mlps/timeseries/engine';
 import { isLocalHost, parseHostList, type HostSpec } from './hosts';
 import { ConcurrencyLimiter, HostSession, type HostConnectionState, type HostMethod } from './host-session';
 import type { RemoteReader } from './remote-script';

@@ -13,10 +13,9 @@ import {
   formatTimestamp,
   isMlpsError,
   type Clock,
-  type HostSource,
-  type SampleRequest,
   type TimeSeriesSample,
 } from '@mlps/timeseries';
+import type { HostSource, SampleRequest } from '@mlps/timeseries/engine';
 import { RemoteSampler } from './remote-sampler';
 import type { RemoteReader } from './remote-script';
 import { openSshConnection, type ResolvedSshOptions, type SshConnection, type SshTarget } from './transport';

@@ -1,4 +1,6 @@
-// Public API of @mlps/timeseries. Only what is exported here is public.
+// Public API of @mlps/timeseries. Only what is exported here and by the subpath entries is public:
+// `@mlps/timeseries/report` (reports), `/export` (exports, streamed reading), `/live` (live view, journal
+// tail) and `/engine` (the collection engine and its parts, to build a collector on).
 export { MlpsError, isMlpsError, invalidArgument } from './errors';
 export type { MlpsErrorCode } from './errors';
 export type {
@@ -74,7 +76,6 @@ export type { StreamedTimeSeriesData, DocumentSampleItem, DocumentWriteResult, J
 export {
   JOURNAL_FORMAT,
   JOURNAL_FORMAT_VERSION,
-  JournalWriter,
   JournalDecoder,
   JournalSampleRecord,
   JournalRunSummary,
@@ -85,23 +86,14 @@ export {
 } from './journal';
 export type { JournalHeader, JournalReadReport, JournalRecord } from './journal';
 export { JournalLayout } from './journal-layout';
-export { TickScheduler } from './schedule';
-export type { TickInfo, TickSchedulerOptions, TickSchedulerStats } from './schedule';
-export { SampleStore, OVERFLOW_POLICIES } from './store';
-export type { OverflowPolicy, SampleStoreOptions, CapReachedInfo } from './store';
-export { summarize, percentileSorted, StreamingStats, formatMilliseconds } from './stats';
+export type { TickInfo } from './schedule';
+export { OVERFLOW_POLICIES } from './store';
+export type { OverflowPolicy, CapReachedInfo } from './store';
+export { formatMilliseconds } from './stats';
 export type { Summary } from './stats';
 export { TimeSeriesCollector } from './collector';
-export { CollectionRun, EngineCollector, collectionMethodOf } from './collection-run';
-export type {
-  CollectionRunOptions,
-  CollectionRunStats,
-  CollectionLogger,
-  CollectionProgress,
-  RunCollector,
-  HostSource,
-  SampleRequest,
-} from './collection-run';
+export { collectionMethodOf } from './collection-run';
+export type { CollectionProgress, RunCollector } from './collection-run';
 export type {
   TimeSeriesCollectorOptions,
   CollectorStats,
@@ -111,27 +103,6 @@ export type {
 } from './collector';
 export { deriveRates, computeRates } from './rates';
 export type { SampleRates, DiskRates, NetRates, CpuPercent, MemoryUsage } from './rates';
-// Report and export (issue 6).
-export { buildReport, buildReportFromSeries, buildAllHostSeries, reportStat } from './report/build-report';
-export type { RunReport, HostReport, ReportMeta, ReportStat, DiskSummary, DeviceSummary, InterfaceSummary } from './report/build-report';
-export type { HostSeries, ReportGap } from './report/host-series';
-export { renderReportText, renderReportMarkdown, renderReportJson } from './report/render-summary';
-export { renderReportHtml, renderReportHtmlFromChartData } from './report/render-html';
-export { buildReportChartData, chartDataFromSeries } from './report/chart-data';
-export type { ReportChartData, ChartSpec, ChartSeries, ChartDataOptions } from './report/chart-data';
-export { exportTimeSeries, EXPORT_FORMATS, CSV_HEADER } from './export/export-timeseries';
-export type { ExportFormat, ExportTimeSeriesOptions, ExportResult } from './export/export-timeseries';
-export { streamTimeSeriesSamples, streamDocumentSamples, streamJournalSamples, isJournalFile } from './export/document-stream';
-export type { StreamedSample, StreamSummary } from './export/document-stream';
-export { sampleMetricPoints } from './export/metric-points';
-export type { MetricPoint, OpenMetricsFamily } from './export/metric-points';
-export { startLiveServer } from './live/live-server';
-export type { LiveServer, LiveServerOptions } from './live/live-server';
-export { renderPrometheusMetrics, PROMETHEUS_CONTENT_TYPE } from './live/prometheus-text';
-export { findRunFiles, loadTimeSeriesRun, reportMetaFromMetadata } from './report/run-files';
-export type { RunFiles, LoadedRun } from './report/run-files';
-export { JournalTail } from './live/journal-tail';
-export type { JournalTailOptions } from './live/journal-tail';
 export {
   validateCollectionSettings,
   describeValue,

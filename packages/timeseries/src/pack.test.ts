@@ -1,7 +1,8 @@
 /**
  * What a tool author gets from `npm install @mlps/timeseries`: the packed tarball installs offline into an
- * empty project (zero runtime dependencies), `require` and `import` both work, and the bundled types
- * typecheck a consumer in CommonJS and ESM under node16/nodenext resolution.
+ * empty project (zero runtime dependencies), `require` and `import` both work for the root and every subpath
+ * entry (`/report`, `/export`, `/live`, `/engine`), and the bundled types typecheck a consumer in CommonJS and
+ * ESM under node16/nodenext resolution.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,12 +13,20 @@ const packageDir = path.resolve(__dirname, '..');
 const repoRoot = path.resolve(packageDir, '../..');
 const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
 const nodeTypes = path.join(repoRoot, 'node_modules/@types');
-const DIST_FILES = ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts'];
+const ENTRY_NAMES = ['index', 'report', 'export', 'live', 'engine'];
+const DIST_FILES = ENTRY_NAMES.flatMap((e) => [`dist/${e}.js`, `dist/${e}.cjs`, `dist/${e}.d.ts`, `dist/${e}.d.cts`]);
 const EXPECTED_EXPORTS = [
   'parseProcDiskstats', 'parseProcNetDev', 'parseProcStat', 'collectTimeseriesSample', 'TimeSeriesCollector',
-  'buildTimeSeriesData', 'serializeTimeSeriesData', 'parseTimeSeriesData', 'writeFileAtomic', 'JournalWriter',
+  'buildTimeSeriesData', 'serializeTimeSeriesData', 'parseTimeSeriesData', 'writeFileAtomic',
   'readJournal', 'deriveRates', 'computeRates', 'MlpsError', 'isMlpsError', 'FORMAT_VERSION',
 ];
+/** One function per subpath entry (package.json `exports`), and what the root must not hold any more. */
+const SUBPATH_EXPORTS: Record<string, string[]> = {
+  '@mlps/timeseries/report': ['buildReport', 'renderReportText', 'renderReportHtml', 'loadTimeSeriesRun'],
+  '@mlps/timeseries/export': ['exportTimeSeries', 'streamTimeSeriesSamples'],
+  '@mlps/timeseries/live': ['startLiveServer', 'JournalTail'],
+  '@mlps/timeseries/engine': ['CollectionRun', 'TickScheduler', 'SampleStore', 'JournalWriter'],
+};
 
 let work: string;
 let consumer: string;
@@ -107,6 +116,47 @@ it('works through import (ESM), and errors are recognised across the two copies'
   expect(out.url).toMatch(/dist\/index\.js$/);
 });
 
+it('every subpath entry works through require and import, sharing one copy of the code', () => {
+  const cjs = `
+    const root = require('@mlps/timeseries');
+    const out = { root: Object.keys(root), entries: {} };
+    for (const [entry, names] of Object.entries(${JSON.stringify(SUBPATH_EXPORTS)})) {
+      const mod = require(entry);
+      out.entries[entry] = { names: names.map((n) => typeof mod[n]), resolved: require.resolve(entry) };
+    }
+    console.log(JSON.stringify(out));`;
+  const esm = `
+    const out = {};
+    for (const [entry, names] of Object.entries(${JSON.stringify(SUBPATH_EXPORTS)})) {
+      const mod = await import(entry);
+      out[entry] = { names: names.map((n) => typeof mod[n]), url: import.meta.resolve(entry) };
+    }
+    // The engine's JournalWriter and the root's journal reader are the same build: a journal written by one
+    // is read by the other.
+    const { JournalWriter } = await import('@mlps/timeseries/engine');
+    const { readJournal, collectTimeseriesSampleSync } = await import('@mlps/timeseries');
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const path = join(mkdtempSync('journal-'), 'run.jsonl');
+    const w = JournalWriter.open(path, { collection_interval_seconds: 1, hosts_requested: ['h'], collection_method: 'local', start_time: null });
+    w.append('h', { ...collectTimeseriesSampleSync(), hostname: 'h' });
+    w.close();
+    out.journalSamples = (await readJournal(path)).samples_by_host.h?.length;
+    console.log(JSON.stringify(out));`;
+  const required = JSON.parse(run(process.execPath, ['-e', cjs], consumer));
+  fs.writeFileSync(path.join(consumer, 'subpaths.mjs'), esm);
+  const imported = JSON.parse(run(process.execPath, ['subpaths.mjs'], consumer));
+  for (const [entry, names] of Object.entries(SUBPATH_EXPORTS)) {
+    const file = entry.slice('@mlps/timeseries/'.length);
+    expect([entry, required.entries[entry].names]).toEqual([entry, names.map(() => 'function')]);
+    expect([entry, imported[entry].names]).toEqual([entry, names.map(() => 'function')]);
+    expect(required.entries[entry].resolved).toMatch(new RegExp(`node_modules[\\\\/]@mlps[\\\\/]timeseries[\\\\/]dist[\\\\/]${file}\\.cjs$`));
+    expect(imported[entry].url).toMatch(new RegExp(`dist/${file}\\.js$`));
+    for (const name of names) expect([name, required.root.includes(name)]).toEqual([name, false]);
+  }
+  expect(imported.journalSamples).toBe(1);
+});
+
 it.each(['node16', 'nodenext'])('typechecks a TypeScript consumer in CommonJS and ESM (module %s)', (mode) => {
   const body = `
     const sample: TimeSeriesSample = { timestamp: '2026-01-24T12:00:00.000Z', hostname: 'h' };
@@ -117,14 +167,24 @@ it.each(['node16', 'nodenext'])('typechecks a TypeScript consumer in CommonJS an
     const text: string = serializeTimeSeriesData(parseTimeSeriesData(data));
     // @ts-expect-error the types are real, not \`any\`: intervalSeconds is a number
     new TimeSeriesCollector({ intervalSeconds: 'ten' });
-    export const used = [rates, disks, text];`;
+    const report: RunReport = buildReport(data);
+    const summary: string = renderReportText(report);
+    const formats: readonly ExportFormat[] = EXPORT_FORMATS;
+    const live: typeof startLiveServer = startLiveServer;
+    const store = new SampleStore({ maxSamples: 10 });
+    export const used = [rates, disks, text, summary, formats, live, store];`;
   const imports =
     'TimeSeriesCollector, buildTimeSeriesData, deriveRates, parseProcDiskstats, parseTimeSeriesData, serializeTimeSeriesData, ' +
     'type DiskStatsRecord, type SampleRates, type TimeSeriesData, type TimeSeriesSample';
   const dir = path.join(consumer, `tsc-${mode}`);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'esm.mts'), `import { ${imports} } from '@mlps/timeseries';\n${body}`);
-  fs.writeFileSync(path.join(dir, 'cjs.cts'), `import { ${imports} } from '@mlps/timeseries';\n${body}`);
+  const subpathImports =
+    "import { buildReport, renderReportText, type RunReport } from '@mlps/timeseries/report';\n" +
+    "import { EXPORT_FORMATS, type ExportFormat } from '@mlps/timeseries/export';\n" +
+    "import { startLiveServer } from '@mlps/timeseries/live';\n" +
+    "import { SampleStore } from '@mlps/timeseries/engine';\n";
+  fs.writeFileSync(path.join(dir, 'esm.mts'), `import { ${imports} } from '@mlps/timeseries';\n${subpathImports}${body}`);
+  fs.writeFileSync(path.join(dir, 'cjs.cts'), `import { ${imports} } from '@mlps/timeseries';\n${subpathImports}${body}`);
   fs.writeFileSync(
     path.join(dir, 'tsconfig.json'),
     JSON.stringify({
@@ -139,6 +199,10 @@ it.each(['node16', 'nodenext'])('typechecks a TypeScript consumer in CommonJS an
   // The ESM file must get the ESM typings and the CJS file the CJS ones (no "masquerading" types).
   expect(trace).toMatch(/Module name '@mlps\/timeseries' was successfully resolved to '[^']*dist\/index\.d\.ts'/);
   expect(trace).toMatch(/Module name '@mlps\/timeseries' was successfully resolved to '[^']*dist\/index\.d\.cts'/);
+  for (const entry of ['report', 'export', 'live', 'engine']) {
+    expect(trace).toMatch(new RegExp(`Module name '@mlps/timeseries/${entry}' was successfully resolved to '[^']*dist/${entry}\\.d\\.ts'`));
+    expect(trace).toMatch(new RegExp(`Module name '@mlps/timeseries/${entry}' was successfully resolved to '[^']*dist/${entry}\\.d\\.cts'`));
+  }
 }, 90_000);
 
 it('the README example runs as written against the installed package', () => {

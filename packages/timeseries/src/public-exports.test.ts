@@ -1,33 +1,88 @@
 /**
- * The public API of `@mlps/timeseries`: the runtime names its entry exports. A change here is a change of the
- * public API: make it on purpose (README, callers), then update the list.
+ * The public API of `@mlps/timeseries`, entry by entry: the runtime names each entry exports (package.json
+ * `exports`: the root, `/report`, `/export`, `/live`, `/engine`). A change here is a change of the public
+ * API: make it on purpose (README, callers), then update the list.
  */
-import * as entry from './index';
+import * as index from './index';
+import * as report from './report/index';
+import * as exportEntry from './export/index';
+import * as live from './live/index';
+import * as engine from './engine/index';
 
-const NAMES = [
-  'AtomicFileStream', 'CSV_HEADER', 'CollectionRun', 'DEFAULT_INTERVAL_SECONDS', 'DEFAULT_MAX_SAMPLES',
-  'EXPORT_FORMATS', 'EngineCollector', 'FORMAT_VERSION', 'HostHealthTracker', 'JOURNAL_FORMAT',
-  'JOURNAL_FORMAT_VERSION', 'JournalDecoder', 'JournalLayout', 'JournalRunSummary', 'JournalSampleRecord',
-  'JournalTail', 'JournalWriter', 'MAX_INTERVAL_SECONDS', 'MIN_INTERVAL_SECONDS', 'ManualClock', 'MlpsError',
-  'OVERFLOW_POLICIES', 'PROMETHEUS_CONTENT_TYPE', 'SAMPLE_SOURCE_FILES', 'SampleStore', 'StreamingStats',
-  'TickScheduler', 'TimeSeriesCollector', 'TornLineTracker', 'buildAllHostSeries', 'buildErrorSample',
-  'buildReport', 'buildReportChartData', 'buildReportFromSeries', 'buildSampleFromSourceTexts',
-  'buildTimeSeriesData', 'chartDataFromSeries', 'collectTimeseriesSample', 'collectTimeseriesSampleSync',
-  'collectionMethodOf', 'computeRates', 'deriveHostStatus', 'deriveRates', 'describeHostTransition',
-  'describeValue', 'exportTimeSeries', 'fieldTimeMs', 'findRunFiles', 'formatMilliseconds',
-  'formatReferenceTimestamp', 'formatTimestamp', 'hostHealthOf', 'hostStatusFromSamples', 'invalidArgument',
-  'isGoodSample', 'isJournalFile', 'isMlpsError', 'lastSampleError', 'loadTimeSeriesRun',
-  'normalizeSampleFields', 'parseJournalLine', 'parseProcDiskstats', 'parseProcLoadavg', 'parseProcMeminfo',
-  'parseProcNetDev', 'parseProcPressure', 'parseProcStat', 'parseProcUptime', 'parseProcVmstat',
-  'parseTimeSeriesData', 'parseTimestampMs', 'percentileSorted', 'readJournal', 'readJournalWithReport',
-  'referenceErrorKey', 'renderPrometheusMetrics', 'renderReportHtml', 'renderReportHtmlFromChartData',
-  'renderReportJson', 'renderReportMarkdown', 'renderReportText', 'reportMetaFromMetadata', 'reportStat',
-  'sampleMetricPoints', 'sampleOutcome', 'sampleTimeFields', 'sampleTimeMs', 'serializeTimeSeriesData',
-  'startLiveServer', 'streamDocumentSamples', 'streamJournalSamples', 'streamTimeSeriesSamples', 'summarize',
-  'systemClock', 'toEpochMs', 'validateCollectionSettings', 'validateSample', 'writeFileAtomic',
-  'writeFileAtomicSync', 'writeTimeSeriesDocument', 'writeTimeSeriesDocumentFromJournal',
+const ENTRIES: Array<[string, Record<string, unknown>, string[]]> = [
+  [
+    '@mlps/timeseries',
+    index,
+    [
+      'AtomicFileStream', 'DEFAULT_INTERVAL_SECONDS', 'DEFAULT_MAX_SAMPLES', 'FORMAT_VERSION',
+      'HostHealthTracker', 'JOURNAL_FORMAT', 'JOURNAL_FORMAT_VERSION', 'JournalDecoder', 'JournalLayout',
+      'JournalRunSummary', 'JournalSampleRecord', 'MAX_INTERVAL_SECONDS', 'MIN_INTERVAL_SECONDS',
+      'ManualClock', 'MlpsError', 'OVERFLOW_POLICIES', 'SAMPLE_SOURCE_FILES', 'TimeSeriesCollector',
+      'TornLineTracker', 'buildErrorSample', 'buildSampleFromSourceTexts', 'buildTimeSeriesData',
+      'collectTimeseriesSample', 'collectTimeseriesSampleSync', 'collectionMethodOf', 'computeRates',
+      'deriveHostStatus', 'deriveRates', 'describeHostTransition', 'describeValue', 'fieldTimeMs',
+      'formatMilliseconds', 'formatReferenceTimestamp', 'formatTimestamp', 'hostHealthOf',
+      'hostStatusFromSamples', 'invalidArgument', 'isGoodSample', 'isMlpsError', 'lastSampleError',
+      'normalizeSampleFields', 'parseJournalLine', 'parseProcDiskstats', 'parseProcLoadavg',
+      'parseProcMeminfo', 'parseProcNetDev', 'parseProcPressure', 'parseProcStat', 'parseProcUptime',
+      'parseProcVmstat', 'parseTimeSeriesData', 'parseTimestampMs', 'readJournal', 'readJournalWithReport',
+      'referenceErrorKey', 'sampleOutcome', 'sampleTimeFields', 'sampleTimeMs', 'serializeTimeSeriesData',
+      'systemClock', 'toEpochMs', 'validateCollectionSettings', 'validateSample', 'writeFileAtomic',
+      'writeFileAtomicSync', 'writeTimeSeriesDocument', 'writeTimeSeriesDocumentFromJournal',
+    ],
+  ],
+  [
+    '@mlps/timeseries/report',
+    report,
+    [
+      'buildAllHostSeries', 'buildReport', 'buildReportChartData', 'buildReportFromSeries',
+      'chartDataFromSeries', 'findRunFiles', 'loadTimeSeriesRun', 'renderReportHtml',
+      'renderReportHtmlFromChartData', 'renderReportJson', 'renderReportMarkdown', 'renderReportText',
+      'reportMetaFromMetadata', 'reportStat',
+    ],
+  ],
+  [
+    '@mlps/timeseries/export',
+    exportEntry,
+    [
+      'CSV_HEADER', 'EXPORT_FORMATS', 'exportTimeSeries', 'isJournalFile', 'sampleMetricPoints',
+      'streamDocumentSamples', 'streamJournalSamples', 'streamTimeSeriesSamples',
+    ],
+  ],
+  [
+    '@mlps/timeseries/live',
+    live,
+    [
+      'JournalTail', 'PROMETHEUS_CONTENT_TYPE', 'renderPrometheusMetrics', 'startLiveServer',
+    ],
+  ],
+  [
+    '@mlps/timeseries/engine',
+    engine,
+    [
+      'CollectionRun', 'EngineCollector', 'JournalWriter', 'SampleStore', 'StreamingStats',
+      'TickScheduler', 'percentileSorted', 'summarize',
+    ],
+  ],
 ];
 
-it('@mlps/timeseries exports exactly the listed names', () => {
-  expect(Object.keys(entry).sort()).toEqual([...NAMES].sort());
+describe('public exports', () => {
+  it.each(ENTRIES)('%s exports exactly the listed names', (_entry, module, names) => {
+    expect(Object.keys(module).sort()).toEqual([...names].sort());
+  });
+
+  it('no name is exported by two entries (each capability has one home)', () => {
+    const seen = new Map<string, string>();
+    for (const [entry, , names] of ENTRIES) {
+      for (const name of names) {
+        expect([name, seen.get(name)]).toEqual([name, undefined]);
+        seen.set(name, entry);
+      }
+    }
+  });
+
+  it('keeps the engine internals out of the root entry', () => {
+    const internals = ['CollectionRun', 'EngineCollector', 'SampleStore', 'TickScheduler', 'JournalWriter', 'StreamingStats'];
+    for (const internal of internals) expect(index).not.toHaveProperty(internal);
+  });
 });

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { BuiltinCheckpointingBenchmark, LLM_MODELS, type BuiltinCheckpointingOptions, type CheckpointingOptions } from '@mlps/benchmark';
+import { LLM_MODELS, type CheckpointingOptions } from '@mlps/benchmark';
+import { BuiltinCheckpointingBenchmark, type BuiltinCheckpointingOptions } from '@mlps/benchmark/engines';
 import { runBenchmarkCommand } from '../benchmark-command';
 import type { CliContext } from '../context';
 import {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { BuiltinCheckpointingBenchmark } from '@mlps/benchmark';
+import { BuiltinCheckpointingBenchmark } from '@mlps/benchmark/engines';
 import type { CliContext } from '../context';
 import { parseIntervalSeconds } from '../option-parsers';
 import { runBenchmarkWithProgress } from '../run-benchmark';

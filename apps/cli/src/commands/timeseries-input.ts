@@ -1,6 +1,8 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { MlpsError, findRunFiles, isJournalFile, streamTimeSeriesSamples, type RunFiles } from '@mlps/timeseries';
+import { MlpsError } from '@mlps/timeseries';
+import { isJournalFile, streamTimeSeriesSamples } from '@mlps/timeseries/export';
+import { findRunFiles, type RunFiles } from '@mlps/timeseries/report';
 
 /**
  * What `timeseries report|export|recover` are pointed at. The library readers are lenient on purpose (a

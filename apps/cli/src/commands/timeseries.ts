@@ -3,21 +3,21 @@ import type { Writable } from 'node:stream';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import {
-  EXPORT_FORMATS,
   MlpsError,
   isMlpsError,
-  buildReport,
-  exportTimeSeries,
   invalidArgument,
+  writeFileAtomic,
+  writeTimeSeriesDocumentFromJournal,
+} from '@mlps/timeseries';
+import { EXPORT_FORMATS, exportTimeSeries, type ExportFormat } from '@mlps/timeseries/export';
+import {
+  buildReport,
   loadTimeSeriesRun,
   renderReportHtml,
   renderReportJson,
   renderReportMarkdown,
   renderReportText,
-  writeFileAtomic,
-  writeTimeSeriesDocumentFromJournal,
-  type ExportFormat,
-} from '@mlps/timeseries';
+} from '@mlps/timeseries/report';
 import { CollectBenchmark } from '@mlps/benchmark';
 import { EXIT, type CliContext } from '../context';
 import { GROUPS, addSshOptions, addStandardOptions, addTimeseriesOptions, commonBenchmarkOptions, type CommonParsed } from '../options';

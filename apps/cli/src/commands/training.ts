@@ -1,13 +1,11 @@
 import { Option, type Command } from 'commander';
 import {
   ACCELERATORS,
-  BUILTIN_TRAINING_PARAMS,
   TRAINING_MODELS,
-  BuiltinTrainingBenchmark,
   type BenchmarkEvents,
-  type BuiltinTrainingOptions,
   type TrainingOptions,
 } from '@mlps/benchmark';
+import { BUILTIN_TRAINING_PARAMS, BuiltinTrainingBenchmark, type BuiltinTrainingOptions } from '@mlps/benchmark/engines';
 import type { CliContext } from '../context';
 import { runBenchmarkCommand } from '../benchmark-command';
 import {

@@ -1,4 +1,4 @@
-// The built-in engines' public API (re-exported by the package index).
+// `@mlps/benchmark/engines`: the built-in engines' public API (training, checkpointing: models, configs, runs).
 export { TRAINING_MODEL_SPECS, TRAINING_MODEL_NAMES, ACCELERATOR_TYPES, getTrainingModel, parseAcceleratorType } from './training-models';
 export type { TrainingModelName, TrainingModelSpec, AcceleratorType } from './training-models';
 export { CHECKPOINT_MODEL_SPECS, CHECKPOINT_MODEL_NAMES, CHECKPOINT_GB, getCheckpointModel, computeRankShards } from './checkpoint-models';

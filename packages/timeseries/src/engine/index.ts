@@ -1,0 +1,11 @@
+// `@mlps/timeseries/engine`: the collection engine and its parts, for building a collector on (the
+// multi-host collector does): a CollectionRun over HostSources, and the scheduler, store, journal writer
+// and statistics it is made of.
+export { CollectionRun, EngineCollector } from '../collection-run';
+export type { CollectionRunOptions, CollectionRunStats, CollectionLogger, HostSource, SampleRequest } from '../collection-run';
+export { TickScheduler } from '../schedule';
+export type { TickSchedulerOptions, TickSchedulerStats } from '../schedule';
+export { SampleStore } from '../store';
+export type { SampleStoreOptions } from '../store';
+export { JournalWriter } from '../journal';
+export { summarize, percentileSorted, StreamingStats } from '../stats';

@@ -1,0 +1,11 @@
+// `@mlps/timeseries/report`: run reports (text, Markdown, JSON, HTML) from documents and journals, and
+// run-directory loading.
+export { buildReport, buildReportFromSeries, buildAllHostSeries, reportStat } from './build-report';
+export type { RunReport, HostReport, ReportMeta, ReportStat, DiskSummary, DeviceSummary, InterfaceSummary } from './build-report';
+export type { HostSeries, ReportGap } from './host-series';
+export { renderReportText, renderReportMarkdown, renderReportJson } from './render-summary';
+export { renderReportHtml, renderReportHtmlFromChartData } from './render-html';
+export { buildReportChartData, chartDataFromSeries } from './chart-data';
+export type { ReportChartData, ChartSpec, ChartSeries, ChartDataOptions } from './chart-data';
+export { findRunFiles, loadTimeSeriesRun, reportMetaFromMetadata } from './run-files';
+export type { RunFiles, LoadedRun } from './run-files';
