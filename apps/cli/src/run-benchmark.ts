@@ -51,6 +51,12 @@ export async function runBenchmarkWithProgress(
   benchmark = build(events);
   try {
     const code = await benchmark.run();
+    // The run removed its signal handlers and every file is complete: a signal that arrives while the summary is
+    // printed (e.g. the second Ctrl-C of an impatient user) ends the CLI with the signal's exit code, never by
+    // Node's default (a kill with no exit status).
+    const exitOnSignal = (signal: NodeJS.Signals): void => process.exit(signal === 'SIGINT' ? 130 : 143);
+    process.once('SIGINT', exitOnSignal);
+    process.once('SIGTERM', exitOnSignal);
     progress.stopStatus();
     if (benchmark.metadataWritten) {
       const ts = benchmark.timeseries;
