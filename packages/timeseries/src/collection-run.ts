@@ -312,6 +312,21 @@ export class CollectionRun {
   }
 
   /**
+   * One host's kept samples, oldest first, each decoded when the iteration reaches it and not retained
+   * (`SampleStore.samples()`): for walking a host without holding its decoded list. Nothing for an
+   * unknown name.
+   */
+  iterateSamplesOf(name: string): IterableIterator<TimeSeriesSample> {
+    const host = this.hosts.find((h) => h.source.name === name);
+    return host === undefined ? ([] as TimeSeriesSample[]).values() : host.store.samples();
+  }
+
+  /** Samples kept for one host now (0 for an unknown name), without decoding any. */
+  keptCountOf(name: string): number {
+    return this.hosts.find((h) => h.source.name === name)?.store.length ?? 0;
+  }
+
+  /**
    * Kept samples per host as an object whose values are decoded when read (and then kept), so a caller
    * that looks at one host does not pay for all of them.
    */
@@ -419,6 +434,8 @@ export class CollectionRun {
       endTime: this.endTime,
       hostsRequested: this.hostNames,
       samplesByHost: this.samplesByHost(),
+      // What the streamed document writer reads: one host, one decoded sample at a time.
+      keptSamples: { count: (host) => this.keptCountOf(host), samples: (host) => this.iterateSamplesOf(host) },
       collectionMethod: this.collectionMethod(),
       hostStatus,
       intervalStats,

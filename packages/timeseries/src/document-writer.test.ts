@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ManualClock } from './clock';
+import { CollectionRun, type HostSource, type SampleRequest } from './collection-run';
 import { isMlpsError } from './errors';
 import { writeTimeSeriesDocument, writeTimeSeriesDocumentFromJournal } from './document-writer';
-import { buildTimeSeriesData, parseTimeSeriesData, serializeTimeSeriesData, type RunDescription } from './format';
+import { buildTimeSeriesData, parseTimeSeriesData, serializeTimeSeriesData, type DescribesRun, type RunDescription } from './format';
 import { JournalWriter, readJournal, readJournalWithReport, type JournalHeader } from './journal';
 import { collectTimeseriesSampleSync } from './sampling';
 import { formatReferenceTimestamp } from './timestamps';
@@ -90,6 +92,102 @@ describe('writeTimeSeriesDocument', () => {
     const err = await writeTimeSeriesDocument(path.join(dir, 'missing', 'x.json'), doc).catch((e: unknown) => e);
     expect(isMlpsError(err) && err.code).toBe('IO_ERROR');
     expect(String((err as Error).message)).toContain(path.join(dir, 'missing', 'x.json'));
+  });
+});
+
+/**
+ * A stopped multi-host run on the real engine: this machine's /proc under several names, a host that
+ * fails one tick, one that never answers, and a cap small enough to decimate.
+ */
+async function stoppedRun(maxSamples: number): Promise<CollectionRun> {
+  const clock = new ManualClock({ startMs: 0, wallStartMs: T0 });
+  const real = (name: string): HostSource => ({
+    name,
+    method: name === 'local' ? 'local' : 'ssh',
+    sample: (q: SampleRequest) => collectTimeseriesSampleSync({ wallMs: q.wallMs, hostname: name }),
+  });
+  const sources: HostSource[] = [
+    real('local'),
+    real('node-b'),
+    { name: 'flaky', method: 'ssh', sample: (q) => (q.tick.index === 2 ? Promise.reject(new Error('reset')) : Promise.resolve(collectTimeseriesSampleSync({ wallMs: q.wallMs, hostname: 'flaky' }))) },
+    { name: 'dead', method: 'ssh', sample: () => Promise.reject(new Error('host unreachable')) },
+  ];
+  const r = new CollectionRun({
+    name: 'TestCollector', sources, intervalSeconds: 1, maxSamples, overflow: 'decimate', journalPath: undefined, clock,
+    logger: { warn: () => undefined }, unref: false, sampleTimeoutMs: 800, stopGraceMs: 500,
+  });
+  r.start();
+  for (let t = 0; t < 9; t++) await clock.advance(1000);
+  await r.stop();
+  return r;
+}
+
+describe('writeTimeSeriesDocument from a run, host by host from its stores', () => {
+  it('writes the bytes of serializeTimeSeriesData(buildTimeSeriesData(run)) and returns its fields', async () => {
+    for (const maxSamples of [100, 4]) {
+      const r = await stoppedRun(maxSamples);
+      const whole = buildTimeSeriesData(r);
+      const target = path.join(dir, `run-${maxSamples}.json`);
+      const seen: string[] = [];
+      const result = await writeTimeSeriesDocument(target, r, { onSample: (host, s) => seen.push(`${host}:${s.timestamp_ms}`) });
+      expect(fs.readFileSync(target, 'utf8')).toBe(serializeTimeSeriesData(whole));
+      const { samples_by_host: byHost, ...fields } = whole;
+      expect(result.fields).toEqual(fields);
+      expect(Object.keys(result.fields)).toEqual(Object.keys(fields));
+      expect(result.samplesPerHost).toEqual(Object.fromEntries(Object.entries(byHost).map(([h, l]) => [h, l.length])));
+      expect(result.samples).toBe(whole.num_samples);
+      expect(seen).toEqual(Object.entries(byHost).flatMap(([h, l]) => l.map((s) => `${h}:${s.timestamp_ms}`)));
+      expect(whole.hosts_collected).toEqual(['local', 'node-b', 'flaky']);
+      if (maxSamples === 4) expect(whole.num_samples).toBeLessThan(4 * 11);
+    }
+  });
+
+  it('reads the run through keptSamples, never through samplesByHost (which decodes whole hosts)', async () => {
+    const r = await stoppedRun(100);
+    const run = r.describeRun();
+    const expected = serializeTimeSeriesData(buildTimeSeriesData(r));
+    const streamedOnly: DescribesRun = {
+      describeRun: () => ({
+        ...run,
+        samplesByHost: new Proxy({} as RunDescription['samplesByHost'], {
+          get: () => {
+            throw new Error('samplesByHost read');
+          },
+          ownKeys: () => [],
+        }),
+        keptSamples: {
+          count: (host) => run.keptSamples!.count(host),
+          samples: (host) => run.keptSamples!.samples(host),
+        },
+      }),
+    };
+    const target = path.join(dir, 'kept.json');
+    await writeTimeSeriesDocument(target, streamedOnly);
+    expect(fs.readFileSync(target, 'utf8')).toBe(expected);
+  });
+
+  it('derives host_status by the host-health rule when the description has none, as buildTimeSeriesData does', async () => {
+    const r = await stoppedRun(100);
+    const { hostStatus: _omitted, ...run } = r.describeRun();
+    const source: DescribesRun = { describeRun: () => ({ ...run }) };
+    const target = path.join(dir, 'derived.json');
+    const result = await writeTimeSeriesDocument(target, source);
+    const whole = buildTimeSeriesData(source);
+    expect(fs.readFileSync(target, 'utf8')).toBe(serializeTimeSeriesData(whole));
+    expect(result.fields.host_status?.flaky).toMatchObject({ status: 'partial', error_samples: 1 });
+    expect(result.fields.host_status?.dead).toMatchObject({ status: 'failed' });
+  });
+
+  it('refuses to publish a document whose samples changed under the writer (INVALID_STATE), leaving the target', async () => {
+    const r = await stoppedRun(100);
+    const run = r.describeRun();
+    const target = path.join(dir, 'changed.json');
+    fs.writeFileSync(target, 'previous');
+    const moving: DescribesRun = { describeRun: () => ({ ...run, keptSamples: { count: (h) => run.keptSamples!.count(h) + 1, samples: (h) => run.keptSamples!.samples(h) } }) };
+    const err = await writeTimeSeriesDocument(target, moving).catch((e: unknown) => e);
+    expect(isMlpsError(err) && err.code).toBe('INVALID_STATE');
+    expect(fs.readFileSync(target, 'utf8')).toBe('previous');
+    expect(leftovers()).toEqual([]);
   });
 });
 

@@ -12,7 +12,15 @@
 import * as fs from 'node:fs';
 import { AtomicFileStream } from './atomic';
 import { MlpsError } from './errors';
-import { buildTimeSeriesData, type DescribesRun } from './format';
+import {
+  assembleTimeSeriesData,
+  buildTimeSeriesData,
+  documentHosts,
+  type DescribesRun,
+  type KeptSamples,
+  type RunDescription,
+} from './format';
+import { HostHealthTracker, isGoodSample } from './host-health';
 import {
   JournalDecoder,
   JournalRunSummary,
@@ -20,7 +28,7 @@ import {
   TornLineTracker,
   type JournalHeader,
 } from './journal';
-import type { TimeSeriesData, TimeSeriesSample } from './types';
+import type { HostStatusRecord, TimeSeriesData, TimeSeriesSample } from './types';
 
 /** Indent of a sample inside `samples_by_host.<host>[]` (three levels of two spaces). */
 const SAMPLE_INDENT = '      ';
@@ -41,6 +49,24 @@ export interface DocumentWriteResult {
   bytes: number;
   /** Samples written, over all hosts. */
   samples: number;
+  /**
+   * The document's fields as written, everything but `samples_by_host` (`num_samples`, `hosts_collected`,
+   * `host_status`, `interval_stats`…): what a caller keeps of a run after writing it, a few KB however
+   * many samples.
+   */
+  fields: Omit<TimeSeriesData, 'samples_by_host'>;
+  /** Samples written per host, in document order. */
+  samplesPerHost: Record<string, number>;
+}
+
+/** Options of {@link writeTimeSeriesDocument}. */
+export interface DocumentWriteOptions {
+  /**
+   * Called with each sample as it is written, host by host, oldest first: figures that need every sample
+   * (per-host rates, means) are computed in the same pass, without keeping the samples. It must not
+   * keep or change the sample; a throw aborts the write (the target is left as it was).
+   */
+  onSample?: (host: string, sample: TimeSeriesSample) => void;
 }
 
 function sampleText(item: DocumentSampleItem): string {
@@ -58,23 +84,77 @@ function isDescribesRun(value: unknown): value is DescribesRun {
 }
 
 /**
+ * A described run as a streamed document: each host's list walks `kept` one decoded sample at a time, and
+ * what depends on the samples and is written after them (`hosts_collected`, derived `host_status`) is
+ * filled in as each host's list ends. `num_samples` comes from the counts, before any sample is decoded;
+ * a host whose samples change under the writer fails the write rather than publish a document that
+ * contradicts itself.
+ */
+function streamedRunDocument(run: RunDescription, kept: KeptSamples): StreamedTimeSeriesData {
+  const hosts = documentHosts(run);
+  const samplesByHost: Record<string, Iterable<TimeSeriesSample>> = {};
+  const hostsCollected: string[] = [];
+  const hostStatus: Record<string, HostStatusRecord> = {};
+  let numSamples = 0;
+  for (const host of hosts) {
+    const expected = kept.count(host);
+    numSamples += expected;
+    samplesByHost[host] = {
+      *[Symbol.iterator](): Generator<TimeSeriesSample> {
+        const given = run.hostStatus?.[host];
+        // Without the collector's record, host_status is derived from the samples by the one host-health rule.
+        const tracker = given === undefined ? new HostHealthTracker('') : null;
+        let good = false;
+        let n = 0;
+        for (const sample of kept.samples(host)) {
+          if (!good && isGoodSample(sample)) good = true;
+          tracker?.record(sample);
+          n++;
+          yield sample;
+        }
+        if (n !== expected) {
+          throw new MlpsError('INVALID_STATE', `host ${host}: ${n} samples read, ${expected} announced; samples were added while the document was written`);
+        }
+        if (good) hostsCollected.push(host);
+        hostStatus[host] = given ?? (tracker as HostHealthTracker).toStatusRecord();
+      },
+    };
+  }
+  return assembleTimeSeriesData(run, { numSamples, samplesByHost, hostsCollected, hostStatus });
+}
+
+/**
  * Writes a run document to `target` atomically and with bounded memory (see the module comment): from a
  * collector (anything with `describeRun()`), a {@link TimeSeriesData}, or a {@link StreamedTimeSeriesData}
- * whose host lists are iterables. The file's text equals `serializeTimeSeriesData` of the same document.
+ * whose host lists are iterables. The file's text equals `serializeTimeSeriesData` of the same document
+ * (for a collector: of `buildTimeSeriesData(collector)`).
+ *
+ * From a collector whose description has `keptSamples` (both collectors) the samples are decoded one at a
+ * time, host by host, and dropped once written: memory holds one decoded sample and the output buffer,
+ * whatever hosts × samples. A description without it is built whole first (`buildTimeSeriesData`).
  *
  * @example
- * await writeTimeSeriesDocument('run_timeseries.json', collector); // after collector.stop()
+ * const written = await writeTimeSeriesDocument('run_timeseries.json', collector); // after collector.stop()
+ * console.log(written.fields.num_samples, written.fields.hosts_collected);
  *
  * @throws MlpsError `IO_ERROR` naming the path (missing directory, disk full…); the target is then left
- *   as it was and the temporary file removed.
+ *   as it was and the temporary file removed. `INVALID_STATE` when a collector's samples change while
+ *   they are written (write after `stop()`).
  */
 export async function writeTimeSeriesDocument(
   target: string,
   source: DescribesRun | TimeSeriesData | StreamedTimeSeriesData,
+  options: DocumentWriteOptions = {},
 ): Promise<DocumentWriteResult> {
-  const data = isDescribesRun(source) ? buildTimeSeriesData(source) : source;
+  let data: StreamedTimeSeriesData;
+  if (isDescribesRun(source)) {
+    const run = source.describeRun();
+    data = run.keptSamples === undefined ? buildTimeSeriesData({ describeRun: () => run }) : streamedRunDocument(run, run.keptSamples);
+  } else {
+    data = source;
+  }
   const out = await AtomicFileStream.open(target);
-  let samples = 0;
+  let samplesPerHost: Record<string, number> = {};
   try {
     await out.write('{');
     let first = true;
@@ -83,7 +163,7 @@ export async function writeTimeSeriesDocument(
       if (key === 'samples_by_host' && typeof value === 'object' && value !== null) {
         await out.write(`${first ? '' : ','}\n  "samples_by_host": `);
         first = false;
-        samples += await writeHosts(out, value as StreamedTimeSeriesData['samples_by_host']);
+        samplesPerHost = await writeHosts(out, value as StreamedTimeSeriesData['samples_by_host'], options.onSample);
         continue;
       }
       const text = JSON.stringify(value, null, 2) as string | undefined;
@@ -97,41 +177,62 @@ export async function writeTimeSeriesDocument(
     await out.abort();
     throw err;
   }
-  return { path: target, bytes: out.bytesWritten, samples };
+  // Read after the write: the streamed run's late fields are complete only now.
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(data)) if (key !== 'samples_by_host') fields[key] = (data as Record<string, unknown>)[key];
+  let samples = 0;
+  for (const host in samplesPerHost) samples += samplesPerHost[host] as number;
+  return {
+    path: target,
+    bytes: out.bytesWritten,
+    samples,
+    fields: fields as unknown as Omit<TimeSeriesData, 'samples_by_host'>,
+    samplesPerHost,
+  };
 }
 
-async function writeHosts(out: AtomicFileStream, byHost: StreamedTimeSeriesData['samples_by_host']): Promise<number> {
+function observedSample(item: DocumentSampleItem): TimeSeriesSample {
+  return item instanceof JournalSampleRecord ? item.toSample() : item;
+}
+
+async function writeHosts(
+  out: AtomicFileStream,
+  byHost: StreamedTimeSeriesData['samples_by_host'],
+  onSample: DocumentWriteOptions['onSample'],
+): Promise<Record<string, number>> {
+  const perHost: Record<string, number> = {};
   const hosts = Object.keys(byHost);
   if (hosts.length === 0) {
     await out.write('{}');
-    return 0;
+    return perHost;
   }
-  let samples = 0;
   await out.write('{');
   for (let h = 0; h < hosts.length; h++) {
     const host = hosts[h] as string;
     await out.write(`${h > 0 ? ',' : ''}\n    ${JSON.stringify(host)}: `);
     let n = 0;
     const list = byHost[host] ?? [];
-    if (Array.isArray(list)) {
-      // The common case (a collector's arrays): no promise per sample.
-      for (const item of list as DocumentSampleItem[]) {
+    if (Symbol.asyncIterator in list) {
+      for await (const item of list) {
+        if (onSample !== undefined) onSample(host, observedSample(item));
         const pending = out.write(`${n === 0 ? '[' : ','}\n${SAMPLE_INDENT}${sampleText(item)}`);
         if (pending !== undefined) await pending;
         n++;
       }
     } else {
-      for await (const item of list) {
+      // Arrays and the collector's sync iterators: no promise per sample.
+      for (const item of list) {
+        if (onSample !== undefined) onSample(host, observedSample(item));
         const pending = out.write(`${n === 0 ? '[' : ','}\n${SAMPLE_INDENT}${sampleText(item)}`);
         if (pending !== undefined) await pending;
         n++;
       }
     }
     await out.write(n === 0 ? '[]' : '\n    ]');
-    samples += n;
+    perHost[host] = n;
   }
   await out.write('\n  }');
-  return samples;
+  return perHost;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -139,10 +240,6 @@ async function writeHosts(out: AtomicFileStream, byHost: StreamedTimeSeriesData[
 
 /** What {@link writeTimeSeriesDocumentFromJournal} found and wrote. */
 export interface JournalDocumentReport extends DocumentWriteResult {
-  /** The document's fields (everything but `samples_by_host`). */
-  fields: Omit<TimeSeriesData, 'samples_by_host'>;
-  /** Samples recovered per host. */
-  samplesPerHost: Record<string, number>;
   /** True when the last line was incomplete or unreadable (a crash mid-write) and was dropped. */
   tornLastLine: boolean;
   /** Unreadable lines before the last one, skipped. */

@@ -35,14 +35,34 @@ export interface RunDescription {
   endTime: Date | null;
   /** Hosts as the user requested them (the keys of `samples_by_host`). */
   hostsRequested: string[];
-  /** Samples kept per requested host (after any `maxSamples` overflow policy). */
+  /**
+   * Samples kept per requested host (after any `maxSamples` overflow policy). A collector may decode a
+   * host's list only when it is read; the streamed writer reads {@link keptSamples} instead when given.
+   */
   samplesByHost: Record<string, TimeSeriesSample[]>;
+  /**
+   * The same kept samples, one host and one sample at a time (optional): what `writeTimeSeriesDocument`
+   * streams from, so writing a run holds one decoded sample, never every host's list. It must list the
+   * same samples as {@link samplesByHost}; the document is then byte-identical either way.
+   */
+  keptSamples?: KeptSamples;
   /** How samples were really taken (`local` in-process, `ssh`, or `mixed`). */
   collectionMethod: CollectionMethod;
   /** Per-host health as the collector saw it; derived from the samples for hosts it omits. */
   hostStatus?: Record<string, HostStatusRecord>;
   /** Measured scheduling statistics. */
   intervalStats?: IntervalStatsRecord;
+}
+
+/** A run's kept samples read host by host and sample by sample, without materialising a host's list. */
+export interface KeptSamples {
+  /** Samples kept for `host`, known without decoding any (0 for a host the run does not have). */
+  count(host: string): number;
+  /**
+   * `host`'s kept samples, oldest first, each decoded when the iteration reaches it and not retained by
+   * the source (nothing for a host the run does not have).
+   */
+  samples(host: string): Iterable<TimeSeriesSample>;
 }
 
 /** Anything that can describe a finished run: both the single-host and the multi-host collector. */
@@ -81,33 +101,60 @@ export function runTimeFields(date: Date | null): { text: string | null; ms: num
 export function buildTimeSeriesData(source: DescribesRun): TimeSeriesData {
   const run = source.describeRun();
   const samplesByHost: Record<string, TimeSeriesSample[]> = {};
-  for (const host of run.hostsRequested) samplesByHost[host] = [...(run.samplesByHost[host] ?? [])];
-  for (const [host, samples] of Object.entries(run.samplesByHost)) {
-    if (!(host in samplesByHost)) samplesByHost[host] = [...samples];
-  }
-  const hosts = Object.keys(samplesByHost);
+  for (const host of documentHosts(run)) samplesByHost[host] = [...(run.samplesByHost[host] ?? [])];
   let numSamples = 0;
   const hostStatus: Record<string, HostStatusRecord> = {};
-  for (const host of hosts) {
-    const samples = samplesByHost[host] ?? [];
+  const hostsCollected: string[] = [];
+  for (const [host, samples] of Object.entries(samplesByHost)) {
     numSamples += samples.length;
     hostStatus[host] = run.hostStatus?.[host] ?? deriveHostStatus(samples);
+    if (samples.some(isGoodSample)) hostsCollected.push(host);
   }
+  return assembleTimeSeriesData(run, { numSamples, samplesByHost, hostsCollected, hostStatus });
+}
+
+/**
+ * The hosts of a run's document, in order: the requested hosts, then any other host the description has
+ * samples for (`Object.keys` only: no host's samples are decoded).
+ */
+export function documentHosts(run: RunDescription): string[] {
+  return [...new Set([...run.hostsRequested, ...Object.keys(run.samplesByHost)])];
+}
+
+/** The parts of a run document that depend on its samples (see {@link assembleTimeSeriesData}). */
+export interface DocumentSampleParts<Samples> {
+  numSamples: number;
+  samplesByHost: Record<string, Samples>;
+  /** Hosts with at least one good sample, in document order. */
+  hostsCollected: string[];
+  hostStatus: Record<string, HostStatusRecord>;
+}
+
+/**
+ * The run document from a description and its sample-dependent parts, keys in the document's order (the
+ * one place that order is written down, for {@link buildTimeSeriesData} and the streamed writer alike).
+ * Every key after `samples_by_host` holds the very objects passed in, so a streaming writer may still
+ * fill `hostsCollected` and `hostStatus` while it writes the samples: they are serialised after them.
+ */
+export function assembleTimeSeriesData<Samples>(
+  run: RunDescription,
+  parts: DocumentSampleParts<Samples>,
+): Omit<TimeSeriesData, 'samples_by_host'> & { samples_by_host: Record<string, Samples> } {
   const start = runTimeFields(run.startTime);
   const end = runTimeFields(run.endTime);
-  const data: TimeSeriesData = {
+  const data: Omit<TimeSeriesData, 'samples_by_host'> & { samples_by_host: Record<string, Samples> } = {
     collection_interval_seconds: run.intervalSeconds,
     start_time: start.text,
     end_time: end.text,
-    num_samples: numSamples,
-    samples_by_host: samplesByHost,
+    num_samples: parts.numSamples,
+    samples_by_host: parts.samplesByHost,
     collection_method: run.collectionMethod,
     hosts_requested: [...run.hostsRequested],
-    hosts_collected: hosts.filter((host) => (samplesByHost[host] ?? []).some(isGoodSample)),
+    hosts_collected: parts.hostsCollected,
     format_version: FORMAT_VERSION,
     start_time_ms: start.ms,
     end_time_ms: end.ms,
-    host_status: hostStatus,
+    host_status: parts.hostStatus,
   };
   if (run.intervalStats !== undefined) data.interval_stats = run.intervalStats;
   return data;

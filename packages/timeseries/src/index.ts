@@ -36,7 +36,7 @@ export {
 } from './format';
 export { formatReferenceTimestamp, toEpochMs, sampleTimeMs, fieldTimeMs } from './timestamps';
 export type { TimestampedRecord } from './timestamps';
-export type { RunDescription, DescribesRun } from './format';
+export type { RunDescription, DescribesRun, KeptSamples } from './format';
 export {
   HostHealthTracker,
   hostHealthOf,
@@ -72,7 +72,7 @@ export {
 export type { SampleSourceFile, SourceTexts, CollectSampleOptions } from './sampling';
 export { writeFileAtomic, writeFileAtomicSync, AtomicFileStream } from './atomic';
 export { writeTimeSeriesDocument, writeTimeSeriesDocumentFromJournal } from './document-writer';
-export type { StreamedTimeSeriesData, DocumentSampleItem, DocumentWriteResult, JournalDocumentReport } from './document-writer';
+export type { StreamedTimeSeriesData, DocumentSampleItem, DocumentWriteResult, DocumentWriteOptions, JournalDocumentReport } from './document-writer';
 export {
   JOURNAL_FORMAT,
   JOURNAL_FORMAT_VERSION,

@@ -224,3 +224,43 @@ describe('SampleStore overflow', () => {
     expect(() => new SampleStore({ maxSamples: 3, overflow: 'ring' as 'decimate' })).toThrow(/overflow.*ring/);
   });
 });
+
+describe('SampleStore.samples(): the streaming read', () => {
+  it('yields exactly what toArray() holds, in order, for any samples and overflow (decimated, capped, closing, odd)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(sampleArb, { minLength: 0, maxLength: 40 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.constantFrom('decimate' as const, 'keep-first' as const),
+        fc.boolean(),
+        (samples, maxSamples, overflow, closing) => {
+          const store = new SampleStore({ maxSamples, overflow });
+          samples.forEach((s, i) => (closing && i === samples.length - 1 ? store.pushClosing(s) : store.push(s)));
+          store.push({ timestamp: 'x', hostname: 'h', vmstat: { f: (() => 1) as unknown as number } }); // kept raw, if kept
+          const streamed = [...store.samples()];
+          expect(streamed.map((s) => JSON.stringify(s))).toEqual(store.toArray().map((s) => JSON.stringify(s)));
+          expect(streamed).toHaveLength(store.length);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
+  it('decodes one sample per step, a fresh copy each time, and changes nothing stored', () => {
+    const store = new SampleStore({ maxSamples: 100 });
+    for (let i = 0; i < 50; i++) store.push({ ...fixtureSample(), uptime_seconds: i });
+    const decode = jest.spyOn(store as unknown as { decode(i: number): TimeSeriesSample }, 'decode');
+    const it = store.samples();
+    const first = it.next().value as TimeSeriesSample;
+    expect(decode).toHaveBeenCalledTimes(1); // not the whole list up front, as toArray() would
+    first.diskstats![0]!.reads_completed = -1;
+    expect(it.next().value).toMatchObject({ uptime_seconds: 1 });
+    expect(decode).toHaveBeenCalledTimes(2);
+    const again = store.samples().next().value as TimeSeriesSample;
+    expect(again).not.toBe(first);
+    expect(again.diskstats![0]!.reads_completed).toBe(BASE.diskstats![0]!.reads_completed);
+    expect([...it]).toHaveLength(48);
+    expect(store.length).toBe(50);
+    decode.mockRestore();
+  });
+});

@@ -401,4 +401,18 @@ export class SampleStore {
     };
     return materialize(layout, values.values, ext) as unknown as TimeSeriesSample;
   }
+
+  /**
+   * The kept samples, oldest first, each decoded when the iteration reaches it: a fresh object per step
+   * that the store does not retain, so walking a host's samples holds one decoded sample at a time (what
+   * the streamed document writer relies on; `toArray()` holds them all). Read-only: it changes nothing.
+   * Iterate a store nobody pushes to (a stopped run); a push during the iteration may decimate the store
+   * under it, and the iteration then ends at the store's new length.
+   *
+   * @example
+   * for (const sample of store.samples()) out.write(JSON.stringify(sample));
+   */
+  *samples(): IterableIterator<TimeSeriesSample> {
+    for (let i = 0; i < this.idx.length; i++) yield this.decode(i);
+  }
 }
