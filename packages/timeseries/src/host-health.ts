@@ -10,9 +10,10 @@
  * a new last error), so it is cheap on the per-tick path.
  */
 import type { HostHealth, HostStatusRecord, TimeSeriesSample } from './types';
+import { PROC_SAMPLE_FIELDS } from './proc/registry';
 
 /** The keys of a sample that carry collected data (as opposed to `timestamp`, `hostname`, `errors`). */
-export const SAMPLE_DATA_KEYS = ['diskstats', 'vmstat', 'meminfo', 'loadavg', 'netdev', 'cpu', 'pressure', 'uptime_seconds'] as const;
+export const SAMPLE_DATA_KEYS = PROC_SAMPLE_FIELDS as readonly (keyof TimeSeriesSample & string)[];
 const DATA_KEYS = SAMPLE_DATA_KEYS;
 
 /**

@@ -8,17 +8,10 @@
 
 import { hostname as osHostname } from 'node:os';
 import { invalidArgument } from './errors';
-import { parseProcDiskstats } from './proc/diskstats';
-import { parseProcLoadavg } from './proc/loadavg';
-import { parseProcMeminfo } from './proc/meminfo';
-import { parseProcNetDev } from './proc/netdev';
-import { parseProcPressure } from './proc/pressure';
-import { parseProcStat } from './proc/stat';
-import { parseProcUptime } from './proc/uptime';
+import { PROC_SOURCES } from './proc/registry';
 import { ProcReader, type ProcSourceFile } from './proc/reader';
-import { parseProcVmstat } from './proc/vmstat';
 import { formatReferenceTimestamp, parseTimestampMs, toEpochMs } from './timestamps';
-import type { PressureRecord, PressureStats, SampleSource, TimeSeriesSample } from './types';
+import type { SampleSource, TimeSeriesSample } from './types';
 
 /** One file local sampling reads: its source, its key in `texts`/`errors`, its path under `procRoot`. */
 export interface SampleSourceFile {
@@ -30,21 +23,13 @@ export interface SampleSourceFile {
 }
 
 /**
- * The files a sample reads, relative to the proc root, in reading order. Remote collection reads the same
- * list (one command per tick) and hands the texts, keyed by `key`, to {@link buildSampleFromSourceTexts}.
+ * The files a sample reads, relative to the proc root, in reading order: those of the source registry
+ * (`proc/registry.ts`). Remote collection reads the same list (one command per tick) and hands the
+ * texts, keyed by `key`, to {@link buildSampleFromSourceTexts}.
  */
-export const SAMPLE_SOURCE_FILES: readonly SampleSourceFile[] = Object.freeze([
-  { source: 'diskstats', key: 'diskstats', path: 'diskstats' },
-  { source: 'vmstat', key: 'vmstat', path: 'vmstat' },
-  { source: 'meminfo', key: 'meminfo', path: 'meminfo' },
-  { source: 'loadavg', key: 'loadavg', path: 'loadavg' },
-  { source: 'netdev', key: 'net/dev', path: 'net/dev' },
-  { source: 'cpu', key: 'stat', path: 'stat' },
-  { source: 'pressure', key: 'pressure/cpu', path: 'pressure/cpu' },
-  { source: 'pressure', key: 'pressure/memory', path: 'pressure/memory' },
-  { source: 'pressure', key: 'pressure/io', path: 'pressure/io' },
-  { source: 'uptime', key: 'uptime', path: 'uptime' },
-].map((file) => Object.freeze(file as SampleSourceFile)));
+export const SAMPLE_SOURCE_FILES: readonly SampleSourceFile[] = Object.freeze(
+  PROC_SOURCES.flatMap((source) => source.files.map((file) => Object.freeze({ source: source.name, key: file.key, path: file.path }))),
+);
 
 /** What {@link buildSampleFromSourceTexts} assembles a sample from. */
 export interface SourceTexts {
@@ -75,8 +60,6 @@ export interface CollectSampleOptions {
   /** Wall-clock milliseconds to stamp the sample with (a collector's clock). Default `Date.now()` at start. */
   wallMs?: number;
 }
-
-const PSI_RESOURCES = ['cpu', 'memory', 'io'] as const;
 
 /** Error-key of a file in the sample's `errors`: the source name, except per-resource PSI files. */
 function errorKeyOf(file: SampleSourceFile): string {
@@ -127,70 +110,16 @@ export function buildSampleFromSourceTexts(input: SourceTexts): TimeSeriesSample
       ? { timestamp: input.timestamp, hostname: input.hostname }
       : { timestamp: input.timestamp, timestamp_ms: exactMs, hostname: input.hostname };
 
-  const textOf = (key: string, errorKey: string): string | undefined => {
-    const text = texts[key];
-    if (typeof text === 'string') return text;
-    if (errors[errorKey] === undefined) errors[errorKey] = `missing: ${key} was not read`;
-    return undefined;
-  };
-  const unparsed = (key: string, errorKey: string, text: string): void => {
-    errors[errorKey] = text.length === 0 ? `empty: ${key}` : `no valid lines in ${key}`;
-  };
-
-  let text = textOf('diskstats', 'diskstats');
-  if (text !== undefined) {
-    const diskstats = parseProcDiskstats(text);
-    if (diskstats.length > 0) sample.diskstats = diskstats;
-    else unparsed('diskstats', 'diskstats', text);
-  }
-  text = textOf('vmstat', 'vmstat');
-  if (text !== undefined) {
-    const vmstat = parseProcVmstat(text);
-    if (hasKeys(vmstat)) sample.vmstat = vmstat;
-    else unparsed('vmstat', 'vmstat', text);
-  }
-  text = textOf('meminfo', 'meminfo');
-  if (text !== undefined) {
-    const meminfo = parseProcMeminfo(text);
-    if (hasKeys(meminfo)) sample.meminfo = meminfo;
-    else unparsed('meminfo', 'meminfo', text);
-  }
-  text = textOf('loadavg', 'loadavg');
-  if (text !== undefined) {
-    const loadavg = parseProcLoadavg(text);
-    if (loadavg !== null) sample.loadavg = loadavg;
-    else unparsed('loadavg', 'loadavg', text);
-  }
-  text = textOf('net/dev', 'netdev');
-  if (text !== undefined) {
-    const netdev = parseProcNetDev(text);
-    if (netdev.length > 0) sample.netdev = netdev;
-    else unparsed('net/dev', 'netdev', text);
-  }
-  text = textOf('stat', 'cpu');
-  if (text !== undefined) {
-    const cpu = parseProcStat(text);
-    if (cpu !== null) sample.cpu = cpu;
-    else unparsed('stat', 'cpu', text);
-  }
-  let pressure: PressureStats | undefined;
-  for (const resource of PSI_RESOURCES) {
-    const key = `pressure/${resource}`;
-    const psiText = texts[key];
-    if (typeof psiText !== 'string') continue;
-    const record: PressureRecord | null = parseProcPressure(psiText);
-    if (record === null) {
-      unparsed(key, key, psiText);
-      continue;
+  const record = sample as unknown as Record<string, unknown>;
+  for (const source of PROC_SOURCES) {
+    const files = source.files;
+    const sourceTexts = new Array<string | undefined>(files.length);
+    for (let i = 0; i < files.length; i++) {
+      const text = texts[(files[i] as { key: string }).key];
+      sourceTexts[i] = typeof text === 'string' ? text : undefined;
     }
-    (pressure ??= {})[resource] = record;
-  }
-  if (pressure !== undefined) sample.pressure = pressure;
-  text = textOf('uptime', 'uptime');
-  if (text !== undefined) {
-    const uptime = parseProcUptime(text);
-    if (uptime !== null) sample.uptime_seconds = uptime;
-    else unparsed('uptime', 'uptime', text);
+    const value = source.build(sourceTexts, errors);
+    if (value !== undefined) record[source.field] = value;
   }
 
   if (hasKeys(errors)) sample.errors = errors;
@@ -202,12 +131,10 @@ function hasKeys(record: object): boolean {
   return false;
 }
 
-/** The files as the reader sees them: PSI files are optional (kernels without PSI). */
-const READER_FILES: readonly ProcSourceFile[] = SAMPLE_SOURCE_FILES.map((file) => ({
-  key: file.key,
-  path: file.path,
-  optional: file.source === 'pressure',
-}));
+/** The files as the reader sees them, in registry order: PSI files are optional (kernels without PSI). */
+export const READER_FILES: readonly ProcSourceFile[] = Object.freeze(
+  PROC_SOURCES.flatMap((source) => source.files.map((file) => Object.freeze({ key: file.key, path: file.path, optional: file.optional }))),
+);
 
 /**
  * Creates a reader of the sample's files under `procRoot`. On procfs it keeps the files open between

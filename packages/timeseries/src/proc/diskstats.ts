@@ -1,5 +1,6 @@
 import type { DiskStatsRecord } from '../types';
 import { KeyCache, Scanner, asText } from './scanner';
+import { isEmptyRecord, singleFileSource, type ProcSource } from './source';
 
 /** The previous input's names by line, reused when unchanged (see {@link KeyCache}). */
 const names = new KeyCache();
@@ -70,3 +71,13 @@ export function parseProcDiskstats(text: string): DiskStatsRecord[] {
   }
   return records;
 }
+
+/** The `diskstats` source (`/proc/diskstats` → sample key `diskstats`). */
+export const diskstatsSource: ProcSource = singleFileSource({
+  name: 'diskstats',
+  field: 'diskstats',
+  file: 'diskstats',
+  fields: ['major','minor','reads_completed','reads_merged','sectors_read','time_reading_ms','writes_completed','writes_merged','sectors_written','time_writing_ms','ios_in_progress','time_doing_ios_ms','weighted_time_doing_ios_ms','discards_completed','discards_merged','sectors_discarded','time_discarding_ms','flush_requests_completed','time_flushing_ms'],
+  parse: parseProcDiskstats,
+  isEmpty: isEmptyRecord,
+});

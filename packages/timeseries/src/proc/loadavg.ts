@@ -1,5 +1,6 @@
 import type { LoadAvgRecord } from '../types';
 import { Scanner, asText } from './scanner';
+import { singleFileSource, type ProcSource } from './source';
 
 const SLASH = 47;
 
@@ -28,3 +29,12 @@ export function parseProcLoadavg(text: string): LoadAvgRecord | null {
     total_processes: total,
   };
 }
+
+/** The `loadavg` source (`/proc/loadavg` → sample key `loadavg`). */
+export const loadavgSource: ProcSource = singleFileSource({
+  name: 'loadavg',
+  field: 'loadavg',
+  file: 'loadavg',
+  fields: ['load_1min','load_5min','load_15min','running_processes','total_processes'],
+  parse: parseProcLoadavg,
+});

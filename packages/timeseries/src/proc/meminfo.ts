@@ -1,4 +1,5 @@
 import { KeyCache, Scanner, asText, isUnsafeKey } from './scanner';
+import { isEmptyRecord, singleFileSource, type ProcSource } from './source';
 
 const COLON = 58;
 
@@ -27,3 +28,13 @@ export function parseProcMeminfo(text: string): Record<string, number> {
   }
   return out;
 }
+
+/** The `meminfo` source (`/proc/meminfo` → sample key `meminfo`); its fields are every `/proc/meminfo` key, in file order (values as written, kB for sizes). */
+export const meminfoSource: ProcSource = singleFileSource({
+  name: 'meminfo',
+  field: 'meminfo',
+  file: 'meminfo',
+  fields: [],
+  parse: parseProcMeminfo,
+  isEmpty: isEmptyRecord,
+});

@@ -1,5 +1,6 @@
 import type { NetDevRecord } from '../types';
 import { KeyCache, Scanner, asText, isBlank } from './scanner';
+import { isEmptyRecord, singleFileSource, type ProcSource } from './source';
 
 /** The previous input's names by line, reused when unchanged (see {@link KeyCache}). */
 const names = new KeyCache();
@@ -65,3 +66,13 @@ export function parseProcNetDev(text: string): NetDevRecord[] {
   }
   return records;
 }
+
+/** The `netdev` source (`/proc/net/dev` → sample key `netdev`). */
+export const netdevSource: ProcSource = singleFileSource({
+  name: 'netdev',
+  field: 'netdev',
+  file: 'net/dev',
+  fields: ['rx_bytes','rx_packets','rx_errors','rx_dropped','rx_fifo','rx_frame','rx_compressed','rx_multicast','tx_bytes','tx_packets','tx_errors','tx_dropped','tx_fifo','tx_collisions','tx_carrier','tx_compressed'],
+  parse: parseProcNetDev,
+  isEmpty: isEmptyRecord,
+});

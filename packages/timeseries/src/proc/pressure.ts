@@ -1,5 +1,6 @@
-import type { PressureLine, PressureRecord } from '../types';
+import type { PressureLine, PressureRecord, PressureStats } from '../types';
 import { Scanner, asText } from './scanner';
+import { unparsedMessage, type ProcSource } from './source';
 
 const EQUALS = 61;
 
@@ -44,3 +45,31 @@ export function parseProcPressure(text: string): PressureRecord | null {
   }
   return found ? record : null;
 }
+
+const PSI_RESOURCES = ['cpu', 'memory', 'io'] as const;
+
+/**
+ * The `pressure` source: `/proc/pressure/{cpu,memory,io}` → sample key `pressure` (`{cpu, memory, io}`,
+ * each `{some, full}` lines of `avg10`, `avg60`, `avg300`, `total`). Optional: a kernel without PSI has
+ * no such files and the sample no `pressure`, without error; a file present that does not parse is named
+ * `pressure/<resource>` in `errors`.
+ */
+export const pressureSource: ProcSource = Object.freeze({
+  name: 'pressure',
+  field: 'pressure',
+  files: Object.freeze(PSI_RESOURCES.map((r) => Object.freeze({ key: `pressure/${r}`, path: `pressure/${r}`, optional: true }))),
+  fields: Object.freeze(['avg10', 'avg60', 'avg300', 'total']),
+  build(texts: readonly (string | undefined)[], errors: Record<string, string>): unknown {
+    let stats: PressureStats | undefined;
+    for (let i = 0; i < PSI_RESOURCES.length; i++) {
+      const text = texts[i];
+      if (typeof text !== 'string') continue;
+      const resource = PSI_RESOURCES[i] as (typeof PSI_RESOURCES)[number];
+      const key = `pressure/${resource}`;
+      const record = parseProcPressure(text);
+      if (record === null) errors[key] = unparsedMessage(key, text);
+      else (stats ??= {})[resource] = record;
+    }
+    return stats;
+  },
+});

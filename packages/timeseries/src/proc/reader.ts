@@ -35,6 +35,46 @@ export interface ProcSourceFile {
 }
 
 /**
+ * The bytes of one read of every file of a {@link ProcReader}, kept side by side in one buffer so a
+ * sampler can scan them in place and, only when it must, decode them as text. Reused from read to read:
+ * a read allocates nothing unless a file grows beyond the buffer or fails.
+ */
+export class RawProcRead {
+  /** The files' bytes, back to back. */
+  buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+  /** Start of file `i` in {@link RawProcRead.buf}. */
+  readonly start: Int32Array;
+  /** End (exclusive) of file `i` in {@link RawProcRead.buf}. */
+  readonly end: Int32Array;
+  /** Per file: {@link RAW_OK}, {@link RAW_ABSENT} (an optional file this kernel lacks) or {@link RAW_FAILED}. */
+  readonly state: Uint8Array;
+  /** Per file: the read error (`ENOENT: cannot read /proc/diskstats`) when its state is {@link RAW_FAILED}. */
+  readonly errors: (string | undefined)[];
+  /** True when some file failed. */
+  failed = false;
+
+  constructor(files: number) {
+    this.start = new Int32Array(files);
+    this.end = new Int32Array(files);
+    this.state = new Uint8Array(files);
+    this.errors = new Array<string | undefined>(files).fill(undefined);
+  }
+
+  /** The text of file `i` (the bytes decoded as UTF-8), or undefined when it was not read. */
+  text(i: number): string | undefined {
+    if (this.state[i] !== RAW_OK) return undefined;
+    return this.buf.toString('utf8', this.start[i] as number, this.end[i] as number);
+  }
+}
+
+/** {@link RawProcRead.state}: the file was read. */
+export const RAW_OK = 0;
+/** {@link RawProcRead.state}: an optional (PSI) file this kernel does not have; not an error. */
+export const RAW_ABSENT = 1;
+/** {@link RawProcRead.state}: the read failed; the message is in {@link RawProcRead.errors}. */
+export const RAW_FAILED = 2;
+
+/**
  * Reused by every reader (reads are synchronous, so never concurrent): a sample reads ~8–15 KB, and a
  * fresh 64 KB buffer per file is what `readFileSync` costs.
  */
@@ -54,18 +94,30 @@ function readErrorMessage(error: unknown, path: string): string {
 
 /** Reads from `fd` at offset 0 until EOF into the shared buffer (procfs reports size 0); returns the length. */
 function preadAll(fd: number): number {
+  const target = { buf: readBuffer };
+  const length = preadInto(fd, target, 0);
+  readBuffer = target.buf;
+  return length;
+}
+
+/**
+ * Reads from `fd` at offset 0 until EOF into `target.buf` from `at` (growing it, contents kept, when the
+ * file is larger than the room left); returns the number of bytes read.
+ */
+function preadInto(fd: number, target: { buf: Buffer }, at: number): number {
   let length = 0;
   for (;;) {
-    if (length === readBuffer.length) {
+    let buf = target.buf;
+    if (at + length === buf.length) {
       if (length >= MAX_SOURCE_BYTES) {
         throw Object.assign(new Error(`larger than ${MAX_SOURCE_BYTES} bytes`), { code: 'EFBIG' });
       }
-      const bigger = Buffer.allocUnsafe(readBuffer.length * 2);
-      readBuffer.copy(bigger, 0, 0, length);
-      readBuffer = bigger;
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, at + length);
+      target.buf = buf = bigger;
     }
     // An explicit position is pread(2): the kept descriptor's offset never matters.
-    const n = readSync(fd, readBuffer, length, readBuffer.length - length, length);
+    const n = readSync(fd, buf, at + length, buf.length - at - length, length);
     if (n === 0) return length;
     length += n;
   }
@@ -124,6 +176,55 @@ export class ProcReader {
     else this.readOnce(texts, errors);
   }
 
+  /**
+   * Reads every file into `raw` (bytes back to back, states and errors per file index), the same reads as
+   * {@link ProcReader.readAll} without making strings. Never throws.
+   */
+  readRaw(raw: RawProcRead): void {
+    if (this.keepOpen === undefined) this.keepOpen = isProcfs(this.procRoot);
+    const { files, paths, absent } = this;
+    const kept = this.keepOpen && !this.closed;
+    let hasPressure: boolean | undefined;
+    let at = 0;
+    raw.failed = false;
+    for (let i = 0; i < files.length; i++) {
+      const file = files[i] as ProcSourceFile;
+      raw.start[i] = at;
+      raw.end[i] = at;
+      if (kept ? absent[i] : file.optional && !(hasPressure ??= existsSync(join(this.procRoot, 'pressure')))) {
+        raw.state[i] = RAW_ABSENT;
+        continue;
+      }
+      let fd = -1;
+      try {
+        let length: number;
+        if (kept) {
+          length = this.readIndexInto(i, raw, at);
+        } else {
+          fd = openSync(paths[i] as string, 'r');
+          length = preadInto(fd, raw, at);
+        }
+        at += length;
+        raw.end[i] = at;
+        raw.state[i] = RAW_OK;
+        raw.errors[i] = undefined;
+      } catch (error) {
+        if (kept) this.drop(i);
+        const code = errnoOf(error);
+        if (file.optional && code !== undefined && NO_PSI_CODES.has(code)) {
+          if (kept) absent[i] = true;
+          raw.state[i] = RAW_ABSENT;
+          continue;
+        }
+        raw.state[i] = RAW_FAILED;
+        raw.errors[i] = readErrorMessage(error, paths[i] as string);
+        raw.failed = true;
+      } finally {
+        if (fd >= 0) closeSync(fd);
+      }
+    }
+  }
+
   /** Closes every kept descriptor. Idempotent. */
   close(): void {
     this.closed = true;
@@ -180,6 +281,27 @@ export class ProcReader {
       length = preadAll(fd);
     }
     return readBuffer.toString('utf8', 0, length);
+  }
+
+  /** As {@link ProcReader.readIndex}, into `raw.buf` at `at`; returns the length. */
+  private readIndexInto(i: number, raw: RawProcRead, at: number): number {
+    let fd = this.fds[i] as number;
+    let fresh = false;
+    if (fd < 0) {
+      fd = openSync(this.paths[i] as string, 'r');
+      this.fds[i] = fd;
+      fresh = true;
+    }
+    try {
+      return preadInto(fd, raw, at);
+    } catch (error) {
+      const code = errnoOf(error);
+      if (fresh || code === undefined || !REOPEN_CODES.has(code)) throw error;
+      this.drop(i);
+      fd = openSync(this.paths[i] as string, 'r');
+      this.fds[i] = fd;
+      return preadInto(fd, raw, at);
+    }
   }
 
   /** Forgets (and closes) the descriptor of file `i`, so the next read opens the file again. */

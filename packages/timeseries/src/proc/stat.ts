@@ -1,5 +1,6 @@
 import type { CpuStatRecord, CpuTimes, PerCpuTimes } from '../types';
 import { KeyCache, Scanner, asText } from './scanner';
+import { singleFileSource, type ProcSource } from './source';
 
 /** The previous input's keys by line, reused when unchanged (see {@link KeyCache}). */
 const keys = new KeyCache();
@@ -123,3 +124,12 @@ function singleValue(s: Scanner, previous: number): number {
   const v = s.uint();
   return v === v && s.atLineEnd() ? v : previous;
 }
+
+/** The `cpu` source (`/proc/stat` → sample key `cpu`). */
+export const cpuSource: ProcSource = singleFileSource({
+  name: 'cpu',
+  field: 'cpu',
+  file: 'stat',
+  fields: ['user','nice','system','idle','iowait','irq','softirq','steal','guest','guest_nice','ctxt','intr','procs_running','procs_blocked'],
+  parse: parseProcStat,
+});

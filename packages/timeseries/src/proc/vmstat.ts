@@ -1,4 +1,5 @@
 import { KeyCache, Scanner, asText, isUnsafeKey } from './scanner';
+import { isEmptyRecord, singleFileSource, type ProcSource } from './source';
 
 /** The previous input's keys by line, reused when unchanged (see {@link KeyCache}). */
 const keys = new KeyCache();
@@ -23,3 +24,13 @@ export function parseProcVmstat(text: string): Record<string, number> {
   }
   return out;
 }
+
+/** The `vmstat` source (`/proc/vmstat` → sample key `vmstat`); its fields are every `/proc/vmstat` key, in file order. */
+export const vmstatSource: ProcSource = singleFileSource({
+  name: 'vmstat',
+  field: 'vmstat',
+  file: 'vmstat',
+  fields: [],
+  parse: parseProcVmstat,
+  isEmpty: isEmptyRecord,
+});

@@ -1,0 +1,31 @@
+/**
+ * The `/proc` source registry: every source a sample holds, in the order its keys appear in a sample
+ * (the reference's order). Sampling (local and remote), the learned byte templates of the fast path and
+ * the host-health rule iterate this list; a new source is one module (see `source.ts`) and one line here.
+ */
+import { diskstatsSource } from './diskstats';
+import { loadavgSource } from './loadavg';
+import { meminfoSource } from './meminfo';
+import { netdevSource } from './netdev';
+import { pressureSource } from './pressure';
+import type { ProcSource } from './source';
+import { cpuSource } from './stat';
+import { uptimeSource } from './uptime';
+import { vmstatSource } from './vmstat';
+
+export type { ProcSource, ProcSourceFileSpec } from './source';
+
+/** Every `/proc` source of a sample, in sample key order. */
+export const PROC_SOURCES: readonly ProcSource[] = Object.freeze([
+  diskstatsSource,
+  vmstatSource,
+  meminfoSource,
+  loadavgSource,
+  netdevSource,
+  cpuSource,
+  pressureSource,
+  uptimeSource,
+]);
+
+/** The sample keys that hold collected data (`diskstats`, …, `uptime_seconds`), in sample key order. */
+export const PROC_SAMPLE_FIELDS: readonly string[] = Object.freeze(PROC_SOURCES.map((s) => s.field));
