@@ -10,6 +10,7 @@ import { MlpsError } from './errors';
 import type { DescribesRun, RunDescription } from './format';
 import { HostHealthTracker, describeHostTransition, type HostHealthSnapshot } from './host-health';
 import { JournalWriter } from './journal';
+import { isPackedSample, type PackedSample, type SampleShape } from './packed-sample';
 import { SampleStore, type CapReachedInfo, type OverflowPolicy } from './store';
 import { StreamingStats, type Summary } from './stats';
 import { TickScheduler, type TickInfo } from './schedule';
@@ -41,8 +42,11 @@ export interface HostSource {
   readonly hostname?: string | undefined;
   /** Successful reconnections after the first connection, for sources that connect (else absent). */
   readonly reconnects?: number;
-  /** Takes one sample. */
-  sample(request: SampleRequest): TimeSeriesSample | Promise<TimeSeriesSample>;
+  /**
+   * Takes one sample: an object, or a {@link PackedSample} (values of a known shape, consumed by the
+   * engine before the next request) from sources that scan `/proc` without building objects.
+   */
+  sample(request: SampleRequest): TimeSeriesSample | PackedSample | Promise<TimeSeriesSample>;
   /** Connects ahead of the first tick; resolves when connected or the attempt failed (never rejects). */
   open?(): Promise<void>;
   /** Releases every handle; a sample still in flight must settle promptly. Idempotent. */
@@ -170,6 +174,8 @@ function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
 class HostState {
   /** The one host-health rule (host-health.ts): counts, status, link, lost/back transitions. */
   readonly health: HostHealthTracker;
+  /** Journal layout id of each packed-sample shape of this host already declared in the journal. */
+  readonly journalLayouts = new Map<SampleShape, number>();
   constructor(
     readonly source: HostSource,
     readonly store: SampleStore,
@@ -465,7 +471,7 @@ export class CollectionRun {
     };
     let pending: Promise<void>[] | null = null;
     for (const h of this.order) {
-      let result: TimeSeriesSample | Promise<TimeSeriesSample>;
+      let result: TimeSeriesSample | PackedSample | Promise<TimeSeriesSample>;
       try {
         result = h.source.sample(request);
       } catch (error) {
@@ -496,6 +502,10 @@ export class CollectionRun {
   }
 
   private record(h: HostState, value: unknown, wallMs: number, closing: boolean): void {
+    if (isPackedSample(value)) {
+      this.recordPacked(h, value, closing);
+      return;
+    }
     const sample =
       value !== null && typeof value === 'object'
         ? (value as TimeSeriesSample)
@@ -508,6 +518,27 @@ export class CollectionRun {
     if (journal) {
       try {
         journal.append(h.source.name, sample);
+      } catch (error) {
+        this.journalFailed(error);
+      }
+    }
+  }
+
+  /** The fast path: a sample as values, stored and journalled without an object (no errors, so good). */
+  private recordPacked(h: HostState, sample: PackedSample, closing: boolean): void {
+    const transition = h.health.recordGood(sample.wallMs);
+    if (transition !== null) this.warn(`${this.o.transitionPrefix ?? ''}${describeHostTransition(transition)}`);
+    if (closing) h.store.pushClosing(sample);
+    else h.store.pushPacked(sample);
+    const journal = this.journal;
+    if (journal) {
+      try {
+        let id = h.journalLayouts.get(sample.shape);
+        if (id === undefined) {
+          id = journal.appendLayout(h.source.name, sample.shape.template);
+          h.journalLayouts.set(sample.shape, id);
+        }
+        journal.appendRow(id, sample.values, sample.shape.slots);
       } catch (error) {
         this.journalFailed(error);
       }

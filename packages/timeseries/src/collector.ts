@@ -7,8 +7,8 @@ import { hostname as osHostname } from 'node:os';
 import { systemClock } from './clock';
 import { CollectionRun, EngineCollector, type CollectorStats, type HostSource, type SampleRequest } from './collection-run';
 import { invalidArgument } from './errors';
-import type { ProcReader } from './proc/reader';
-import { createSampleReader, sampleWithReader } from './sampling';
+import { LocalSampler } from './local-sampler';
+import type { PackedSample } from './packed-sample';
 import { describeValue, validateCollectionSettings } from './settings';
 import type { TickInfo } from './schedule';
 import type { OverflowPolicy } from './store';
@@ -84,8 +84,8 @@ function validate(options: unknown): Required<Pick<TimeSeriesCollectorOptions, '
 /** This machine as a source: the default sampler reads `/proc` through descriptors kept open. */
 class LocalSource implements HostSource {
   readonly method = 'local' as const;
-  private reader: ProcReader | null;
-  private readonly provide: SampleProvider;
+  private readonly sampler: LocalSampler | null;
+  private readonly provide: SampleProvider | undefined;
 
   /**
    * @param name the key the run files this host under
@@ -97,21 +97,22 @@ class LocalSource implements HostSource {
     procRoot: string,
     sampler: SampleProvider | undefined,
   ) {
-    this.reader = sampler ? null : createSampleReader(procRoot);
-    const reader = this.reader;
-    this.provide = sampler ?? ((context) => sampleWithReader(reader as ProcReader, hostname, context.wallMs));
+    this.provide = sampler;
+    this.sampler = sampler ? null : new LocalSampler({ procRoot, hostname });
   }
 
-  sample(request: SampleRequest): TimeSeriesSample | Promise<TimeSeriesSample> {
+  sample(request: SampleRequest): TimeSeriesSample | PackedSample | Promise<TimeSeriesSample> {
+    const provide = this.provide;
+    // After close() the sampler still answers, opening files per read (a closing sample racing a stop).
+    if (provide === undefined) return (this.sampler as LocalSampler).sample(request.wallMs);
     const context: SampleContext = request.closing
       ? { wallMs: request.wallMs, tick: request.tick, closing: true }
       : { wallMs: request.wallMs, tick: request.tick };
-    return this.provide(context);
+    return provide(context);
   }
 
   close(): void {
-    this.reader?.close();
-    this.reader = null;
+    this.sampler?.close();
   }
 }
 

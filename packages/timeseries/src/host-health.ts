@@ -186,6 +186,14 @@ export class HostHealthTracker {
     return this.apply(good, error, () => (timestampMsOf(sample)));
   }
 
+  /**
+   * As {@link HostHealthTracker.record}, for a good sample without errors taken at `atMs` (a packed
+   * sample of the fast path, which has no object to look at). Allocates nothing unless a transition.
+   */
+  recordGood(atMs: number): HostTransition | null {
+    return this.apply(true, undefined, atMs);
+  }
+
   /** As {@link HostHealthTracker.record}, from an outcome instead of a sample. */
   recordOutcome(outcome: SampleOutcome): HostTransition | null {
     return this.apply(outcome.good, outcome.error, () => outcome.atMs);
@@ -205,7 +213,7 @@ export class HostHealthTracker {
     return record;
   }
 
-  private apply(good: boolean, error: string | undefined, atMs: () => number): HostTransition | null {
+  private apply(good: boolean, error: string | undefined, atMs: number | (() => number)): HostTransition | null {
     this.samples++;
     if (error !== undefined) this.lastErrorText = error;
     if (good) {
@@ -220,7 +228,7 @@ export class HostHealthTracker {
       const transition: HostTransition = {
         kind: 'recovered',
         host: this.host,
-        atMs: atMs(),
+        atMs: typeof atMs === 'number' ? atMs : atMs(),
         errorSamples: this.downSamples,
         downSinceMs: this.downSince,
       };
@@ -237,7 +245,7 @@ export class HostHealthTracker {
     const first = this.linkState === 'pending';
     this.linkState = 'down';
     this.downSamples = 1;
-    const at = atMs();
+    const at = typeof atMs === 'number' ? atMs : atMs();
     this.downSince = at;
     if (!first) this.outageCount++;
     const transition: HostTransition = { kind: first ? 'connect-failed' : 'lost', host: this.host, atMs: at };

@@ -17,6 +17,7 @@ import {
   rebaseLayout,
 } from './compact';
 import { invalidArgument } from './errors';
+import { isPackedSample, type PackedSample } from './packed-sample';
 import { formatReferenceTimestamp } from './timestamps';
 import type { TimeSeriesSample } from './types';
 
@@ -172,24 +173,20 @@ export class SampleStore {
    * Never throws for odd samples: what the codec cannot describe is kept as a private copy.
    */
   push(sample: TimeSeriesSample): boolean {
-    const index = this.pushed++;
-    if (this.overflow === 'keep-first') {
-      if (this.idx.length >= this.maxSamples) {
-        this.notifyCap();
-        return false;
-      }
-      this.append(sample, index);
-      return true;
-    }
-    if (this.tail) this.removeLast();
-    this.tail = false;
-    if (this.idx.length >= this.maxSamples) {
-      this.notifyCap();
-      while (this.idx.length >= this.maxSamples && this.idx.length > 1) this.halve();
-      if (this.idx.length >= this.maxSamples) return false; // maxSamples 1: only the first is kept
-    }
+    const index = this.admit();
+    if (index < 0) return false;
     this.append(sample, index);
-    this.tail = index % this.strideValue !== 0;
+    return true;
+  }
+
+  /**
+   * As {@link SampleStore.push}, for a sample given as its shape's values (see {@link PackedSample}): the
+   * values are encoded as they are, no object is read or made.
+   */
+  pushPacked(sample: PackedSample): boolean {
+    const index = this.admit();
+    if (index < 0) return false;
+    this.appendPacked(sample, index);
     return true;
   }
 
@@ -199,13 +196,38 @@ export class SampleStore {
    * beyond `maxSamples` (at most `maxSamples + 1` kept; under `decimate` it replaces a newest sample that
    * is off the decimation grid instead). Push nothing after it.
    */
-  pushClosing(sample: TimeSeriesSample): true {
+  pushClosing(sample: TimeSeriesSample | PackedSample): true {
     const index = this.pushed++;
     // Under `decimate` an off-grid newest sample is only kept until a newer one arrives: this one.
     if (this.tail) this.removeLast();
     this.tail = false;
-    this.append(sample, index);
+    if (isPackedSample(sample)) this.appendPacked(sample, index);
+    else this.append(sample, index);
     return true;
+  }
+
+  /**
+   * Counts a pushed sample and applies the overflow policy: returns the push index when the sample is to
+   * be kept (appended at once by the caller), -1 when it is not.
+   */
+  private admit(): number {
+    const index = this.pushed++;
+    if (this.overflow === 'keep-first') {
+      if (this.idx.length >= this.maxSamples) {
+        this.notifyCap();
+        return -1;
+      }
+      return index;
+    }
+    if (this.tail) this.removeLast();
+    this.tail = false;
+    if (this.idx.length >= this.maxSamples) {
+      this.notifyCap();
+      while (this.idx.length >= this.maxSamples && this.idx.length > 1) this.halve();
+      if (this.idx.length >= this.maxSamples) return -1; // maxSamples 1: only the first is kept
+    }
+    this.tail = index % this.strideValue !== 0;
+    return index;
   }
 
   /** Decoded copy of kept sample `i` (0 = oldest), or undefined when out of range. */
@@ -242,20 +264,7 @@ export class SampleStore {
       });
       return;
     }
-    let layout = state.layout;
-    const w = this.writer;
-    w.reset();
-    encodeValues(this.scratch.values, layout.base, layout.slots, w);
-    if (w.pos > 2 * layout.slots + 256 && index - state.createdAt >= MIN_SAMPLES_PER_BASE) {
-      // Counters have moved far from the base: start a new base so deltas stay one or two bytes.
-      layout = rebaseLayout(layout, this.scratch.values);
-      state.layout = layout;
-      state.createdAt = index;
-      w.reset();
-      encodeValues(this.scratch.values, layout.base, layout.slots, w);
-    }
-    const [chunk, offset] = this.place(w.buf, w.pos);
-
+    const [layout, chunk, offset, length] = this.encode(state, this.scratch.values, index);
     let timeMs = NaN;
     let extras: Extras | undefined;
     if (ext.timestamp !== undefined) {
@@ -269,7 +278,48 @@ export class SampleStore {
       extras.errors = copyOf(ext.errors);
       extras.errorsAt = ext.errorsAt;
     }
-    this.pushEntry(index, layout, chunk, offset, w.pos, timeMs, ext.hostname, extras);
+    this.pushEntry(index, layout, chunk, offset, length, timeMs, ext.hostname, extras);
+  }
+
+  private appendPacked(sample: PackedSample, index: number): void {
+    const shapeRoot = sample.shape.layout.root;
+    const recent = this.recent;
+    let state: LayoutState | undefined;
+    for (let r = 0; r < recent.length; r++) {
+      if ((recent[r] as LayoutState).layout.root !== shapeRoot) continue;
+      state = recent[r] as LayoutState;
+      if (r > 0) {
+        recent.splice(r, 1);
+        recent.unshift(state);
+      }
+      break;
+    }
+    if (state === undefined) {
+      state = { layout: sample.shape.layout, createdAt: index };
+      recent.unshift(state);
+      if (recent.length > RECENT_LAYOUTS) recent.pop();
+    }
+    const [layout, chunk, offset, length] = this.encode(state, sample.values, index);
+    // The timestamp text is the reference form of the sample's time: keep the time, format on decode.
+    this.pushEntry(index, layout, chunk, offset, length, sample.wallMs, sample.hostname, undefined);
+  }
+
+  /** Encodes `values` against the state's layout (rebasing it when deltas grew large); returns where they went. */
+  private encode(state: LayoutState, values: Float64Array, index: number): [Layout, Uint8Array, number, number] {
+    let layout = state.layout;
+    const w = this.writer;
+    w.reset();
+    encodeValues(values, layout.base, layout.slots, w);
+    if (w.pos > 2 * layout.slots + 256 && index - state.createdAt >= MIN_SAMPLES_PER_BASE) {
+      // Counters have moved far from the base: start a new base so deltas stay one or two bytes.
+      layout = rebaseLayout(layout, values);
+      state.layout = layout;
+      state.createdAt = index;
+      w.reset();
+      encodeValues(values, layout.base, layout.slots, w);
+    }
+    const [chunk, offset] = this.place(w.buf, w.pos);
+    return [layout, chunk, offset, w.pos];
   }
 
   private findLayout(sample: TimeSeriesSample, index: number): LayoutState | null {

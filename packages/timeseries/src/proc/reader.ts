@@ -104,7 +104,7 @@ function preadAll(fd: number): number {
  * Reads from `fd` at offset 0 until EOF into `target.buf` from `at` (growing it, contents kept, when the
  * file is larger than the room left); returns the number of bytes read.
  */
-function preadInto(fd: number, target: { buf: Buffer }, at: number): number {
+function preadInto(fd: number, target: { buf: Buffer }, at: number, shortReadIsEnd = false): number {
   let length = 0;
   for (;;) {
     let buf = target.buf;
@@ -117,9 +117,13 @@ function preadInto(fd: number, target: { buf: Buffer }, at: number): number {
       target.buf = buf = bigger;
     }
     // An explicit position is pread(2): the kept descriptor's offset never matters.
-    const n = readSync(fd, buf, at + length, buf.length - at - length, length);
+    const room = buf.length - at - length;
+    const n = readSync(fd, buf, at + length, room, length);
     if (n === 0) return length;
     length += n;
+    // A procfs (seq_file) read fills the room it is given unless the text ends first: a short read is
+    // the end, and the extra read(2) that would return 0 is saved.
+    if (shortReadIsEnd && n < room) return length;
   }
 }
 
@@ -293,14 +297,14 @@ export class ProcReader {
       fresh = true;
     }
     try {
-      return preadInto(fd, raw, at);
+      return preadInto(fd, raw, at, true);
     } catch (error) {
       const code = errnoOf(error);
       if (fresh || code === undefined || !REOPEN_CODES.has(code)) throw error;
       this.drop(i);
       fd = openSync(this.paths[i] as string, 'r');
       this.fds[i] = fd;
-      return preadInto(fd, raw, at);
+      return preadInto(fd, raw, at, true);
     }
   }
 
