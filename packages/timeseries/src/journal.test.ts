@@ -298,10 +298,13 @@ describe('crash safety', () => {
   let childDir: string;
   beforeAll(() => {
     childDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlps-journal-child-'));
-    for (const name of ['journal', 'journal-layout', 'format', 'host-health', 'timestamps', 'errors', 'types']) {
-      const source = fs.readFileSync(path.join(__dirname, `${name}.ts`), 'utf8');
+    // Every module of the package, transpiled as is: the child loads whatever the journal imports.
+    const files = fs.readdirSync(__dirname, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.includes('__fixtures__'));
+    for (const name of files) {
+      const source = fs.readFileSync(path.join(__dirname, name), 'utf8');
       const out = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
-      fs.writeFileSync(path.join(childDir, `${name}.js`), out.outputText);
+      fs.mkdirSync(path.dirname(path.join(childDir, name)), { recursive: true });
+      fs.writeFileSync(path.join(childDir, name.replace(/\.ts$/, '.js')), out.outputText);
     }
   });
   afterAll(() => fs.rmSync(childDir, { recursive: true, force: true }));

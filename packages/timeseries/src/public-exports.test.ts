@@ -60,8 +60,8 @@ const ENTRIES: Array<[string, Record<string, unknown>, string[]]> = [
     '@mlps/timeseries/engine',
     engine,
     [
-      'CollectionRun', 'EngineCollector', 'JournalWriter', 'SampleStore', 'StreamingStats',
-      'TickScheduler', 'percentileSorted', 'summarize',
+      'CollectionRun', 'EngineCollector', 'JournalWriter', 'LocalSampler', 'PROC_SAMPLE_FIELDS', 'PROC_SOURCES',
+      'PackedSample', 'SampleStore', 'StreamingStats', 'TickScheduler', 'isPackedSample', 'percentileSorted', 'summarize',
     ],
   ],
 ];
