@@ -1,142 +1,184 @@
-// One measured run of our TimeSeriesCollector (local /proc sampling), for run.mjs. Run with --expose-gc.
-// Usage: node --expose-gc ours.mjs --interval 1 --seconds 30 [--journal] [--idle]
-//   --idle   the baseline: the same TickScheduler schedule with no work in the tick (what this runtime
-//            costs just by waking up every interval on this machine)
-// Prints one JSON line with the figures (see run.mjs).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+// The Node side of bench/sample-cost (run by run.mjs; see its header for the figures). Run with --expose-gc.
+//
+// Usage: node --expose-gc ours.mjs --interval 1 --seconds 30 --dir DIR [--idle]
+//        node --expose-gc ours.mjs --self-check
+//   (default)    a real TimeSeriesCollector of the built package, with a journal file in DIR, as the CLI
+//                runs it; measured over a window of --seconds minus half an interval
+//   --idle       the baseline: this runtime with the package loaded, waking on the same drift-free
+//                schedule (tick k due at start + k × interval) and doing nothing
+//   --self-check checks the allocation meter on known allocations (alloc-meter.mjs) and exits
+// Protocol: prints "ready" when set up, starts the window on one line of stdin ("go"), prints one JSON line.
+// Only the package's public API is used (TimeSeriesCollector: intervalSeconds, journalPath, maxSamples,
+// start, stats, stop), so this works whatever the engine does inside.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AllocationMeter, selfCheck } from './alloc-meter.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const entry = process.env.MLPS_TIMESERIES_ENTRY ?? join(here, '..', '..', 'packages', 'timeseries', 'dist', 'index.js');
-const { TimeSeriesCollector, collectTimeseriesSampleSync } = await import(pathToFileURL(entry).href);
-// The engine's parts are the `@mlps/timeseries/engine` entry, built beside the root one.
-const { TickScheduler, SampleStore } = await import(pathToFileURL(join(dirname(entry), 'engine.js')).href);
-
-function arg(name, fallback) {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? fallback : Number(process.argv[at + 1]);
-}
-const interval = arg('--interval', 1);
-const seconds = arg('--seconds', 30);
-const withJournal = process.argv.includes('--journal');
-const idle = process.argv.includes('--idle');
 if (typeof global.gc !== 'function') {
   console.error('ours.mjs needs node --expose-gc');
   process.exit(2);
 }
-
-const cpuNow = () => {
-  const c = process.cpuUsage();
-  return c.user + c.system;
-};
-
-if (idle) {
-  // Same timer machinery as the collector (TickScheduler on the system clock), nothing done per tick.
-  const scheduler = new TickScheduler({ intervalMs: interval * 1000, onTick: () => undefined });
-  const cpu0 = cpuNow();
-  scheduler.start();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000 - 1));
-  const cpuUs = cpuNow() - cpu0;
-  const ticks = scheduler.stats.ticks;
-  await scheduler.stop();
-  console.log(JSON.stringify({ label: 'ours-idle', interval, ticks, cpuMsPerTick: cpuUs / 1000 / Math.max(ticks, 1) }));
-  process.exit(0);
+if (process.argv.includes('--self-check')) {
+  process.exit((await selfCheck()) ? 0 : 1);
 }
 
+function numberArg(name, fallback) {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? fallback : Number(process.argv[at + 1]);
+}
+const interval = numberArg('--interval', 1);
+const seconds = numberArg('--seconds', 30);
+const idle = process.argv.includes('--idle');
+const dirAt = process.argv.indexOf('--dir');
+const entry = process.env.MLPS_TIMESERIES_ENTRY ?? join(here, '..', '..', 'packages', 'timeseries', 'dist', 'index.js');
+const { TimeSeriesCollector } = await import(pathToFileURL(entry).href);
+
+// The journal lives in run.mjs's temporary directory (removed by it at exit); this process removes its
+// own files too, also when it is interrupted, so nothing is left if either side is killed.
+const dir = dirAt >= 0 ? process.argv[dirAt + 1] : mkdtempSync(join(tmpdir(), 'mlps-sample-cost-'));
+const ownDir = dirAt < 0;
+const journalPath = join(dir, `bench_${process.pid}_${interval}_timeseries.jsonl`);
+const warmJournalPath = join(dir, `warm_${process.pid}_timeseries.jsonl`);
+const cleanup = () => {
+  for (const path of [journalPath, warmJournalPath]) rmSync(path, { force: true });
+  if (ownDir) rmSync(dir, { recursive: true, force: true });
+};
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    cleanup();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
+const cpuMsNow = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
 function retainedNow() {
   global.gc();
   global.gc();
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 }
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const waitForGo = () =>
+  new Promise((resolve) => {
+    process.stdin.once('data', () => {
+      process.stdin.destroy();
+      resolve();
+    });
+  });
 
-// Warm-up like the Python side (JIT, first layout): a throwaway store of a few samples.
-const warm = new SampleStore({ maxSamples: 10 });
-for (let i = 0; i < 10; i++) warm.push(collectTimeseriesSampleSync());
+// The window ends half an interval after the last due tick, and the midpoint also falls between two
+// ticks, so the bench's own work (a forced GC at the midpoint) never delays a sample.
+const windowMs = seconds * 1000 - (interval * 1000) / 2;
+const ticksInWindow = Math.ceil(windowMs / (interval * 1000));
+const midMs = (Math.floor(ticksInWindow / 2) + 0.5) * interval * 1000;
 
-const host = hostname();
-const halfTick = Math.floor(seconds / interval / 2);
-let midRetained = null;
-const dir = withJournal ? mkdtempSync(join(tmpdir(), 'mlps-bench-')) : null;
-// The bench's own bookkeeping is allocated before the baseline, so it is not counted as retained.
-const expected = Math.ceil(seconds / interval) + 8;
-const starts = new Float64Array(expected);
-const indices = new Float64Array(expected);
-// CPU (µs) around the sampling work alone (read + parse: what the default sampler does), and around the
-// whole tick (sampling, store, journal, statistics), the latter read in a microtask queued by the
-// sampler, which runs once the tick's synchronous work is done.
-const sampleCpuUs = new Float64Array(expected);
-const tickCpuUs = new Float64Array(expected);
-let taken = 0;
-let tickStartCpu = 0;
-const endOfTick = () => {
-  tickCpuUs[taken - 1] = cpuNow() - tickStartCpu;
-};
+if (idle) {
+  // Same kind of timer as a drift-free scheduler: tick k due at start + k × interval.
+  let ticks = 0;
+  let running = true;
+  let startMs = 0;
+  const tick = () => {
+    if (!running) return;
+    ticks++;
+    setTimeout(tick, Math.max(0, startMs + ticks * interval * 1000 - performance.now()));
+  };
+  console.log('ready');
+  await waitForGo();
+  const cpu0 = cpuMsNow();
+  startMs = performance.now();
+  tick();
+  await sleep(windowMs);
+  const cpuMs = cpuMsNow() - cpu0;
+  running = false;
+  console.log(JSON.stringify({ label: 'ours-idle', interval, windowSeconds: windowMs / 1000, samples: ticks, cpuMs, cpuMsPerSample: cpuMs / Math.max(ticks, 1) }));
+  process.exit(0);
+}
+
+// Warm-up (the Python side takes 10 samples): a throwaway collector with a journal samples ~100 times at
+// 0.01 s, so the window measures the steady state of a long run, not V8 compiling the hot path (which
+// also allocates on the heap).
+{
+  const warm = new TimeSeriesCollector({ intervalSeconds: 0.01, journalPath: warmJournalPath, logger: { warn() {} } });
+  warm.start();
+  await sleep(1000);
+  await warm.stop();
+  rmSync(warmJournalPath, { force: true });
+}
+
 const collector = new TimeSeriesCollector({
   intervalSeconds: interval,
-  maxSamples: 1_000_000,
-  journalPath: dir ? join(dir, 'bench_timeseries.jsonl') : undefined,
-  // The default sampler's work (collectTimeseriesSampleSync with the host name known), measured.
-  sampler: ({ wallMs, tick }) => {
-    const c0 = cpuNow();
-    tickStartCpu = c0;
-    const sample = collectTimeseriesSampleSync({ hostname: host, wallMs });
-    const c1 = cpuNow();
-    if (taken < expected) {
-      starts[taken] = tick.startedMs;
-      indices[taken] = tick.index;
-      sampleCpuUs[taken] = c1 - c0;
-      taken++;
-      queueMicrotask(endOfTick);
-    }
-    // Halfway, right after this tick's work (far from the next due time): retained memory of the
-    // first half, so the second half's growth per sample (the steady state) can be told apart.
-    if (tick.index === halfTick) setImmediate(() => (midRetained = { bytes: retainedNow(), samples: collector.stats.samples }));
-    return sample;
-  },
+  journalPath,
+  // Every sample of the window is kept (no decimation), plus the closing sample of stop().
+  maxSamples: ticksInWindow + 16,
 });
-const baseline = retainedNow();
+const baselineRetained = retainedNow();
 const rssStart = process.memoryUsage.rss();
-const cpu0 = process.cpuUsage();
-collector.start();
-// CPU of the second half alone: the steady state, without the one-time JIT compilation of the first samples.
+console.log('ready');
+await waitForGo();
+
+const meter = new AllocationMeter();
 let mid = null;
-setTimeout(() => (mid = { cpu: process.cpuUsage(), samples: collector.stats.samples }), (seconds * 1000) / 2);
-await new Promise((resolve) => setTimeout(resolve, seconds * 1000 - 1));
-const cpu = process.cpuUsage(cpu0);
-const cpuSecondHalf = process.cpuUsage(mid.cpu);
-const secondHalfSamples = collector.stats.samples - mid.samples;
+const cpu0 = cpuMsNow();
+const wall0 = performance.now();
+collector.start();
+setTimeout(() => {
+  // Start of the steady-state second half: retained memory so far, then the allocation meter.
+  const c0 = cpuMsNow();
+  const retained = retainedNow();
+  const samples = collector.stats.samples;
+  const journalBytes = statSync(journalPath).size;
+  meter.start();
+  const c1 = cpuMsNow();
+  mid = { cpuMs: c1, bookkeepingCpuMs: c1 - c0, retained, samples, journalBytes };
+}, midMs);
+await sleep(Math.max(0, windowMs - (performance.now() - wall0)));
+
+const cpuEnd = cpuMsNow();
+const alloc = meter.stop();
+const samples = collector.stats.samples;
+const journalBytes = statSync(journalPath).size;
 const rssEnd = process.memoryUsage.rss();
-const n = collector.stats.samples;
-const retained = retainedNow() - baseline;
-const stopCpu0 = process.cpuUsage();
-await collector.stop();
-const stopCpu = process.cpuUsage(stopCpu0);
+const retained = retainedNow();
 const stats = collector.stats;
-if (dir) rmSync(dir, { recursive: true, force: true });
-const ms = (us) => Array.from(us.subarray(0, Math.min(n, taken)), (v) => v / 1000);
+const stopCpu0 = cpuMsNow();
+const kept = await collector.stop();
+const stopCpuMs = cpuMsNow() - stopCpu0;
+
+// Drift: the last sample of the window against the first plus whole intervals (skipped ticks included).
+const times = kept.slice(0, samples).map((s) => s.timestamp_ms);
+const driftMs =
+  times.length > 1 ? times[times.length - 1] - (times[0] + (times.length - 1 + stats.skippedTicks) * interval * 1000) : null;
+const secondHalfSamples = samples - mid.samples;
+const cpuMs = cpuEnd - cpu0 - mid.bookkeepingCpuMs;
 console.log(
   JSON.stringify({
-    label: withJournal ? 'ours+journal' : 'ours',
+    label: 'ours',
     interval,
-    samples: n,
-    cpuMsPerSample: (cpu.user + cpu.system) / 1000 / Math.max(n, 1),
-    cpuMsPerSampleSecondHalf: (cpuSecondHalf.user + cpuSecondHalf.system) / 1000 / Math.max(secondHalfSamples, 1),
-    sampleCpuMs: ms(sampleCpuUs),
-    tickCpuMs: ms(tickCpuUs),
-    stopCpuMs: (stopCpu.user + stopCpu.system) / 1000,
+    windowSeconds: windowMs / 1000,
+    samples,
+    cpuMs,
+    cpuMsPerSample: cpuMs / Math.max(samples, 1),
+    cpuMsPerSampleSecondHalf: (cpuEnd - mid.cpuMs) / Math.max(secondHalfSamples, 1),
+    retainedBytesPerSample: (retained - baselineRetained) / Math.max(samples, 1),
+    retainedBytesPerSampleSecondHalf: (retained - mid.retained) / Math.max(secondHalfSamples, 1),
+    retainedMethod: 'heap + ArrayBuffer growth after forced GC',
+    allocatedBytesPerTick: alloc.allocatedBytes / Math.max(secondHalfSamples, 1),
+    scavengesPer100Ticks: (alloc.minorGcs * 100) / Math.max(secondHalfSamples, 1),
+    markCompactsPer100Ticks: (alloc.majorGcs * 100) / Math.max(secondHalfSamples, 1),
+    journalBytesPerSample: journalBytes / Math.max(samples, 1),
+    journalBytesPerSampleSecondHalf: (journalBytes - mid.journalBytes) / Math.max(secondHalfSamples, 1),
     rssStartBytes: rssStart,
     rssEndBytes: rssEnd,
-    retainedBytesPerSample: retained / Math.max(n, 1),
-    retainedBytesPerSampleSecondHalf: midRetained
-      ? (retained + baseline - midRetained.bytes) / Math.max(n - midRetained.samples, 1)
-      : null,
-    retainedMethod: 'heap + ArrayBuffer growth after GC',
     skippedTicks: stats.skippedTicks,
-    schedulerStartErrorMs: stats.intervalErrorMs,
-    startsMs: Array.from(starts.subarray(0, Math.min(n, taken))),
-    indices: Array.from(indices.subarray(0, Math.min(n, taken))),
+    startErrorMs: stats.intervalErrorMs,
+    driftMs,
+    stopCpuMs,
   }),
 );
