@@ -5,7 +5,9 @@ import {
   isMlpsError,
   writeTimeSeriesDocument,
   writeFileAtomic,
+  type DocumentWriteResult,
   type TimeSeriesData,
+  type TimeSeriesSample,
 } from '@mlps/timeseries';
 import { isLocalHost, parseHostList, runRemoteCommand, type HostSpec, type SshOptions } from '@mlps/multihost';
 import { collectClusterFacts, type ClusterFacts, type RemoteCommandRunner } from './cluster-snapshot';
@@ -16,6 +18,8 @@ import {
   createRunCollector,
   readCollectionProgress,
   type CollectionProgress,
+  type CreateCollectorOptions,
+  type CreatedCollector,
   type RunCollector,
   type TimeseriesSettings,
 } from './collection';
@@ -76,6 +80,12 @@ export interface BenchmarkEvents {
   info?(message: string): void;
   /** Called once per forwarded signal. */
   interrupted?(signal: NodeJS.Signals): void;
+  /**
+   * Each sample of the end-of-run time-series document as it is written (host by host, oldest first), for
+   * figures that need every sample (the CLI's per-host means): the benchmark keeps none of them, so this
+   * is the one pass over the samples. Must not keep or change the sample; a throw is ignored.
+   */
+  timeseriesSample?(host: string, sample: TimeSeriesSample): void;
 }
 
 /** Options shared by every benchmark. */
@@ -155,8 +165,10 @@ export abstract class Benchmark {
   private collector: RunCollector | null = null;
   private collectorKind: 'single-host' | 'multi-host' | null = null;
   private collectionStartMs: number | null = null;
-  private timeseriesData: TimeSeriesData | null = null;
-  private timeseriesWritten = false;
+  /** True once collection stopped: the document is to be written from the collector's stores. */
+  private collectionStopped = false;
+  /** What the end-of-run write produced (the document's fields and counts, not its samples). */
+  private timeseriesWrite: DocumentWriteResult | null = null;
   private metadataDone = false;
   private clusterStart: ClusterFacts | null = null;
   private clusterEnd: ClusterFacts | null = null;
@@ -246,9 +258,24 @@ export abstract class Benchmark {
     return join(this.runResultOutput, this.clusterInfoFilename);
   }
 
-  /** The document written at the end of the run (null before, or when not collected). */
+  /**
+   * The end-of-run time-series document as written: its path, size, fields (everything but
+   * `samples_by_host`: `num_samples`, `hosts_collected`, `host_status`, `interval_stats`…) and samples per
+   * host. Null before the write, when not collected, or when the write failed (the journal has every
+   * sample then). A few KB however long the run: the samples themselves are only in the file.
+   */
+  get timeseriesDocument(): DocumentWriteResult | null {
+    return this.timeseriesWrite;
+  }
+
+  /**
+   * The written document as objects, rebuilt from the collector's stores on each call (every kept sample
+   * decoded: ~30 KB of objects a sample), for small runs and tests; the run itself never builds it. Null
+   * unless the document was written. For the figures, use {@link timeseriesDocument}; for the samples of
+   * a big run, read the file streamed (`@mlps/timeseries/export`).
+   */
   get timeseries(): TimeSeriesData | null {
-    return this.timeseriesData;
+    return this.timeseriesWrite && this.collector ? buildTimeSeriesData(this.collector) : null;
   }
 
   /** Warnings raised during the run (collection failures and the like). */
@@ -327,7 +354,7 @@ export abstract class Benchmark {
   async startTimeseriesCollection(): Promise<void> {
     if (!this.shouldCollectTimeseries() || this.collector) return;
     try {
-      const created = createRunCollector({
+      const created = this.createTimeseriesCollector({
         hosts: this.timeseriesHosts,
         settings: this.timeseriesSettings,
         journalPath: this.journalFilePath,
@@ -347,29 +374,50 @@ export abstract class Benchmark {
     }
   }
 
-  /** Stops collection and keeps the document for writing. A failure is a warning. */
+  /**
+   * The run's collector: {@link createRunCollector} (single- or multi-host by the hosts). Override to plug
+   * in another {@link RunCollector} (its `describeRun()` should offer `keptSamples`, as both collectors
+   * do, for the streamed end-of-run write).
+   */
+  protected createTimeseriesCollector(options: CreateCollectorOptions): CreatedCollector {
+    return createRunCollector(options);
+  }
+
+  /** Stops collection (after its closing sample); the document is then written from the collector's stores. A failure is a warning. */
   async stopTimeseriesCollection(): Promise<void> {
     const collector = this.collector;
-    if (!collector || this.timeseriesData) return;
+    if (!collector || this.collectionStopped) return;
     try {
       await collector.stop();
     } catch (err) {
       this.warn(`time-series collection did not stop cleanly: ${messageOf(err)}`);
     }
-    try {
-      this.timeseriesData = buildTimeSeriesData(collector);
-    } catch (err) {
-      this.warn(`time-series data could not be assembled: ${messageOf(err)} (the journal ${this.journalFilename} has every sample)`);
-    }
+    this.collectionStopped = true;
   }
 
-  /** Writes the time-series document atomically (temporary file, fsync, rename). A failure is a warning. */
+  /**
+   * Writes the time-series document from the stopped collector, host by host and sample by sample
+   * (`writeTimeSeriesDocument`: temporary file, fsync, rename), holding one decoded sample at a time and
+   * keeping only the document's fields ({@link timeseriesDocument}). A failure is a warning.
+   */
   async writeTimeseriesData(): Promise<void> {
-    if (!this.timeseriesData || this.timeseriesWritten) return;
+    const collector = this.collector;
+    if (!collector || !this.collectionStopped || this.timeseriesWrite) return;
+    const observe = this.options.events?.timeseriesSample;
     try {
-      // Streamed host by host into a temporary file and renamed: never one string, whatever hosts x samples.
-      await writeTimeSeriesDocument(this.timeseriesFilePath, this.timeseriesData);
-      this.timeseriesWritten = true;
+      this.timeseriesWrite = await writeTimeSeriesDocument(this.timeseriesFilePath, collector, {
+        ...(observe
+          ? {
+              onSample: (host: string, sample: TimeSeriesSample) => {
+                try {
+                  observe(host, sample);
+                } catch {
+                  // An observer must not cost the document.
+                }
+              },
+            }
+          : {}),
+      });
     } catch (err) {
       this.warn(`time-series document not written: ${messageOf(err)} (the journal ${this.journalFilename} has every sample)`);
     }
@@ -409,9 +457,9 @@ export abstract class Benchmark {
    * milliseconds beside them (`start_time_ms` …).
    */
   get metadata(): Record<string, unknown> {
-    const ts = this.timeseriesData;
+    const ts = this.timeseriesWrite?.fields ?? null;
     const timeseries: TimeseriesMetadata | null =
-      ts && this.timeseriesWritten
+      ts
         ? {
             file: this.timeseriesFilename,
             journal_file: this.journalFilename,
@@ -553,7 +601,7 @@ export abstract class Benchmark {
       this.spaceReserve = null;
       if (this.collector) this.stage('collection-stop');
       await this.stopTimeseriesCollection();
-      if (this.timeseriesData) this.stage('write-timeseries', this.timeseriesFilePath);
+      if (this.collector && this.collectionStopped) this.stage('write-timeseries', this.timeseriesFilePath);
       await this.writeTimeseriesData();
       this.stage('cluster-end');
       this.clusterEnd = await this.snapshot();
@@ -662,7 +710,7 @@ export abstract class Benchmark {
 }
 
 /** Good and error samples over every host, from the document's `host_status` (the host-health rule). */
-export function countGoodAndErrorSamples(data: TimeSeriesData): { num_good_samples: number; num_error_samples: number } {
+export function countGoodAndErrorSamples(data: Pick<TimeSeriesData, 'host_status'>): { num_good_samples: number; num_error_samples: number } {
   let good = 0;
   let errors = 0;
   for (const status of Object.values(data.host_status ?? {})) {

@@ -4,7 +4,7 @@ export type { BenchmarkOptions, BenchmarkEvents, BenchmarkStage, TimeseriesMetad
 export { BENCHMARK_TYPES, formatRunDatetime, resultsParentDirectory, allocateRunDirectory, runFileNames } from './run-directory';
 export type { BenchmarkType, ResultsLocation, AllocatedRunDirectory } from './run-directory';
 export { DEFAULT_TIMESERIES_SETTINGS, createRunCollector, readCollectionProgress } from './collection';
-export type { TimeseriesSettings, RunCollector, CollectionProgress } from './collection';
+export type { TimeseriesSettings, RunCollector, CollectionProgress, CreateCollectorOptions, CreatedCollector } from './collection';
 export { CommandExecutor } from './executor';
 export type { CommandRecord, CommandExecutorOptions, ExecuteOptions, ExecutorOutput } from './executor';
 export { formatCommandLine, quoteArgument } from './command-line';
