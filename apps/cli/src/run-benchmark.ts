@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import type { Benchmark, BenchmarkEvents } from '@mlps/benchmark';
 import type { CliContext } from './context';
 import { Progress, useColor } from './progress';
-import { formatRunSummary } from './summary';
+import { HostRateAccumulator, formatRunSummary } from './summary';
 import { RunLiveView } from './live';
 
 /** Seconds between status lines (`MLPS_STATUS_INTERVAL` overrides, e.g. for tests). Default 5. */
@@ -32,6 +33,8 @@ export async function runBenchmarkWithProgress(
   const progress = createProgress(ctx, quiet);
   const live = new RunLiveView(ctx);
   let benchmark: Benchmark | null = null;
+  // The summary's per-host means, folded in while the document is streamed (the benchmark keeps no samples).
+  const hostRates = new Map<string, HostRateAccumulator>();
   const events: BenchmarkEvents = {
     stage: (stage, detail) => {
       if (stage === 'workload' && benchmark) {
@@ -47,6 +50,11 @@ export async function runBenchmarkWithProgress(
     warning: (m) => progress.warning(m),
     info: (m) => progress.line(`mlpstorage: ${m}`),
     interrupted: (signal) => progress.warning(`received ${signal}: stopping the workload and finishing the result files`),
+    timeseriesSample: (host, sample) => {
+      let acc = hostRates.get(host);
+      if (acc === undefined) hostRates.set(host, (acc = new HostRateAccumulator(host)));
+      acc.add(sample);
+    },
   };
   benchmark = build(events);
   try {
@@ -59,17 +67,24 @@ export async function runBenchmarkWithProgress(
     process.once('SIGTERM', exitOnSignal);
     progress.stopStatus();
     if (benchmark.metadataWritten) {
-      const ts = benchmark.timeseries;
+      const ts = benchmark.timeseriesDocument;
       for (const line of formatRunSummary({
         exitCode: code,
         workloadExitCode: benchmark.workloadExitStatus,
         files: {
           runDir: benchmark.runResultOutput,
-          document: ts ? benchmark.timeseriesFilePath : null,
-          journal: ts ? benchmark.journalFilePath : null,
+          document: ts ? ts.path : null,
+          // A journal without a document (the write failed) is named too: it has every sample.
+          journal: ts || existsSync(benchmark.journalFilePath) ? benchmark.journalFilePath : null,
           metadata: benchmark.metadataFilePath,
         },
-        data: ts,
+        data: ts
+          ? {
+              fields: ts.fields,
+              samplesPerHost: ts.samplesPerHost,
+              hostRates: Object.fromEntries([...hostRates].map(([host, acc]) => [host, acc.result()])),
+            }
+          : null,
         runtimeSeconds: benchmark.runtime,
         warnings: benchmark.runWarnings.length,
       })) {

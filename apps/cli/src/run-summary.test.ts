@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTimeSeriesData } from '@mlps/timeseries';
+import { HostRateAccumulator, formatRunSummary, summarizeHost } from './summary';
 import { onlyRunDir, runCliProcess } from './test-cli';
 
 jest.setTimeout(120_000);
@@ -31,6 +32,11 @@ test('a built-in checkpointing run ends with a summary naming the cadence p99 of
   expect(Number(cadence?.[1])).toBeCloseTo(p99 as number, 2);
   // The per-host row: samples, status, read and write MB/s, CPU %.
   expect(r.stderr).toMatch(new RegExp(`\\n {2}\\S+ +${data.num_samples} +0 +ok +\\d+\\.\\d\\d +\\d+\\.\\d\\d +\\d+\\.\\d\\n`));
+  // Its means were folded in while the document was streamed; they are what the written document gives.
+  const [host, samples] = Object.entries(data.samples_by_host)[0]!;
+  const means = summarizeHost(host, samples);
+  const row = `${means.diskReadMBps?.toFixed(2)} +${means.diskWriteMBps?.toFixed(2)} +${means.cpuBusyPercent?.toFixed(1)}`;
+  expect(r.stderr).toMatch(new RegExp(`\\n {2}${host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} +${data.num_samples} +0 +ok +${row.replace(/\./g, '\\.')}\\n`));
 });
 
 test('at the --max-timeseries-samples cap the summary counts every sample taken (as the journal), not only those kept', async () => {
@@ -47,4 +53,35 @@ test('at the --max-timeseries-samples cap the summary counts every sample taken 
   expect(taken).toBeGreaterThan(data.num_samples);
   expect(r.stderr).toContain(`time series: ${taken} samples (${data.num_samples} kept in the document at the --max-timeseries-samples cap; the journal has all)`);
   expect(r.stderr).toMatch(new RegExp(`\\n {2}\\S+ +${taken} +0 +ok `));
+});
+
+describe('the summary of a streamed document (the benchmark keeps no samples)', () => {
+  const data = parseTimeSeriesData(readFileSync(join(__dirname, '__fixtures__', 'python-mlpstorage_timeseries.json'), 'utf8'));
+  const files = { runDir: '/r', document: '/r/d.json', journal: '/r/d.jsonl', metadata: '/r/m.json' };
+
+  it('prints the same lines from per-host means folded in one sample at a time as from the whole document', () => {
+    const { samples_by_host: byHost, ...fields } = data;
+    const hostRates: Record<string, ReturnType<HostRateAccumulator['result']>> = {};
+    const samplesPerHost: Record<string, number> = {};
+    for (const [host, samples] of Object.entries(byHost)) {
+      const acc = new HostRateAccumulator(host);
+      for (const sample of samples) acc.add(sample);
+      hostRates[host] = acc.result();
+      samplesPerHost[host] = samples.length;
+      expect(hostRates[host]).toEqual(summarizeHost(host, samples));
+    }
+    // The fixture (written by Python mlpstorage: no cpu) has disk traffic: the rows hold numbers, not n/a.
+    expect(Object.values(hostRates).every((r) => r.diskReadMBps !== null && r.diskWriteMBps !== null)).toBe(true);
+    const whole = formatRunSummary({ exitCode: 0, files, data, runtimeSeconds: 2, warnings: 0 });
+    const streamed = formatRunSummary({ exitCode: 0, files, data: { fields, samplesPerHost, hostRates }, runtimeSeconds: 2, warnings: 0 });
+    expect(streamed).toEqual(whole);
+    expect(whole.some((line) => /^ {2}node1 +3 +/.test(line))).toBe(true);
+  });
+
+  it('names the journal when collection ran but no document was written', () => {
+    const lines = formatRunSummary({ exitCode: 0, files: { ...files, document: null }, data: null, runtimeSeconds: 1, warnings: 1 });
+    expect(lines).toContain('time series: no document written (see the warnings); the journal has every sample');
+    const none = formatRunSummary({ exitCode: 0, files: { ...files, document: null, journal: null }, data: null, runtimeSeconds: 1, warnings: 0 });
+    expect(none).toContain('time series: not collected');
+  });
 });

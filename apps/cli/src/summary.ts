@@ -1,4 +1,4 @@
-import { computeRates, formatMilliseconds, type SampleRates, type TimeSeriesData, type TimeSeriesSample } from '@mlps/timeseries';
+import { deriveRates, formatMilliseconds, type TimeSeriesData, type TimeSeriesSample } from '@mlps/timeseries';
 
 /** Per-host means over a run, from `computeRates`. */
 export interface HostRateSummary {
@@ -28,25 +28,84 @@ export function wholeDisks(devices: readonly string[]): string[] {
   });
 }
 
-function mean(values: number[]): number | null {
-  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+/** A running mean: the same sum, in the same order, as adding up a list. */
+class RunningMean {
+  private sum = 0;
+  private n = 0;
+  add(value: number): void {
+    this.sum += value;
+    this.n++;
+  }
+  get value(): number | null {
+    return this.n === 0 ? null : this.sum / this.n;
+  }
+}
+
+/**
+ * {@link summarizeHost} one sample at a time, holding only the previous sample: the rates between
+ * consecutive samples (`deriveRates`) are folded into running means, so a run's summary is computed
+ * while its document is streamed, without keeping the samples.
+ */
+export class HostRateAccumulator {
+  private previous: TimeSeriesSample | null = null;
+  private count = 0;
+  private readonly reads = new RunningMean();
+  private readonly writes = new RunningMean();
+  private readonly cpu = new RunningMean();
+
+  constructor(readonly host: string) {}
+
+  /** The host's next sample (in time order). */
+  add(sample: TimeSeriesSample): void {
+    const previous = this.previous;
+    this.previous = sample;
+    this.count++;
+    if (previous === null) return;
+    const r = deriveRates(previous, sample);
+    if (r === null) return;
+    const disks = wholeDisks(Object.keys(r.disks));
+    if (disks.length > 0) {
+      this.reads.add(disks.reduce((a, d) => a + (r.disks[d]?.readBytesPerSec ?? 0), 0) / 1e6);
+      this.writes.add(disks.reduce((a, d) => a + (r.disks[d]?.writeBytesPerSec ?? 0), 0) / 1e6);
+    }
+    if (r.cpu) this.cpu.add(r.cpu.busy);
+  }
+
+  /** The means so far. */
+  result(): HostRateSummary {
+    return { host: this.host, samples: this.count, diskReadMBps: this.reads.value, diskWriteMBps: this.writes.value, cpuBusyPercent: this.cpu.value };
+  }
 }
 
 /** Means of disk read/write and CPU busy over one host's samples. */
-export function summarizeHost(host: string, samples: readonly TimeSeriesSample[]): HostRateSummary {
-  const rates = computeRates(samples).filter((r): r is SampleRates => r !== null);
-  const reads: number[] = [];
-  const writes: number[] = [];
-  const cpu: number[] = [];
-  for (const r of rates) {
-    const disks = wholeDisks(Object.keys(r.disks));
-    if (disks.length > 0) {
-      reads.push(disks.reduce((a, d) => a + (r.disks[d]?.readBytesPerSec ?? 0), 0) / 1e6);
-      writes.push(disks.reduce((a, d) => a + (r.disks[d]?.writeBytesPerSec ?? 0), 0) / 1e6);
-    }
-    if (r.cpu) cpu.push(r.cpu.busy);
+export function summarizeHost(host: string, samples: Iterable<TimeSeriesSample>): HostRateSummary {
+  const acc = new HostRateAccumulator(host);
+  for (const sample of samples) acc.add(sample);
+  return acc.result();
+}
+
+/**
+ * A run's time series as the summary needs it when the document was streamed (the benchmark keeps no
+ * samples): the document's fields, the samples written per host, and per-host means computed during the
+ * write ({@link HostRateAccumulator}).
+ */
+export interface StreamedRunSummary {
+  fields: Omit<TimeSeriesData, 'samples_by_host'>;
+  samplesPerHost: Record<string, number>;
+  /** Per-host means; a host without an entry prints n/a. */
+  hostRates: Record<string, HostRateSummary>;
+}
+
+function summaryOf(d: TimeSeriesData | StreamedRunSummary): StreamedRunSummary {
+  if (!('samples_by_host' in d)) return d;
+  const { samples_by_host: byHost, ...fields } = d;
+  const samplesPerHost: Record<string, number> = {};
+  const hostRates: Record<string, HostRateSummary> = {};
+  for (const [host, samples] of Object.entries(byHost)) {
+    samplesPerHost[host] = samples.length;
+    hostRates[host] = summarizeHost(host, samples);
   }
-  return { host, samples: samples.length, diskReadMBps: mean(reads), diskWriteMBps: mean(writes), cpuBusyPercent: mean(cpu) };
+  return { fields, samplesPerHost, hostRates };
 }
 
 function fmt(value: number | null, digits: number): string {
@@ -71,12 +130,14 @@ export function formatRunSummary(input: {
    */
   workloadExitCode?: number | null;
   files: SummaryFiles;
-  data: TimeSeriesData | null;
+  /** The document (small runs, tests) or what the streamed write kept of it; null: not collected. */
+  data: TimeSeriesData | StreamedRunSummary | null;
   runtimeSeconds: number;
   warnings: number;
 }): string[] {
   const lines: string[] = [];
-  const d = input.data;
+  const streamed = input.data === null ? null : summaryOf(input.data);
+  const d = streamed?.fields ?? null;
   lines.push(`results:   ${input.files.runDir}`);
   if (input.files.document) lines.push(`  time series: ${input.files.document}`);
   if (input.files.journal) lines.push(`  journal:     ${input.files.journal}`);
@@ -86,14 +147,14 @@ export function formatRunSummary(input: {
   if (workloadCode === null) lines.push(`workload:  no exit code (failed or stopped), ${seconds}; mlpstorage exits ${input.exitCode}`);
   else if (workloadCode !== input.exitCode) lines.push(`workload:  exit code ${workloadCode}, ${seconds}; mlpstorage exits ${input.exitCode}`);
   else lines.push(`workload:  exit code ${workloadCode}, ${seconds}`);
-  if (!d) {
-    lines.push('time series: not collected');
+  if (!d || !streamed) {
+    lines.push(input.files.journal ? 'time series: no document written (see the warnings); the journal has every sample' : 'time series: not collected');
   } else {
     const skipped = d.interval_stats?.skipped_ticks ?? 0;
     // At the --max-timeseries-samples cap the document keeps fewer samples than were taken; the journal
     // has them all, and the summary must not make the run look sparser than it was.
-    const taken = (host: string): number => Math.max(d.samples_by_host[host]?.length ?? 0, d.host_status?.[host]?.samples ?? 0);
-    const collected = Object.keys(d.samples_by_host).reduce((n, h) => n + taken(h), 0);
+    const taken = (host: string): number => Math.max(streamed.samplesPerHost[host] ?? 0, d.host_status?.[host]?.samples ?? 0);
+    const collected = Object.keys(streamed.samplesPerHost).reduce((n, h) => n + taken(h), 0);
     // Good samples (with data) and error samples (a host did not answer) apart, as the metadata counts them.
     let errorSamples = 0;
     for (const st of Object.values(d.host_status ?? {})) errorSamples += st.error_samples;
@@ -111,7 +172,10 @@ export function formatRunSummary(input: {
       // The collector's own cadence (issue 5's interval error), worded without "error": nothing failed.
       lines.push(`  cadence: sample start vs schedule p99 ${formatMilliseconds(err.p99)}, mean ${formatMilliseconds(err.mean)}, max ${formatMilliseconds(err.max)}`);
     }
-    const rows = Object.entries(d.samples_by_host).map(([host, samples]) => summarizeHost(host, samples));
+    const rows = Object.keys(streamed.samplesPerHost).map(
+      (host) =>
+        streamed.hostRates[host] ?? { host, samples: streamed.samplesPerHost[host] ?? 0, diskReadMBps: null, diskWriteMBps: null, cpuBusyPercent: null },
+    );
     const width = Math.max(4, ...rows.map((r) => r.host.length));
     // `missed`: the host's error samples (ticks it did not answer).
     lines.push(`  ${'host'.padEnd(width)}  samples  missed  status   read MB/s  write MB/s  CPU %`);
