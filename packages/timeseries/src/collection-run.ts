@@ -210,6 +210,8 @@ export class CollectionRun {
   private started: Date | null = null;
   private ended: Date | null = null;
   private stopPromise: Promise<void> | null = null;
+  /** The slowest host of the tick in progress, milliseconds from the tick's start. */
+  private tickSlowest = 0;
 
   constructor(options: CollectionRunOptions) {
     this.o = options;
@@ -457,44 +459,54 @@ export class CollectionRun {
 
   /**
    * Samples every host once. Synchronous sources are filed at once (so a local tick completes inside
-   * `start()`); asynchronous ones as they answer. The journal is flushed once the tick is complete.
+   * `start()`); asynchronous ones as they answer. The journal is flushed once the tick is complete. A
+   * tick of synchronous sources makes no closure and no promise: this runs up to ten times a second.
    */
   private sampleAll(tick: TickInfo, closing: boolean): Promise<void> | void {
-    const clock = this.o.clock;
-    const request: SampleRequest = { wallMs: clock.wallMs(), tick, timeoutMs: closing ? Math.min(this.o.sampleTimeoutMs, this.o.stopGraceMs) : this.o.sampleTimeoutMs, closing };
-    let slowest = 0;
-    const file = (h: HostState, sample: unknown, failure: unknown, failed: boolean): void => {
-      const latency = clock.monotonicMs() - tick.startedMs;
-      this.sampleLatency.add(latency);
-      if (latency > slowest) slowest = latency;
-      this.record(h, failed ? this.errorSample(h, request.wallMs, failure) : sample, request.wallMs, closing);
+    const request: SampleRequest = {
+      wallMs: this.o.clock.wallMs(),
+      tick,
+      timeoutMs: closing ? Math.min(this.o.sampleTimeoutMs, this.o.stopGraceMs) : this.o.sampleTimeoutMs,
+      closing,
     };
+    this.tickSlowest = 0;
     let pending: Promise<void>[] | null = null;
-    for (const h of this.order) {
+    const order = this.order;
+    for (let i = 0; i < order.length; i++) {
+      const h = order[i] as HostState;
       let result: TimeSeriesSample | PackedSample | Promise<TimeSeriesSample>;
       try {
         result = h.source.sample(request);
       } catch (error) {
-        file(h, undefined, error, true);
+        this.fileSample(h, request, undefined, error, true);
         continue;
       }
       if (isThenable<TimeSeriesSample>(result)) {
         (pending ??= []).push(
           Promise.resolve(result).then(
-            (sample) => file(h, sample, undefined, false),
-            (error: unknown) => file(h, undefined, error, true),
+            (sample) => this.fileSample(h, request, sample, undefined, false),
+            (error: unknown) => this.fileSample(h, request, undefined, error, true),
           ),
         );
       } else {
-        file(h, result, undefined, false);
+        this.fileSample(h, request, result, undefined, false);
       }
     }
-    const finish = (): void => {
-      this.tickLatency.add(slowest);
-      this.flushJournal();
-    };
-    if (pending === null) return finish();
-    return Promise.all(pending).then(finish);
+    if (pending === null) return this.finishTick();
+    return Promise.all(pending).then(() => this.finishTick());
+  }
+
+  /** Files one host's answer to `request` (a sample, or the failure that becomes an error sample). */
+  private fileSample(h: HostState, request: SampleRequest, sample: unknown, failure: unknown, failed: boolean): void {
+    const latency = this.o.clock.monotonicMs() - request.tick.startedMs;
+    this.sampleLatency.add(latency);
+    if (latency > this.tickSlowest) this.tickSlowest = latency;
+    this.record(h, failed ? this.errorSample(h, request.wallMs, failure) : sample, request.wallMs, request.closing);
+  }
+
+  private finishTick(): void {
+    this.tickLatency.add(this.tickSlowest);
+    this.flushJournal();
   }
 
   private errorSample(h: HostState, wallMs: number, error: unknown): TimeSeriesSample {

@@ -60,6 +60,23 @@ function errorOf(fn: () => unknown): Error & { code?: string } {
 }
 
 describe('JournalWriter', () => {
+  it('writes every number of a row as JSON.stringify would (decimals formatted without a string)', () => {
+    const target = path.join(dir, 'numbers.jsonl');
+    const w = JournalWriter.open(target, header);
+    const id = w.appendLayout('h', { hostname: 'h', v: [null, null, null, null, null, null, null, null, null, null, null, null, null, null] });
+    const values = [1_769_256_000_000, 0.57, 12345.67, 0.1, -0.5, -1234.05, 7.5, 0.01, 99999999999.99, 1e12 + 0.5, 1 / 3, 2 ** 60, -0, NaN, Infinity];
+    w.appendRow(id, values, values.length);
+    // Random decimals of every magnitude the templates may scan, and arbitrary doubles.
+    const more: number[] = [0];
+    for (let i = 0; i < 2000; i++) more.push(Math.round(Math.random() * 10 ** (1 + (i % 12))) / 100, (Math.random() - 0.5) * 10 ** (i % 20));
+    const id2 = w.appendLayout('h2', { hostname: 'h', v: more.slice(1).map(() => null) });
+    w.appendRow(id2, more, more.length);
+    w.close();
+    const rows = fs.readFileSync(target, 'utf8').trim().split('\n').filter((l) => l.startsWith('['));
+    expect(rows[0]).toBe(JSON.stringify([id, ...values]));
+    expect(rows[1]).toBe(JSON.stringify([id2, ...more]));
+  });
+
   it('writes a header, a layout per host shape, a row per sample, and error samples whole', () => {
     const target = path.join(dir, 'run_timeseries.jsonl');
     const written = writeRun(target, 3);

@@ -324,9 +324,36 @@ export class JournalWriter {
       this.len += this.buf.write('null', this.len, 'latin1');
     } else if (Number.isInteger(value) && value <= MAX_SAFE && value >= -MAX_SAFE) {
       this.integer(value);
-    } else {
+    } else if (!this.centi(value)) {
       this.len += this.buf.write(String(value), this.len, 'latin1');
     }
+  }
+
+  /**
+   * Writes a value that is exactly `c / 100` (loadavg, PSI averages, uptime) as `String(value)` would,
+   * without making the string; false (nothing written) for any other value. Below 1e12 the doubles are
+   * dense enough that the shortest text of `c / 100` is its two decimals without trailing zeros.
+   */
+  private centi(value: number): boolean {
+    if (!(value < 1e12 && value > -1e12)) return false;
+    const c = Math.round(value * 100);
+    if (c / 100 !== value) return false;
+    let a = c;
+    if (a < 0) {
+      this.buf[this.len++] = 0x2d;
+      a = -a;
+    }
+    const whole = Math.floor(a / 100);
+    const cents = a - whole * 100;
+    this.integer(whole);
+    if (cents !== 0) {
+      this.buf[this.len++] = 0x2e;
+      const tens = Math.floor(cents / 10);
+      const ones = cents - tens * 10;
+      this.buf[this.len++] = 0x30 + tens;
+      if (ones !== 0) this.buf[this.len++] = 0x30 + ones;
+    }
+    return true;
   }
 
   private closeQuietly(): void {

@@ -150,6 +150,12 @@ export class TickScheduler {
     return this.startMs + index * this.intervalMs;
   }
 
+  /** The tick the armed timer runs, and the ticks skipped before it (one timer is armed at a time). */
+  private armedIndex = 0;
+  private armedSkipped = 0;
+  /** The timer callback, made once: arming a tick allocates no closure. */
+  private readonly fire = (): void => this.onTimer(this.armedIndex, this.armedSkipped);
+
   private runTick(index: number, dueMs: number, skippedBefore: number): void {
     if (this.state !== 'running') return;
     const startedMs = this.clock.monotonicMs();
@@ -195,7 +201,9 @@ export class TickScheduler {
 
   private arm(index: number, skippedBefore: number): void {
     const delay = this.dueTime(index) - this.clock.monotonicMs();
-    const handle = this.clock.setTimer(() => this.onTimer(index, skippedBefore), Math.max(0, delay));
+    this.armedIndex = index;
+    this.armedSkipped = skippedBefore;
+    const handle = this.clock.setTimer(this.fire, Math.max(0, delay));
     if (this.unref) (handle as { unref?: () => void } | null)?.unref?.();
     this.timer = handle;
     this.timerArmed = true;

@@ -112,6 +112,9 @@ export class SampleStore {
 
   private chunk: Uint8Array = new Uint8Array(0);
   private chunkPos = 0;
+  /** Where the last {@link SampleStore.place} put its bytes. */
+  private placedChunk: Uint8Array = this.chunk;
+  private placedOffset = 0;
   private bytesUsed = 0;
   private readonly recent: LayoutState[] = [];
   private readonly writer = new ByteWriter();
@@ -264,7 +267,10 @@ export class SampleStore {
       });
       return;
     }
-    const [layout, chunk, offset, length] = this.encode(state, this.scratch.values, index);
+    const layout = this.encode(state, this.scratch.values, index);
+    const chunk = this.placedChunk;
+    const offset = this.placedOffset;
+    const length = this.writer.pos;
     let timeMs = NaN;
     let extras: Extras | undefined;
     if (ext.timestamp !== undefined) {
@@ -299,13 +305,17 @@ export class SampleStore {
       recent.unshift(state);
       if (recent.length > RECENT_LAYOUTS) recent.pop();
     }
-    const [layout, chunk, offset, length] = this.encode(state, sample.values, index);
+    const layout = this.encode(state, sample.values, index);
     // The timestamp text is the reference form of the sample's time: keep the time, format on decode.
-    this.pushEntry(index, layout, chunk, offset, length, sample.wallMs, sample.hostname, undefined);
+    this.pushEntry(index, layout, this.placedChunk, this.placedOffset, this.writer.pos, sample.wallMs, sample.hostname, undefined);
   }
 
-  /** Encodes `values` against the state's layout (rebasing it when deltas grew large); returns where they went. */
-  private encode(state: LayoutState, values: Float64Array, index: number): [Layout, Uint8Array, number, number] {
+  /**
+   * Encodes `values` against the state's layout (rebasing it when deltas grew large) and places the bytes
+   * ({@link SampleStore.placedChunk}, {@link SampleStore.placedOffset}, length `writer.pos`); returns the
+   * layout used. Results go in fields, not a tuple: this runs every tick and allocates nothing.
+   */
+  private encode(state: LayoutState, values: Float64Array, index: number): Layout {
     let layout = state.layout;
     const w = this.writer;
     w.reset();
@@ -318,8 +328,8 @@ export class SampleStore {
       w.reset();
       encodeValues(values, layout.base, layout.slots, w);
     }
-    const [chunk, offset] = this.place(w.buf, w.pos);
-    return [layout, chunk, offset, w.pos];
+    this.place(w.buf, w.pos);
+    return layout;
   }
 
   private findLayout(sample: TimeSeriesSample, index: number): LayoutState | null {
@@ -342,12 +352,14 @@ export class SampleStore {
     return state;
   }
 
-  /** Copies `length` bytes into the shared chunks; returns where they went. */
-  private place(bytes: Uint8Array, length: number): [Uint8Array, number] {
+  /** Copies `length` bytes into the shared chunks; where they went is left in `placedChunk`/`placedOffset`. */
+  private place(bytes: Uint8Array, length: number): void {
     this.bytesUsed += length;
     if (length > CHUNK_BYTES / 4) {
       // Large samples get their own exact-size buffer instead of wasting chunk space.
-      return [bytes.slice(0, length), 0];
+      this.placedChunk = bytes.slice(0, length);
+      this.placedOffset = 0;
+      return;
     }
     if (this.chunkPos + length > this.chunk.length) {
       let size = Math.min(CHUNK_BYTES, Math.max(FIRST_CHUNK_BYTES, this.chunk.length * 2));
@@ -355,10 +367,12 @@ export class SampleStore {
       this.chunk = new Uint8Array(size);
       this.chunkPos = 0;
     }
+    const chunk = this.chunk;
     const offset = this.chunkPos;
-    this.chunk.set(bytes.subarray(0, length), offset);
+    for (let i = 0; i < length; i++) chunk[offset + i] = bytes[i] as number;
     this.chunkPos += length;
-    return [this.chunk, offset];
+    this.placedChunk = chunk;
+    this.placedOffset = offset;
   }
 
   private pushEntry(
@@ -429,7 +443,11 @@ export class SampleStore {
       const length = old.lengths[i] as number;
       let chunk: Uint8Array | null = null;
       let at = 0;
-      if (src) [chunk, at] = this.place(src.subarray(offset, offset + length), length);
+      if (src) {
+        this.place(src.subarray(offset, offset + length), length);
+        chunk = this.placedChunk;
+        at = this.placedOffset;
+      }
       this.pushEntry(index, old.layouts[i] ?? null, chunk, at, length, old.times[i] as number, old.hosts[i], old.extras[i]);
     }
   }
