@@ -155,6 +155,12 @@ const stopCpuMs = cpuMsNow() - stopCpu0;
 const times = kept.slice(0, samples).map((s) => s.timestamp_ms);
 const driftMs =
   times.length > 1 ? times[times.length - 1] - (times[0] + (times.length - 1 + stats.skippedTicks) * interval * 1000) : null;
+// Device/interface set changes in the window (other processes adding network interfaces, disks coming
+// and going): each one makes the collector describe a new shape, which its figures then include.
+const shapeOf = (s) =>
+  `${(s.diskstats ?? []).map((d) => d.device_name).join(',')}|${(s.netdev ?? []).map((n) => n.interface_name).join(',')}`;
+let shapeChanges = 0;
+for (let i = 1; i < Math.min(kept.length, samples); i++) if (shapeOf(kept[i]) !== shapeOf(kept[i - 1])) shapeChanges++;
 const secondHalfSamples = samples - mid.samples;
 const cpuMs = cpuEnd - cpu0 - mid.bookkeepingCpuMs;
 console.log(
@@ -179,6 +185,7 @@ console.log(
     skippedTicks: stats.skippedTicks,
     startErrorMs: stats.intervalErrorMs,
     driftMs,
+    shapeChanges,
     stopCpuMs,
   }),
 );

@@ -46,6 +46,9 @@
 //   schedule         ours: tick start − due time p50/p99/max (the collector's stats), skipped ticks;
 //                    python: |period − interval| p50/p99/max; both: drift = last sample − (first + k ×
 //                    interval), k = ticks elapsed
+//   shape changes    ours: how often the disk/interface set of this machine changed between samples of the
+//                    window (another process adding network interfaces): each costs a new layout, so a
+//                    window with changes is flagged
 // Goals (issue 9, "Done when"): CPU/sample ≤ 0.7× python at 0.1 s and ≤ 1.0× at 1 s; retained ≤ 1.5 KB per
 // sample; allocated ≤ 2 KB per tick; journal ≤ 3 KB per sample.
 import { spawn, spawnSync } from 'node:child_process';
@@ -200,7 +203,8 @@ function describe(r) {
       `${head}  retained ${f(r.retainedBytesPerSample, 0)} B/sample (2nd half ${f(r.retainedBytesPerSampleSecondHalf, 0)})` +
       `  alloc ${f(r.allocatedBytesPerTick, 0)} B/tick, GCs/100 ticks ${f(r.scavengesPer100Ticks, 1)} scavenge + ${f(r.markCompactsPer100Ticks, 1)} mark-compact` +
       `  journal ${f(r.journalBytesPerSample, 0)} B/sample (2nd half ${f(r.journalBytesPerSampleSecondHalf, 0)})` +
-      `  start error p50/p99/max ${f(e?.p50, 2)}/${f(e?.p99, 2)}/${f(e?.max, 2)} ms, ${r.skippedTicks} skipped, drift ${f(r.driftMs, 1)} ms`
+      `  start error p50/p99/max ${f(e?.p50, 2)}/${f(e?.p99, 2)}/${f(e?.max, 2)} ms, ${r.skippedTicks} skipped, drift ${f(r.driftMs, 1)} ms` +
+      (r.shapeChanges > 0 ? `  NOTE: the machine's disk/interface set changed ${r.shapeChanges}× in the window` : '')
     );
   }
   if (r.label.startsWith('python') && r.label !== 'python-idle') {
@@ -391,6 +395,15 @@ function report(byRound, rounds) {
   console.log('| figure | interval | ours | python (mlpstorage way) | ours/python | goal | |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+  const changed = byRound.flatMap((r, i) =>
+    INTERVALS.filter((interval) => r[interval]?.ours?.shapeChanges > 0).map((interval) => `round ${i + 1} at ${interval} s (${r[interval].ours.shapeChanges}×)`),
+  );
+  if (changed.length > 0) {
+    console.log(
+      `\nNote: this machine's disk/interface set changed during ours' window in ${changed.join(', ')} (e.g. test` +
+        ' hosts creating network interfaces); those windows include describing the new shapes.',
+    );
+  }
 }
 
 if (options.selfCheck) {
