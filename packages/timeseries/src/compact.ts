@@ -257,6 +257,8 @@ function extractNode(
 //   tag 0: integer delta d = v − base (z = zigzag(d)); d = 0 means "exactly the base value" (also NaN, -0)
 //   tag 1: centi delta: v = (round(base × 100) + d) / 100 exactly (loadavg, PSI averages, uptime)
 //   tag 2: the raw float64 follows in 8 bytes (anything else)
+//   tag 3: a run of z ≥ 2 consecutive values exactly equal to their base values (most of a sample: the
+//          counters of idle devices, static vmstat/meminfo fields), one byte for up to 31 of them
 // ---------------------------------------------------------------------------------------------------
 
 const LIMIT = 2 ** 50;
@@ -290,6 +292,12 @@ function centiOf(base: number): number {
   return Number.isSafeInteger(c) ? c : 0;
 }
 
+/** True when `v` is exactly `b` as the codec sees it (same double, -0 apart from 0, NaN equal to NaN). */
+function isBaseValue(v: number, b: number): boolean {
+  if (v === b) return v !== 0 || 1 / v === 1 / b;
+  return v !== v && b !== b;
+}
+
 /** Appends the numbers `values[0..n)` coded against `base` to `w`. */
 export function encodeValues(values: Float64Array, base: Float64Array, n: number, w: ByteWriter): void {
   // Worst case per value: a 1-byte tag varint plus 8 raw bytes, or an 8-byte varint.
@@ -301,7 +309,14 @@ export function encodeValues(values: Float64Array, base: Float64Array, n: number
     const b = base[i] as number;
     let x = -1;
     if (v === b && (v !== 0 || 1 / v === 1 / b)) {
-      x = 0;
+      let run = 1;
+      while (i + run < n && isBaseValue(values[i + run] as number, base[i + run] as number)) run++;
+      if (run === 1) {
+        buf[pos++] = 0;
+        continue;
+      }
+      i += run - 1;
+      x = run * 4 + 3;
     } else if (Number.isSafeInteger(v) && Number.isSafeInteger(b)) {
       const d = v - b;
       // d === 0 here means +0 vs -0, which only the raw form keeps apart.
@@ -364,6 +379,12 @@ export function decodeValues(bytes: Uint8Array, offset: number, base: Float64Arr
       continue;
     }
     const tag = x % 4;
+    if (tag === 3) {
+      const run = (x - 3) / 4;
+      for (let k = 0; k < run && i < n; k++, i++) out[i] = base[i] as number;
+      i--;
+      continue;
+    }
     if (tag === 2) {
       for (let k = 0; k < 8; k++) f64Bytes[k] = bytes[pos++] as number;
       out[i] = f64[0] as number;

@@ -1,5 +1,6 @@
 import * as fc from 'fast-check';
 import { join } from 'node:path';
+import { ByteWriter, decodeValues, encodeValues } from './compact';
 import { collectTimeseriesSampleSync } from './sampling';
 import { SampleStore } from './store';
 import type { DiskStatsRecord, NetDevRecord, TimeSeriesSample } from './types';
@@ -262,5 +263,26 @@ describe('SampleStore.samples(): the streaming read', () => {
     expect([...it]).toHaveLength(48);
     expect(store.length).toBe(50);
     decode.mockRestore();
+  });
+});
+
+describe('value codec runs', () => {
+  it('codes runs of unchanged values in a byte or two and decodes every value exactly (-0, NaN, decimals)', () => {
+    const n = 1000;
+    const base = new Float64Array(n);
+    for (let i = 0; i < n; i++) base[i] = i % 7 === 0 ? NaN : i % 11 === 0 ? -0 : i * 1_000_003 + (i % 5 === 0 ? 0.25 : 0);
+    const w = new ByteWriter();
+    encodeValues(base, base, n, w);
+    expect(w.pos).toBeLessThanOrEqual(Math.ceil(n / 7) * 2 + 40);
+    const values = Float64Array.from(base);
+    // Every 10th value changes: runs of 9 between them.
+    for (let i = 0; i < n; i += 10) values[i] = Number.isNaN(base[i]!) ? 5 : base[i]! + (i % 3) - 1 + 0;
+    values[999] = 0; // +0 against a base of -0 is a change
+    w.reset();
+    encodeValues(values, base, n, w);
+    const out = new Float64Array(n);
+    const end = decodeValues(w.buf, 0, base, n, out);
+    expect(end).toBe(w.pos);
+    for (let i = 0; i < n; i++) expect(Object.is(out[i], values[i])).toBe(true);
   });
 });

@@ -320,8 +320,9 @@ export class SampleStore {
     const w = this.writer;
     w.reset();
     encodeValues(values, layout.base, layout.slots, w);
-    if (w.pos > 2 * layout.slots + 256 && index - state.createdAt >= MIN_SAMPLES_PER_BASE) {
-      // Counters have moved far from the base: start a new base so deltas stay one or two bytes.
+    if (w.pos > (layout.slots >> 1) + 128 && index - state.createdAt >= MIN_SAMPLES_PER_BASE) {
+      // Counters have moved far from the base (runs of unchanged values broke up, deltas grew): start a
+      // new base; its 8 bytes a slot are shared by at least MIN_SAMPLES_PER_BASE samples.
       layout = rebaseLayout(layout, values);
       state.layout = layout;
       state.createdAt = index;
