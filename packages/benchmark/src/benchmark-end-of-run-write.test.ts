@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { ManualClock, collectTimeseriesSampleSync, formatReferenceTimestamp, type TimeSeriesSample } from '@mlps/timeseries';
+import {
+  ManualClock,
+  TimeSeriesCollector,
+  collectTimeseriesSampleSync,
+  formatReferenceTimestamp,
+  type TimeSeriesSample,
+} from '@mlps/timeseries';
 import { CollectionRun, EngineCollector, type HostSource } from '@mlps/timeseries/engine';
 import { streamDocumentSamples } from '@mlps/timeseries/export';
 import { Benchmark, type BenchmarkOptions } from './benchmark';
@@ -165,4 +171,67 @@ test(`writes ${HOSTS} hosts × ${TICKS + 1} samples host by host, every sample i
     hosts_collected: bench.names,
     collection_method: 'ssh',
   });
+}, 60_000);
+
+/** The shipped single-host collector (its `stop()` resolves every kept sample decoded), replaying samples. */
+class OneHostBenchmark extends Benchmark {
+  readonly BENCHMARK_TYPE = 'kv_cache' as const;
+  readonly clock = new ManualClock({ startMs: 0, wallStartMs: T0 });
+  readonly base = collectTimeseriesSampleSync({ wallMs: T0, hostname: 'replayed' });
+
+  constructor(
+    options: BenchmarkOptions,
+    private readonly ticks: number,
+  ) {
+    super({ handleSignals: false, quiet: true, ...options });
+  }
+
+  protected override createTimeseriesCollector(o: CreateCollectorOptions): CreatedCollector {
+    const source = replaySource(this.base, 0, '127.0.0.1');
+    const collector = new TimeSeriesCollector({
+      intervalSeconds: o.settings.intervalSeconds,
+      maxSamples: o.settings.maxSamples,
+      journalPath: o.journalPath,
+      clock: this.clock,
+      hostName: '127.0.0.1',
+      sampler: (c) => source.sample({ wallMs: c.wallMs, tick: c.tick, timeoutMs: Infinity, closing: c.closing === true }) as TimeSeriesSample,
+    });
+    return { collector, kind: 'single-host' };
+  }
+
+  protected async _run(): Promise<number> {
+    for (let t = 1; t < this.ticks; t++) await this.clock.advance(1000);
+    return 0;
+  }
+}
+
+test('a single-host run (TimeSeriesCollector) is stopped without decoding its samples: nothing but the write grows the heap', async () => {
+  const ticks = 2500;
+  let beforeStop = 0;
+  let peakGrowth = 0;
+  let observed = 0;
+  const bench = new OneHostBenchmark(
+    {
+      command: 'run',
+      resultsDir: root,
+      timeseries: { intervalSeconds: 1, maxSamples: ticks + 1 },
+      events: {
+        stage: (stage) => {
+          if (stage === 'collection-stop') beforeStop = liveHeapBytes();
+        },
+        timeseriesSample: () => {
+          if (observed++ % 500 === 499) peakGrowth = Math.max(peakGrowth, liveHeapBytes() - beforeStop);
+        },
+      },
+    },
+    ticks,
+  );
+  expect(await bench.run()).toBe(0);
+  const doc = bench.timeseriesDocument!;
+  expect(doc.samplesPerHost).toEqual({ '127.0.0.1': ticks + 1 });
+  expect(doc.bytes).toBeGreaterThan(40 * 2 ** 20);
+  // Stopping the collector must not leave every sample decoded (~30 KB of objects each) behind it.
+  expect(peakGrowth).toBeLessThan(16 * 2 ** 20);
+  const afterRun = liveHeapBytes() - beforeStop;
+  expect(afterRun).toBeLessThan(16 * 2 ** 20);
 }, 60_000);

@@ -388,7 +388,8 @@ export abstract class Benchmark {
     const collector = this.collector;
     if (!collector || this.collectionStopped) return;
     try {
-      await collector.stop();
+      // Not stop(): its result (the single-host collector's decoded samples) would be held for nothing.
+      await collector.stopCollection();
     } catch (err) {
       this.warn(`time-series collection did not stop cleanly: ${messageOf(err)}`);
     }

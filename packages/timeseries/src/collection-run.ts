@@ -134,6 +134,12 @@ export interface RunCollector extends DescribesRun {
   start(): void;
   /** Stops after a closing sample; resolves with the kept samples. */
   stop(): Promise<unknown>;
+  /**
+   * Stops exactly as `stop()` does (closing sample, lifecycle, errors) but resolves with nothing, so no
+   * kept sample is decoded or held by a result: for callers that then stream the document from the
+   * stores (the benchmark). A later `stop()` still resolves with the samples.
+   */
+  stopCollection(): Promise<void>;
   /** Samples per host and hosts per health, from counters. */
   progress(): CollectionProgress;
 }
@@ -682,6 +688,17 @@ export abstract class EngineCollector implements RunCollector {
 
   /** Stops after the closing sample; see the collector's own documentation for the result. */
   abstract stop(): Promise<unknown>;
+
+  /**
+   * `stop()` without its result: the same closing sample and lifecycle (a second call, or a `stop()`
+   * after it, stops nothing twice), resolved with nothing, so no sample is decoded (the single-host
+   * `stop()` resolves every kept sample decoded, ~30 KB of objects each, and keeps that result).
+   *
+   * @throws MlpsError `INVALID_STATE` (rejection) before `start()`, as `stop()`.
+   */
+  stopCollection(): Promise<void> {
+    return this.run.stop();
+  }
 
   private stopResult: Promise<unknown> | null = null;
 

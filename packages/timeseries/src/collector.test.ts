@@ -9,6 +9,7 @@ import { isMlpsError } from './errors';
 import { buildTimeSeriesData } from './format';
 import { readJournal } from './journal';
 import { collectTimeseriesSampleSync } from './sampling';
+import { SampleStore } from './store';
 import type { TimeSeriesSample } from './types';
 
 const REAL_PROC = join(__dirname, '__fixtures__', 'proc', 'real');
@@ -101,6 +102,31 @@ describe('TimeSeriesCollector lifecycle', () => {
     expect(clock.pendingTimers).toBe(0);
     await clock.advance(10_000);
     expect(calls).toBe(3);
+  });
+});
+
+describe('TimeSeriesCollector.stopCollection(): stop() without decoding the samples', () => {
+  it('stops as stop() does (closing sample once, lifecycle) and resolves nothing; a later stop() has the samples', async () => {
+    const clock = new ManualClock();
+    let calls = 0;
+    const c = new TimeSeriesCollector({ intervalSeconds: 1, clock, sampler: (ctx) => (calls++, fixtureSampler(ctx)) });
+    const notStarted = await caught(() => c.stopCollection());
+    expect(isMlpsError(notStarted) && notStarted.code).toBe('INVALID_STATE');
+    c.start();
+    await clock.advance(2000);
+    const toArray = jest.spyOn(SampleStore.prototype, 'toArray');
+    const done = c.stopCollection();
+    expect(c.stopCollection()).toBe(done); // one stop, however often asked
+    expect(await done).toBeUndefined();
+    expect(toArray).not.toHaveBeenCalled(); // stop() decodes every kept sample for its result
+    expect(calls).toBe(4); // three ticks and the closing sample, taken once
+    expect(c.isRunning).toBe(false);
+    const samples = await c.stop();
+    expect(toArray).toHaveBeenCalledTimes(1);
+    toArray.mockRestore();
+    expect(samples).toHaveLength(4);
+    expect(calls).toBe(4);
+    expect(c.describeRun().keptSamples?.count(c.hostName)).toBe(4);
   });
 });
 
