@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSampler } from './local-sampler';
 import { isPackedSample } from './packed-sample';
+import { loadavgSource } from './proc/loadavg';
+import { singleFileSource, type ProcSource } from './proc/source';
 import { collectTimeseriesSampleSync, SAMPLE_SOURCE_FILES } from './sampling';
 import type { TimeSeriesSample } from './types';
 
@@ -126,5 +128,53 @@ describe('LocalSampler', () => {
     const s = asSample(sampler.sample(2000));
     expect(sampler.stats).toMatchObject({ parsed: 2, fast: 0 });
     expect(s.diskstats![0]!.device_name).toBe('dm-1');
+  });
+});
+
+describe('LocalSampler with a source that may have nothing to report', () => {
+  // Like mountstats without an NFS mount: the file is there, the source gives a record only for some lines.
+  const NFS_LIKE: ProcSource = singleFileSource({
+    name: 'uptime',
+    field: 'uptime_seconds',
+    file: 'mounts-like',
+    fields: ['bytes'],
+    parse: (text) => {
+      const m = /^device \S+ mounted on \S+ with fstype nfs\S* bytes: (\d+)$/m.exec(text);
+      return m ? Number(m[1]) : null;
+    },
+  });
+  const optional: ProcSource = {
+    ...NFS_LIKE,
+    build: (texts, errors) => {
+      const record = NFS_LIKE.build(texts, errors);
+      delete errors.uptime; // "no valid lines" is not an error here: no such mount
+      return record;
+    },
+  };
+
+  it('scans while nothing changes, parses (and reports) when a mount that gives a record appears', () => {
+    const root = mkdtempSync(join(tmpdir(), 'mlps-local-sampler-opt-'));
+    roots.push(root);
+    const sources = [loadavgSource, optional];
+    writeFileSync(join(root, 'loadavg'), '0.50 0.40 0.30 1/100 42\n');
+    writeFileSync(join(root, 'mounts-like'), 'device proc mounted on /proc with fstype proc\ndevice sda1 mounted on / with fstype ext4 12 34\n');
+    const sampler = new LocalSampler({ procRoot: root, hostname: 'h', sources });
+    const first = asSample(sampler.sample(1000));
+    expect(first.uptime_seconds).toBeUndefined();
+    expect(first.errors).toBeUndefined();
+    expect(sampler.stats).toMatchObject({ learned: 1, unlearnable: 0 });
+    writeFileSync(join(root, 'mounts-like'), 'device proc mounted on /proc with fstype proc\ndevice sda1 mounted on / with fstype ext4 99 7\n');
+    writeFileSync(join(root, 'loadavg'), '0.70 0.40 0.30 2/100 42\n');
+    const second = sampler.sample(2000);
+    expect(isPackedSample(second)).toBe(true);
+    expect(asSample(second).loadavg!.load_1min).toBe(0.7);
+    writeFileSync(join(root, 'mounts-like'), 'device proc mounted on /proc with fstype proc\ndevice srv:/x mounted on /mnt with fstype nfs4 bytes: 4096\n');
+    const third = asSample(sampler.sample(3000));
+    expect(third.uptime_seconds).toBe(4096);
+    expect(sampler.stats).toMatchObject({ fast: 1, parsed: 2, learned: 2 });
+    writeFileSync(join(root, 'mounts-like'), 'device proc mounted on /proc with fstype proc\ndevice srv:/x mounted on /mnt with fstype nfs4 bytes: 8192\n');
+    const fourth = sampler.sample(4000);
+    expect(isPackedSample(fourth)).toBe(true);
+    expect(asSample(fourth).uptime_seconds).toBe(8192);
   });
 });

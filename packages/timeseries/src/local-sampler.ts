@@ -11,9 +11,9 @@ import { buildLayout, type ExternalFields } from './compact';
 import { templateOfSample, matchSample } from './journal-layout';
 import { PackedSample, type SampleShape } from './packed-sample';
 import { columnsFromMarks, flatten, FileTemplate, markedText, tokenize, type TokenizedFile } from './proc/byte-template';
-import { ProcReader, RawProcRead, RAW_OK } from './proc/reader';
-import { PROC_SOURCES } from './proc/registry';
-import { buildSampleFromSourceTexts, formatTimestamp, READER_FILES } from './sampling';
+import { ProcReader, RawProcRead, RAW_OK, type ProcSourceFile } from './proc/reader';
+import { PROC_SOURCES, type ProcSource } from './proc/registry';
+import { buildSampleFromSourceTexts, formatTimestamp, READER_FILES, readerFilesOf } from './sampling';
 import { toEpochMs } from './timestamps';
 import type { TimeSeriesSample } from './types';
 
@@ -47,6 +47,8 @@ export interface LocalSamplerOptions {
   hostname: string;
   /** Learn byte templates (the fast path). Default true; false parses every read (for comparison). */
   learn?: boolean;
+  /** The sources sampled, in sample key order. Default: the registry, `PROC_SOURCES`. */
+  sources?: readonly ProcSource[];
 }
 
 /**
@@ -68,13 +70,17 @@ export class LocalSampler {
   private readonly raw: RawProcRead;
   private readonly learn: boolean;
   private plan: Plan | null = null;
+  private readonly sources: readonly ProcSource[];
+  private readonly files: readonly ProcSourceFile[];
 
   constructor(options: LocalSamplerOptions) {
     this.procRoot = options.procRoot ?? '/proc';
     this.hostname = options.hostname;
     this.learn = options.learn ?? true;
-    this.reader = new ProcReader(this.procRoot, READER_FILES);
-    this.raw = new RawProcRead(READER_FILES.length);
+    this.sources = options.sources ?? PROC_SOURCES;
+    this.files = options.sources === undefined ? READER_FILES : readerFilesOf(this.sources);
+    this.reader = new ProcReader(this.procRoot, this.files);
+    this.raw = new RawProcRead(this.files.length);
   }
 
   /** Takes one sample stamped `wallMs` (rounded to the millisecond). Never throws. */
@@ -123,14 +129,15 @@ export class LocalSampler {
     const raw = this.raw;
     const texts: Record<string, string> = {};
     const errors: Record<string, string> = {};
-    for (let i = 0; i < READER_FILES.length; i++) {
-      const key = (READER_FILES[i] as { key: string }).key;
+    const files = this.files;
+    for (let i = 0; i < files.length; i++) {
+      const key = (files[i] as ProcSourceFile).key;
       const text = raw.text(i);
       if (text !== undefined) texts[key] = text;
       const error = raw.errors[i];
       if (raw.state[i] !== RAW_OK && error !== undefined) errors[key] = error;
     }
-    return buildSampleFromSourceTexts({ timestamp: formatTimestamp(ms), timestampMs: ms, hostname: this.hostname, texts, errors });
+    return buildSampleFromSourceTexts({ timestamp: formatTimestamp(ms), timestampMs: ms, hostname: this.hostname, texts, errors, sources: this.sources });
   }
 
   /**
@@ -152,19 +159,14 @@ export class LocalSampler {
     const journal = templateOfSample(sample);
     if (layout === null || journal === null || journal.leaves + 1 !== layout.slots) return null;
 
-    const templates: (FileTemplate | null)[] = new Array<FileTemplate | null>(READER_FILES.length).fill(null);
+    const templates: (FileTemplate | null)[] = new Array<FileTemplate | null>(this.files.length).fill(null);
     const record = sample as unknown as Record<string, unknown>;
     let column = 1; // slot 0 is timestamp_ms
     let fileIndex = 0;
-    for (const source of PROC_SOURCES) {
+    for (const source of this.sources) {
       const first = fileIndex;
       fileIndex += source.files.length;
       const value = record[source.field];
-      if (value === undefined) {
-        // Only a source whose files are all absent may be missing from a sample without an error.
-        for (let i = first; i < fileIndex; i++) if (raw.state[i] === RAW_OK) return null;
-        continue;
-      }
       const tokenized: (TokenizedFile | null)[] = [];
       const marked: (string | undefined)[] = [];
       let tokens = 0;
@@ -179,9 +181,20 @@ export class LocalSampler {
         marked.push(markedText(file, tokens));
         tokens += file.tokens.length;
       }
-      const real = flatten(value);
       const markedRecord = source.build(marked, {});
-      const columns = columnsFromMarks(real, flatten(markedRecord), tokens, column);
+      let columns: Int32Array | null;
+      let leaves = 0;
+      if (value === undefined) {
+        // A source with nothing to report in files that were read (mountstats without an NFS mount): its
+        // files are templates of literals and ignored numbers, so the read that would give it a record
+        // (a new mount line) differs and is parsed.
+        if (markedRecord !== undefined) return null;
+        columns = new Int32Array(tokens).fill(-1);
+      } else {
+        const real = flatten(value);
+        columns = columnsFromMarks(real, flatten(markedRecord), tokens, column);
+        leaves = real.numbers.length;
+      }
       if (columns === null) return null;
       let offset = 0;
       for (let k = 0; k < tokenized.length; k++) {
@@ -190,7 +203,7 @@ export class LocalSampler {
         templates[first + k] = new FileTemplate(file, columns.subarray(offset, offset + file.tokens.length));
         offset += file.tokens.length;
       }
-      column += real.numbers.length;
+      column += leaves;
     }
     if (column !== layout.slots) return null;
 

@@ -8,7 +8,7 @@
 
 import { hostname as osHostname } from 'node:os';
 import { invalidArgument } from './errors';
-import { PROC_SOURCES } from './proc/registry';
+import { PROC_SOURCES, type ProcSource } from './proc/registry';
 import { ProcReader, type ProcSourceFile } from './proc/reader';
 import { formatReferenceTimestamp, parseTimestampMs, toEpochMs } from './timestamps';
 import type { SampleSource, TimeSeriesSample } from './types';
@@ -49,6 +49,8 @@ export interface SourceTexts {
    * in the sample's `errors` (under the source name); unknown keys are kept as they are.
    */
   errors?: Record<string, string>;
+  /** The sources to assemble, in sample key order. Default: the registry, `PROC_SOURCES`. */
+  sources?: readonly ProcSource[];
 }
 
 /** Options of {@link collectTimeseriesSampleSync} and {@link collectTimeseriesSample}. */
@@ -111,7 +113,7 @@ export function buildSampleFromSourceTexts(input: SourceTexts): TimeSeriesSample
       : { timestamp: input.timestamp, timestamp_ms: exactMs, hostname: input.hostname };
 
   const record = sample as unknown as Record<string, unknown>;
-  for (const source of PROC_SOURCES) {
+  for (const source of input.sources ?? PROC_SOURCES) {
     const files = source.files;
     const sourceTexts = new Array<string | undefined>(files.length);
     for (let i = 0; i < files.length; i++) {
@@ -132,9 +134,12 @@ function hasKeys(record: object): boolean {
 }
 
 /** The files as the reader sees them, in registry order: PSI files are optional (kernels without PSI). */
-export const READER_FILES: readonly ProcSourceFile[] = Object.freeze(
-  PROC_SOURCES.flatMap((source) => source.files.map((file) => Object.freeze({ key: file.key, path: file.path, optional: file.optional }))),
-);
+export const READER_FILES: readonly ProcSourceFile[] = readerFilesOf(PROC_SOURCES);
+
+/** The files of `sources` as a {@link ProcReader} reads them, in source order. */
+export function readerFilesOf(sources: readonly ProcSource[]): readonly ProcSourceFile[] {
+  return Object.freeze(sources.flatMap((source) => source.files.map((file) => Object.freeze({ key: file.key, path: file.path, optional: file.optional }))));
+}
 
 /**
  * Creates a reader of the sample's files under `procRoot`. On procfs it keeps the files open between
