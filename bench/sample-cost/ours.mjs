@@ -94,10 +94,24 @@ if (idle) {
   const cpu0 = cpuMsNow();
   startMs = performance.now();
   tick();
-  await sleep(windowMs);
-  const cpuMs = cpuMsNow() - cpu0;
+  await sleep(midMs);
+  const cpuMid = cpuMsNow();
+  const ticksMid = ticks;
+  await sleep(Math.max(0, windowMs - (performance.now() - startMs)));
+  const cpuEnd = cpuMsNow();
+  const cpuMs = cpuEnd - cpu0;
   running = false;
-  console.log(JSON.stringify({ label: 'ours-idle', interval, windowSeconds: windowMs / 1000, samples: ticks, cpuMs, cpuMsPerSample: cpuMs / Math.max(ticks, 1) }));
+  console.log(
+    JSON.stringify({
+      label: 'ours-idle',
+      interval,
+      windowSeconds: windowMs / 1000,
+      samples: ticks,
+      cpuMs,
+      cpuMsPerSample: cpuMs / Math.max(ticks, 1),
+      cpuMsPerSampleSecondHalf: (cpuEnd - cpuMid) / Math.max(ticks - ticksMid, 1),
+    }),
+  );
   process.exit(0);
 }
 
