@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, renameSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TimeSeriesCollector } from '../collector';
-import { ProcReader, type ProcSourceFile } from './reader';
+import { ProcReader, ensureRoom, type ProcSourceFile } from './reader';
 
 const FILES: ProcSourceFile[] = [
   { key: 'uptime', path: 'uptime', optional: false },
@@ -138,5 +138,37 @@ describe("TimeSeriesCollector's reader", () => {
     const uptimes = samples.map((s) => s.uptime_seconds ?? NaN);
     expect(uptimes[uptimes.length - 1]).toBeGreaterThan(uptimes[0] as number);
     expect(samples.every((s) => s.errors === undefined)).toBe(true);
+  });
+});
+
+describe('ProcReader synthesized files', () => {
+  it('reads a made text beside real files; a throw is a failed read, ENOENT of an optional one is absence', () => {
+    let calls = 0;
+    const files: ProcSourceFile[] = [
+      { key: 'uptime', path: 'uptime', optional: false },
+      {
+        key: 'made',
+        path: 'made',
+        optional: false,
+        synthesize: (root, target, at) => {
+          calls++;
+          const text = `root ${root} call ${calls}\n`;
+          ensureRoom(target, at, text.length);
+          return target.buf.write(text, at, 'latin1');
+        },
+      },
+      { key: 'gone', path: 'gone', optional: true, synthesize: () => { throw Object.assign(new Error('no'), { code: 'ENOENT' }); } },
+      { key: 'bad', path: 'bad', optional: false, synthesize: () => { throw Object.assign(new Error('denied'), { code: 'EACCES' }); } },
+    ];
+    const reader = new ProcReader('/proc', files);
+    const texts: Record<string, string> = {};
+    const errors: Record<string, string> = {};
+    reader.readAll(texts, errors);
+    reader.close();
+    expect(texts.made).toBe('root /proc call 1\n');
+    expect(uptimeOf(texts)).toBeGreaterThan(0);
+    expect(texts.gone).toBeUndefined();
+    expect(errors.gone).toBeUndefined();
+    expect(errors.bad).toBe('EACCES: cannot read /proc/bad');
   });
 });

@@ -32,6 +32,23 @@ export interface ProcSourceFile {
   readonly path: string;
   /** A PSI file: absent without error on kernels without PSI. */
   readonly optional: boolean;
+  /**
+   * A file made rather than read: writes its text's bytes into `target.buf` from `at` (growing it with
+   * {@link ensureRoom}) and returns the length. For texts that are not one `/proc` file (several files
+   * found by a pattern, figures summed over a process tree). A throw counts as a failed read (an optional
+   * file throwing `ENOENT` is absent).
+   */
+  readonly synthesize?: (procRoot: string, target: { buf: Buffer }, at: number) => number;
+}
+
+/** Makes room for `n` more bytes at `at` in `target.buf` (a bigger buffer, contents kept, when needed). */
+export function ensureRoom(target: { buf: Buffer }, at: number, n: number): void {
+  if (at + n <= target.buf.length) return;
+  let size = target.buf.length * 2;
+  while (size < at + n) size *= 2;
+  const bigger = Buffer.allocUnsafe(size);
+  target.buf.copy(bigger, 0, 0, at);
+  target.buf = bigger;
 }
 
 /**
@@ -74,12 +91,6 @@ export const RAW_ABSENT = 1;
 /** {@link RawProcRead.state}: the read failed; the message is in {@link RawProcRead.errors}. */
 export const RAW_FAILED = 2;
 
-/**
- * Reused by every reader (reads are synchronous, so never concurrent): a sample reads ~8–15 KB, and a
- * fresh 64 KB buffer per file is what `readFileSync` costs.
- */
-let readBuffer = Buffer.allocUnsafe(64 * 1024);
-
 function errnoOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
@@ -90,14 +101,6 @@ function readErrorMessage(error: unknown, path: string): string {
   const code = errnoOf(error);
   if (code !== undefined) return `${code}: cannot read ${path}`;
   return `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`;
-}
-
-/** Reads from `fd` at offset 0 until EOF into the shared buffer (procfs reports size 0); returns the length. */
-function preadAll(fd: number): number {
-  const target = { buf: readBuffer };
-  const length = preadInto(fd, target, 0);
-  readBuffer = target.buf;
-  return length;
 }
 
 /**
@@ -154,6 +157,8 @@ export class ProcReader {
   private readonly absent: boolean[];
   private keepOpen: boolean | undefined;
   private closed = false;
+  /** The buffer {@link ProcReader.readAll} reads into. */
+  private rawScratch: RawProcRead | undefined;
 
   constructor(procRoot: string, files: readonly ProcSourceFile[], options: ProcReaderOptions = {}) {
     this.procRoot = procRoot;
@@ -175,10 +180,16 @@ export class ProcReader {
    * without error. Never throws.
    */
   readAll(texts: Record<string, string>, errors: Record<string, string>): void {
-    if (this.keepOpen === undefined) this.keepOpen = isProcfs(this.procRoot);
-    if (this.keepOpen && !this.closed) this.readKept(texts, errors);
-    else this.readOnce(texts, errors);
+    const raw = (this.rawScratch ??= new RawProcRead(this.files.length));
+    this.readRaw(raw);
+    for (let i = 0; i < this.files.length; i++) {
+      const key = (this.files[i] as ProcSourceFile).key;
+      const state = raw.state[i];
+      if (state === RAW_OK) texts[key] = raw.text(i) as string;
+      else if (state === RAW_FAILED) errors[key] = raw.errors[i] as string;
+    }
   }
+
 
   /**
    * Reads every file into `raw` (bytes back to back, states and errors per file index), the same reads as
@@ -202,7 +213,9 @@ export class ProcReader {
       let fd = -1;
       try {
         let length: number;
-        if (kept) {
+        if (file.synthesize !== undefined) {
+          length = file.synthesize(this.procRoot, raw, at);
+        } else if (kept) {
           length = this.readIndexInto(i, raw, at);
         } else {
           fd = openSync(paths[i] as string, 'r');
@@ -245,49 +258,7 @@ export class ProcReader {
     }
   }
 
-  private readKept(texts: Record<string, string>, errors: Record<string, string>): void {
-    const { files, paths, absent } = this;
-    for (let i = 0; i < files.length; i++) {
-      if (absent[i]) continue;
-      const file = files[i] as ProcSourceFile;
-      try {
-        texts[file.key] = this.readIndex(i);
-      } catch (error) {
-        this.drop(i);
-        const code = errnoOf(error);
-        if (file.optional && code !== undefined && NO_PSI_CODES.has(code)) {
-          absent[i] = true;
-          continue;
-        }
-        errors[file.key] = readErrorMessage(error, paths[i] as string);
-      }
-    }
-  }
-
-  /** Reads file `i` through its kept descriptor, opening it first when needed and reopening it once when stale. */
-  private readIndex(i: number): string {
-    let fd = this.fds[i] as number;
-    let fresh = false;
-    if (fd < 0) {
-      fd = openSync(this.paths[i] as string, 'r');
-      this.fds[i] = fd;
-      fresh = true;
-    }
-    let length: number;
-    try {
-      length = preadAll(fd);
-    } catch (error) {
-      const code = errnoOf(error);
-      if (fresh || code === undefined || !REOPEN_CODES.has(code)) throw error;
-      this.drop(i);
-      fd = openSync(this.paths[i] as string, 'r');
-      this.fds[i] = fd;
-      length = preadAll(fd);
-    }
-    return readBuffer.toString('utf8', 0, length);
-  }
-
-  /** As {@link ProcReader.readIndex}, into `raw.buf` at `at`; returns the length. */
+  /** Reads file `i` into `raw.buf` at `at` through its kept descriptor (opened when needed, reopened once when stale); returns the length. */
   private readIndexInto(i: number, raw: RawProcRead, at: number): number {
     let fd = this.fds[i] as number;
     let fresh = false;
@@ -320,29 +291,7 @@ export class ProcReader {
     }
   }
 
-  private readOnce(texts: Record<string, string>, errors: Record<string, string>): void {
-    const { files, paths } = this;
-    let hasPressure: boolean | undefined;
-    for (let i = 0; i < files.length; i++) {
-      const file = files[i] as ProcSourceFile;
-      // Without PSI the kernel has no `pressure/` directory at all.
-      if (file.optional && !(hasPressure ??= existsSync(join(this.procRoot, 'pressure')))) continue;
-      const path = paths[i] as string;
-      let fd = -1;
-      try {
-        fd = openSync(path, 'r');
-        const length = preadAll(fd); // first: it may replace the buffer with a bigger one
-        texts[file.key] = readBuffer.toString('utf8', 0, length);
-      } catch (error) {
-        const code = errnoOf(error);
-        if (!(file.optional && code !== undefined && NO_PSI_CODES.has(code))) {
-          errors[file.key] = readErrorMessage(error, path);
-        }
-      } finally {
-        if (fd >= 0) closeSync(fd);
-      }
-    }
-  }
+
 }
 
 function isProcfs(root: string): boolean {
