@@ -71,6 +71,34 @@ describe('Benchmark lifecycle', () => {
     expect(meta.timeseries_data.host_status).toEqual(doc.host_status);
   });
 
+  it('shows every sample of the document to events.timeseriesSample, and a throwing observer costs nothing', async () => {
+    const seen: string[] = [];
+    const bench = new FnBenchmark(
+      {
+        command: 'run',
+        resultsDir: root,
+        timeseries: { intervalSeconds: 0.05 },
+        events: {
+          timeseriesSample: (host, sample) => {
+            seen.push(`${host} ${sample.timestamp_ms}`);
+            throw new Error('observer broke');
+          },
+        },
+      },
+      async () => {
+        await sleep(200);
+        return 0;
+      },
+    );
+    expect(await bench.run()).toBe(0);
+    const doc = parseTimeSeriesData(readFileSync(bench.timeseriesFilePath, 'utf8'));
+    expect(seen).toEqual(Object.entries(doc.samples_by_host).flatMap(([host, list]) => list.map((s) => `${host} ${s.timestamp_ms}`)));
+    expect(bench.timeseriesDocument).toMatchObject({ path: bench.timeseriesFilePath, samples: doc.num_samples, samplesPerHost: { '127.0.0.1': doc.num_samples } });
+    const { samples_by_host: _samples, ...fields } = doc;
+    expect(bench.timeseriesDocument?.fields).toEqual(fields);
+    expect(bench.runWarnings).toEqual([]);
+  });
+
   it('collects only for run, never in what-if mode or with skip', () => {
     const mk = (o: Partial<BenchmarkOptions>): FnBenchmark => new FnBenchmark({ command: 'run', resultsDir: root, ...o }, async () => 0);
     expect(mk({ command: 'datagen' }).shouldCollectTimeseries()).toBe(false);

@@ -404,14 +404,14 @@ export abstract class Benchmark {
   async writeTimeseriesData(): Promise<void> {
     const collector = this.collector;
     if (!collector || !this.collectionStopped || this.timeseriesWrite) return;
-    const observe = this.options.events?.timeseriesSample;
+    const events = this.options.events;
     try {
       this.timeseriesWrite = await writeTimeSeriesDocument(this.timeseriesFilePath, collector, {
-        ...(observe
+        ...(events?.timeseriesSample
           ? {
               onSample: (host: string, sample: TimeSeriesSample) => {
                 try {
-                  observe(host, sample);
+                  events.timeseriesSample?.(host, sample);
                 } catch {
                   // An observer must not cost the document.
                 }
