@@ -29,6 +29,7 @@ import {
   type JournalHeader,
 } from './journal';
 import type { HostStatusRecord, TimeSeriesData, TimeSeriesSample } from './types';
+import type { StorageUnderTestMap } from './storage/resolve';
 
 /** Indent of a sample inside `samples_by_host.<host>[]` (three levels of two spaces). */
 const SAMPLE_INDENT = '      ';
@@ -67,6 +68,11 @@ export interface DocumentWriteOptions {
    * keep or change the sample; a throw aborts the write (the target is left as it was).
    */
   onSample?: (host: string, sample: TimeSeriesSample) => void;
+  /**
+   * The storage under test of each host (`resolveStorageUnderTest`), written as the document's
+   * `storage_under_test` key after the reference's keys, so a report of the document alone leads with it.
+   */
+  storageUnderTest?: StorageUnderTestMap;
 }
 
 function sampleText(item: DocumentSampleItem): string {
@@ -153,6 +159,7 @@ export async function writeTimeSeriesDocument(
   } else {
     data = source;
   }
+  if (options.storageUnderTest !== undefined) data = { ...data, storage_under_test: options.storageUnderTest };
   const out = await AtomicFileStream.open(target);
   let samplesPerHost: Record<string, number> = {};
   try {

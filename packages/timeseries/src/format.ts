@@ -466,6 +466,22 @@ function parseJsonText(text: string): unknown {
 }
 
 /**
+ * `storage_under_test`: host → list of entries, each an object whose `devices` (when present) lists names.
+ * Only the shape the readers rely on is checked; other fields are kept as written.
+ */
+function checkStorageUnderTest(value: unknown, path: string): Record<string, never[]> {
+  const byHost = expectObject(value, path);
+  for (const [host, list] of Object.entries(byHost)) {
+    const hostPath = keyPath(path, host);
+    expectArray(list, hostPath).forEach((entry, i) => {
+      const e = expectObject(entry, `${hostPath}[${i}]`);
+      if (e.devices !== undefined) checkStringList(e.devices, `${hostPath}[${i}].devices`);
+    });
+  }
+  return byHost as Record<string, never[]>;
+}
+
+/**
  * Validates and loads a time-series document: JSON text (or bytes), or an already parsed object.
  * Accepts mlps files and files written by Python `mlpstorage` (whole-second or zone-less timestamps,
  * no `format_version`/`host_status`/`interval_stats`). Unknown keys are kept, so a round trip through
@@ -522,6 +538,7 @@ export function parseTimeSeriesData(input: string | unknown): TimeSeriesData {
   }
   if (doc.host_status !== undefined) data.host_status = checkHostStatus(doc.host_status, 'host_status');
   if (doc.interval_stats !== undefined) data.interval_stats = checkIntervalStats(doc.interval_stats, 'interval_stats');
+  if (doc.storage_under_test !== undefined) data.storage_under_test = checkStorageUnderTest(doc.storage_under_test, 'storage_under_test');
 
   for (const [key, entry] of Object.entries(doc)) {
     if (!(key in data) && entry !== undefined) data[key] = entry;

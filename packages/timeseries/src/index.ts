@@ -114,3 +114,36 @@ export {
 export type { CollectionSettings } from './settings';
 export { buildErrorSample, referenceErrorKey } from './error-sample';
 export type { ReferenceErrorKey, ErrorSampleOptions } from './error-sample';
+export {
+  parseMountinfo,
+  unescapeMountField,
+  isNetworkFilesystem,
+  blockDeviceKind,
+  mountForPath,
+  mountBlockDevice,
+  blockDeviceChain,
+  resolveStorageTarget,
+  resolveStorageUnderTest,
+  unavailableStorageFacts,
+  gatherStorageFacts,
+  realPathOf,
+  storageGatherCommand,
+  parseStorageGatherOutput,
+  DeviceFiguresAccumulator,
+  deviceGlobMatcher,
+  storageDevices,
+  storageDeviceSelector,
+} from './storage';
+export type {
+  MountInfoEntry,
+  StorageRole,
+  BlockDeviceKind,
+  BlockDeviceFacts,
+  StorageFacts,
+  StorageChainLink,
+  StorageUnderTest,
+  StorageUnderTestMap,
+  StorageTarget,
+  GatherStorageOptions,
+  DeviceRunFigures,
+} from './storage';

@@ -29,6 +29,7 @@ const ENTRIES: Array<[string, Record<string, unknown>, string[]]> = [
       'referenceErrorKey', 'sampleOutcome', 'sampleTimeFields', 'sampleTimeMs', 'serializeTimeSeriesData',
       'systemClock', 'toEpochMs', 'validateCollectionSettings', 'validateSample', 'writeFileAtomic',
       'writeFileAtomicSync', 'writeTimeSeriesDocument', 'writeTimeSeriesDocumentFromJournal',
+      'DeviceFiguresAccumulator', 'blockDeviceChain', 'blockDeviceKind', 'deviceGlobMatcher', 'gatherStorageFacts', 'isNetworkFilesystem', 'mountBlockDevice', 'mountForPath', 'parseMountinfo', 'parseStorageGatherOutput', 'realPathOf', 'resolveStorageTarget', 'resolveStorageUnderTest', 'storageDeviceSelector', 'storageDevices', 'storageGatherCommand', 'unavailableStorageFacts', 'unescapeMountField',
     ],
   ],
   [

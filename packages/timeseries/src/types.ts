@@ -2,6 +2,7 @@
  * The record types of one sample and one run. They mirror the on-disk JSON of `mlpstorage` and keep its
  * snake_case keys (DESIGN §3): a file either tool writes must load in the other.
  */
+import type { StorageUnderTestMap } from './storage/resolve';
 
 /** One line of `/proc/diskstats`. Raw kernel counters, as cumulative since boot. */
 export interface DiskStatsRecord {
@@ -207,6 +208,12 @@ export interface TimeSeriesData {
   end_time_ms?: number | null;
   host_status?: Record<string, HostStatusRecord>;
   interval_stats?: IntervalStatsRecord;
+  /**
+   * mlps addition: the storage under test of each host where the workload ran (the benchmark's data,
+   * checkpoint and results directories, `collect --watch-path`), as the run's metadata records it; after
+   * the reference's keys. See `resolveStorageUnderTest`.
+   */
+  storage_under_test?: StorageUnderTestMap;
 }
 
 /** A monotonic clock in milliseconds plus wall-clock time; injectable so schedule tests are exact. */
