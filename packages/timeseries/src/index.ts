@@ -13,6 +13,13 @@ export type {
   PressureLine,
   PressureRecord,
   PressureStats,
+  NfsByteStats,
+  NfsTransportStats,
+  NfsOpStats,
+  NfsMountRecord,
+  CifsShareRecord,
+  LustreCounter,
+  LustreLliteRecord,
   SampleSource,
   TimeSeriesSample,
   CollectionMethod,
@@ -61,6 +68,9 @@ export { parseProcNetDev } from './proc/netdev';
 export { parseProcStat } from './proc/stat';
 export { parseProcPressure } from './proc/pressure';
 export { parseProcUptime } from './proc/uptime';
+export { parseNfsMountstats } from './proc/nfs-mountstats';
+export { parseCifsStats } from './proc/cifs';
+export { parseLustreLliteStats } from './proc/lustre-llite';
 export {
   SAMPLE_SOURCE_FILES,
   buildSampleFromSourceTexts,

@@ -23,7 +23,7 @@ const ENTRIES: Array<[string, Record<string, unknown>, string[]]> = [
       'deriveHostStatus', 'deriveRates', 'describeHostTransition', 'describeValue', 'fieldTimeMs',
       'formatMilliseconds', 'formatReferenceTimestamp', 'formatTimestamp', 'hostHealthOf',
       'hostStatusFromSamples', 'invalidArgument', 'isGoodSample', 'isMlpsError', 'lastSampleError',
-      'normalizeSampleFields', 'parseJournalLine', 'parseProcDiskstats', 'parseProcLoadavg',
+      'normalizeSampleFields', 'parseCifsStats', 'parseJournalLine', 'parseLustreLliteStats', 'parseNfsMountstats', 'parseProcDiskstats', 'parseProcLoadavg',
       'parseProcMeminfo', 'parseProcNetDev', 'parseProcPressure', 'parseProcStat', 'parseProcUptime',
       'parseProcVmstat', 'parseTimeSeriesData', 'parseTimestampMs', 'readJournal', 'readJournalWithReport',
       'referenceErrorKey', 'sampleOutcome', 'sampleTimeFields', 'sampleTimeMs', 'serializeTimeSeriesData',

@@ -112,6 +112,131 @@ export interface PressureStats {
   io?: PressureRecord;
 }
 
+/**
+ * Byte counters of one NFS mount (`bytes:` of `/proc/self/mountstats`), named as node_exporter's mountstats
+ * collector names them (nfsiostat: `normalreadbytes`, `normalwritebytes`, `directreadbytes`, …).
+ */
+export interface NfsByteStats {
+  /** Bytes the applications read through read(2) (page cache hits included). */
+  read_bytes: number;
+  /** Bytes the applications wrote through write(2). */
+  write_bytes: number;
+  /** Bytes read with O_DIRECT. */
+  direct_read_bytes: number;
+  /** Bytes written with O_DIRECT. */
+  direct_write_bytes: number;
+  /** Bytes read from the server (on the wire, READ payloads). */
+  total_read_bytes: number;
+  /** Bytes written to the server (WRITE payloads). */
+  total_write_bytes: number;
+  /** Pages read through mmap / readpage(s). */
+  read_pages: number;
+  /** Pages written through mmap / writepage(s). */
+  write_pages: number;
+}
+
+/**
+ * One `xprt:` line: the RPC transport's counters, named as the kernel names them (`struct rpc_xprt`'s
+ * `stat`, `net/sunrpc/xprtsock.c`). Which fields exist depends on the transport and kernel: `udp` has no
+ * connect fields, `local` no port, the RPC iostats 1.0 format no `max_slots`/`sending_u`/`pending_u`, and
+ * `rdma` adds its own counters after `bklog_u`. Only the fields the kernel printed are present.
+ */
+export interface NfsTransportStats {
+  /** `tcp`, `udp`, `rdma` or `local`. */
+  protocol: string;
+  port?: number;
+  bind_count: number;
+  connect_count?: number;
+  /** Time spent connecting (jiffies, or seconds on newer kernels). */
+  connect_time?: number;
+  /** Seconds since the transport was last used. */
+  idle_time?: number;
+  /** RPC requests sent. */
+  sends: number;
+  /** RPC replies received. */
+  recvs: number;
+  /** Replies whose XID matched no request. */
+  bad_xids: number;
+  /** Sum over requests of the requests in flight ("active requests"). */
+  req_u: number;
+  /** Sum over requests of the backlog queue length. */
+  bklog_u: number;
+  max_slots?: number;
+  sending_u?: number;
+  pending_u?: number;
+  /** RDMA counters (`xprt_rdma_print_stats`), where printed. */
+  [rdma: string]: number | string | undefined;
+}
+
+/** One operation of the `per-op statistics` of an NFS mount (`net/sunrpc/stats.c`). Times are cumulative ms. */
+export interface NfsOpStats {
+  /** Requests issued. */
+  ops: number;
+  /** Transmissions (more than `ops` when requests were retransmitted). */
+  transmissions: number;
+  major_timeouts: number;
+  bytes_sent: number;
+  bytes_received: number;
+  /** Time requests waited before being sent. */
+  queue_ms: number;
+  /** Round-trip time: from transmission to reply. */
+  rtt_ms: number;
+  /** Execution time: from the request being queued to its completion. */
+  execute_ms: number;
+  /** Requests that completed with an error (kernels since 5.3 print this 9th field). */
+  errors?: number;
+}
+
+/** One NFS mount of `/proc/self/mountstats` (sample key `nfs`, an array). */
+export interface NfsMountRecord {
+  /** `server:/export`, as mounted. */
+  device: string;
+  /** Where it is mounted (spaces appear as the kernel's `\040` escapes). */
+  mount_point: string;
+  /** `nfs` (v2/v3) or `nfs4`. */
+  fstype: string;
+  /** The mountstats format version (`statvers=1.1` → 1.1), when printed. */
+  statvers?: number;
+  /** The `mountaddr=` option (NFSv3), when present: node_exporter's `mountaddr` label. */
+  mountaddr?: string;
+  /** Seconds since the mount. */
+  age?: number;
+  bytes?: NfsByteStats;
+  /** The `events:` counters, by node_exporter's names (`inode_revalidate`, `vfs_open`, …), those printed. */
+  events?: Record<string, number>;
+  /** One record per `xprt:` line (several with `nconnect`). */
+  xprt: NfsTransportStats[];
+  /** Per RPC operation (`READ`, `WRITE`, `GETATTR`, …), in the kernel's order. */
+  per_op: Record<string, NfsOpStats>;
+}
+
+/** One share of `/proc/fs/cifs/Stats` (sample key `cifs`, an array). Counters are those the kernel printed. */
+export interface CifsShareRecord {
+  /** The share as the kernel prints it (`\\server\share`). */
+  share: string;
+  /** The counters of the share, by name (`smbs`, `reads`, `read_bytes`, `writes`, `write_bytes`, `opens`, …). */
+  stats: Record<string, number>;
+}
+
+/** One counter line of a Lustre `llite` stats file: `name count samples [unit] min max sum [sumsq]`. */
+export interface LustreCounter {
+  samples: number;
+  /** The unit in brackets (`bytes`, `regs`, `usecs`, `reqs`). */
+  unit: string;
+  min?: number;
+  max?: number;
+  sum?: number;
+  sumsq?: number;
+}
+
+/** One Lustre client mount (`llite/<fsname>-<id>/stats`; sample key `lustre`, an array). */
+export interface LustreLliteRecord {
+  /** The llite instance (`lustrefs-ffff88105db50000`). */
+  instance: string;
+  /** Counters by name (`read_bytes`, `write_bytes`, `open`, `close`, `getattr`, …), those the client printed. */
+  counters: Record<string, LustreCounter>;
+}
+
 /** The names of the sources a sample reads. */
 export type SampleSource =
   | 'diskstats'
@@ -121,7 +246,10 @@ export type SampleSource =
   | 'netdev'
   | 'cpu'
   | 'pressure'
-  | 'uptime';
+  | 'uptime'
+  | 'nfs'
+  | 'cifs'
+  | 'lustre';
 
 /** One host at one instant (DESIGN §3). A source that could not be read is absent and named in `errors`. */
 export interface TimeSeriesSample {
@@ -148,6 +276,12 @@ export interface TimeSeriesSample {
   pressure?: PressureStats;
   /** mlps addition: the host's monotonic clock (`/proc/uptime`), for exact intervals. */
   uptime_seconds?: number;
+  /** mlps addition: NFS client mounts (`/proc/self/mountstats`), one record per mount; absent without NFS. */
+  nfs?: NfsMountRecord[];
+  /** mlps addition: CIFS/SMB shares (`/proc/fs/cifs/Stats`); absent without the cifs module. */
+  cifs?: CifsShareRecord[];
+  /** mlps addition: Lustre client mounts (`llite/<instance>/stats`); absent without Lustre. */
+  lustre?: LustreLliteRecord[];
   /** Source → message, for each source that failed. Absent when empty. */
   errors?: Record<string, string>;
 }

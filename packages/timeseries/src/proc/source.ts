@@ -12,8 +12,13 @@ export interface ProcSourceFileSpec {
   readonly key: string;
   /** Path relative to the proc root. */
   readonly path: string;
-  /** Absent without error on kernels that lack it (PSI). */
+  /** Absent without error where the kernel or host lacks it (PSI, the cifs module, Lustre). */
   readonly optional: boolean;
+  /**
+   * A text made rather than read (see `ProcSourceFile.synthesize` in `reader.ts`): several files found by a
+   * pattern (Lustre's `llite/<instance>/stats`). Local sampling only: the remote loop reads fixed paths and skips it.
+   */
+  readonly synthesize?: (procRoot: string, target: { buf: Buffer }, at: number) => number;
 }
 
 /** One `/proc` source. */

@@ -1,0 +1,151 @@
+/**
+ * Lustre client statistics per mount, from the `llite` stats files (what `llstat` and
+ * `lctl get_param llite.*.stats` show): `/proc/fs/lustre/llite/<fsname>-<id>/stats` and, on newer Lustre,
+ * `/sys/kernel/debug/lustre/llite/<fsname>-<id>/stats`. Each counter line is printed by
+ * `lprocfs_stats_seq_show` as `name count samples [unit]`, then `min max sum` for averaged counters and
+ * `sumsq` for those with a deviation; a counter that never fired is not printed:
+ *
+ * ```
+ * snapshot_time             1510950459.772792457 secs.nsecs
+ * read_bytes                1 samples [bytes] 4194304 4194304 4194304
+ * open                      136 samples [regs]
+ * getattr                   2 samples [usecs] 3 6 9 45
+ * ```
+ *
+ * The files are found by a pattern, so the source reads them through a synthesized text: each file's
+ * counter lines after a `==> <instance> <==` header (the `tail` convention).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LustreCounter, LustreLliteRecord } from '../types';
+import { ensureRoom } from './reader';
+import { Scanner, asText, isUnsafeKey } from './scanner';
+import type { ProcSource } from './source';
+
+const HEADER_OPEN = '==>';
+const HEADER_CLOSE = '<==';
+
+/** Reads `count samples [unit] [min max sum [sumsq]]` after the counter name; null unless count and unit are there. */
+function parseCounter(s: Scanner): LustreCounter | null {
+  const samples = s.uint();
+  if (samples !== samples || !s.matchWord('samples', -1)) return null;
+  const bracketed = s.word();
+  if (bracketed.length < 2 || !bracketed.startsWith('[') || !bracketed.endsWith(']')) return null;
+  const counter: LustreCounter = { samples, unit: bracketed.slice(1, -1) };
+  if (s.atLineEnd()) return counter;
+  const min = s.uint();
+  const max = s.uint();
+  const sum = s.uint();
+  if (min !== min || max !== max || sum !== sum) return counter;
+  counter.min = min;
+  counter.max = max;
+  counter.sum = sum;
+  if (s.atLineEnd()) return counter;
+  const sumsq = s.uint();
+  if (sumsq === sumsq) counter.sumsq = sumsq;
+  return counter;
+}
+
+/**
+ * Parses llite stats text into one record per instance: either the synthesized text of the `lustre` source
+ * (`==> <instance> <==` before each file) or one stats file alone (instance `''`). Time lines
+ * (`snapshot_time`, `start_time`, `elapsed_time`) are skipped: samples carry their own time. A malformed
+ * line is dropped on its own. Counters beyond 2^53 become the nearest double.
+ *
+ * Pure and total: never throws, whatever the input (non-strings give `[]`).
+ */
+export function parseLustreLliteStats(text: string): LustreLliteRecord[] {
+  const s = new Scanner(asText(text));
+  const records: LustreLliteRecord[] = [];
+  let current: LustreLliteRecord | null = null;
+  for (; !s.done(); s.nextLine()) {
+    const name = s.word();
+    if (name === '') continue;
+    if (name === HEADER_OPEN) {
+      const instance = s.word();
+      current = instance !== '' && s.matchWord(HEADER_CLOSE, -1) ? { instance, counters: {} } : null;
+      if (current !== null) records.push(current);
+      continue;
+    }
+    if (isUnsafeKey(name)) continue;
+    const counter = parseCounter(s);
+    if (counter === null) continue;
+    if (current === null) {
+      current = { instance: '', counters: {} };
+      records.push(current);
+    }
+    current.counters[name] = counter;
+  }
+  return records.filter((r) => hasKeys(r.counters));
+}
+
+function hasKeys(record: object): boolean {
+  for (const _ in record) return true;
+  return false;
+}
+
+/** Where llite stats directories are: procfs (older Lustre), then debugfs (Lustre 2.12+), relative to the proc root. */
+function lliteDirs(procRoot: string): string[] {
+  return [join(procRoot, 'fs/lustre/llite'), join(procRoot, '..', 'sys/kernel/debug/lustre/llite')];
+}
+
+/** Lines a synthesized text leaves out: wall-clock stamps (19-digit decimals that no template scans). */
+function isTimeLine(line: string): boolean {
+  return line.startsWith('snapshot_time') || line.startsWith('start_time') || line.startsWith('elapsed_time');
+}
+
+/**
+ * The synthesized text of every llite stats file under `procRoot` (and the debugfs tree beside it): for
+ * each instance, in name order, `==> <instance> <==` then its counter lines. Writes the bytes into
+ * `target.buf` from `at` and returns their length; 0 (an empty text, not an error) without Lustre, so a
+ * mount made later in the run is still seen.
+ */
+export function synthesizeLustreLlite(procRoot: string, target: { buf: Buffer }, at: number): number {
+  let length = 0;
+  const seen = new Set<string>();
+  for (const dir of lliteDirs(procRoot)) {
+    if (!existsSync(dir)) continue;
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      continue; // unmounted between the check and the read, or not readable (debugfs is root-only)
+    }
+    for (const name of names) {
+      if (seen.has(name)) continue;
+      let text: string;
+      try {
+        text = readFileSync(join(dir, name, 'stats'), 'utf8');
+      } catch {
+        continue;
+      }
+      seen.add(name);
+      let out = `${HEADER_OPEN} ${name} ${HEADER_CLOSE}\n`;
+      for (const line of text.split('\n')) if (line !== '' && !isTimeLine(line)) out += `${line}\n`;
+      const bytes = Buffer.byteLength(out);
+      ensureRoom(target, at + length, bytes);
+      target.buf.write(out, at + length, 'utf8');
+      length += bytes;
+    }
+  }
+  return length;
+}
+
+/**
+ * The `lustre` source: llite stats files → sample key `lustre` (one record per client mount). Optional:
+ * without Lustre the synthesized text is empty and the sample has no key, without error.
+ */
+export const lustreSource: ProcSource = Object.freeze({
+  name: 'lustre',
+  field: 'lustre',
+  files: Object.freeze([
+    Object.freeze({ key: 'fs/lustre/llite/*/stats', path: 'fs/lustre/llite', optional: true, synthesize: synthesizeLustreLlite }),
+  ]),
+  fields: Object.freeze(['samples', 'min', 'max', 'sum', 'sumsq']),
+  build(texts: readonly (string | undefined)[]): unknown {
+    const text = texts[0];
+    if (typeof text !== 'string') return undefined;
+    const records = parseLustreLliteStats(text);
+    return records.length > 0 ? records : undefined;
+  },
+});
