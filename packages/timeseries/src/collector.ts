@@ -8,6 +8,8 @@ import { systemClock } from './clock';
 import { CollectionRun, EngineCollector, type CollectorStats, type HostSource, type SampleRequest } from './collection-run';
 import { invalidArgument } from './errors';
 import { LocalSampler } from './local-sampler';
+import { PROC_SOURCES } from './proc/registry';
+import { WorkloadIoTracker } from './proc/workload-io';
 import type { PackedSample } from './packed-sample';
 import { describeValue, validateCollectionSettings } from './settings';
 import type { TickInfo } from './schedule';
@@ -58,6 +60,12 @@ export interface TimeSeriesCollectorOptions {
    * files it. Default `os.hostname()`. Each sample's `hostname` stays the machine's own name.
    */
   hostName?: string;
+  /**
+   * Sample the workload's own I/O with the host (sample key `workload_io`, see {@link WorkloadIoTracker}):
+   * this process's threads other than the sampling one (in-process workloads, reaped children) and the
+   * process trees given to {@link TimeSeriesCollector.trackProcess}. Default false.
+   */
+  workloadIo?: boolean;
 }
 
 export type { CollectorStats } from './collection-run';
@@ -96,9 +104,10 @@ class LocalSource implements HostSource {
     readonly hostname: string,
     procRoot: string,
     sampler: SampleProvider | undefined,
+    workload?: WorkloadIoTracker,
   ) {
     this.provide = sampler;
-    this.sampler = sampler ? null : new LocalSampler({ procRoot, hostname });
+    this.sampler = sampler ? null : new LocalSampler({ procRoot, hostname, ...(workload ? { sources: [...PROC_SOURCES, workload.source] } : {}) });
   }
 
   sample(request: SampleRequest): TimeSeriesSample | PackedSample | Promise<TimeSeriesSample> {
@@ -149,12 +158,13 @@ export class TimeSeriesCollector extends EngineCollector {
     const o = validate(options);
     const procRoot = o.procRoot ?? '/proc';
     const hostName = o.hostName ?? osHostname();
+    const workload = o.workloadIo === true && o.sampler === undefined ? new WorkloadIoTracker() : undefined;
     super(
       new CollectionRun({
         name: 'TimeSeriesCollector',
         transitionPrefix: 'TimeSeriesCollector: ',
         // Samples carry the machine's own name, whatever key the run files them under.
-        sources: [new LocalSource(hostName, osHostname(), procRoot, o.sampler)],
+        sources: [new LocalSource(hostName, osHostname(), procRoot, o.sampler, workload)],
         intervalSeconds: o.intervalSeconds,
         maxSamples: o.maxSamples,
         overflow: o.overflow,
@@ -169,6 +179,17 @@ export class TimeSeriesCollector extends EngineCollector {
     );
     this.procRoot = procRoot;
     this.hostName = hostName;
+    this.workload = workload;
+  }
+
+  private readonly workload: WorkloadIoTracker | undefined;
+
+  /**
+   * Adds a process (and its descendants, followed live) to the workload whose I/O is sampled; a no-op
+   * unless the collector was made with `workloadIo: true`.
+   */
+  trackProcess(pid: number): void {
+    this.workload?.trackProcess(pid);
   }
 
   /**

@@ -138,7 +138,13 @@ export const READER_FILES: readonly ProcSourceFile[] = readerFilesOf(PROC_SOURCE
 
 /** The files of `sources` as a {@link ProcReader} reads them, in source order. */
 export function readerFilesOf(sources: readonly ProcSource[]): readonly ProcSourceFile[] {
-  return Object.freeze(sources.flatMap((source) => source.files.map((file) => Object.freeze({ key: file.key, path: file.path, optional: file.optional }))));
+  return Object.freeze(
+    sources.flatMap((source) =>
+      source.files.map((file) =>
+        Object.freeze({ key: file.key, path: file.path, optional: file.optional, ...(file.synthesize ? { synthesize: file.synthesize } : {}) }),
+      ),
+    ),
+  );
 }
 
 /**

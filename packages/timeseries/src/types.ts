@@ -106,6 +106,29 @@ export interface PressureRecord {
 }
 
 /** PSI from `/proc/pressure/*`, each resource where present. */
+/**
+ * The workload's own I/O (`/proc/<pid>/io` summed over its processes and this process's workload threads,
+ * since tracking began; see `WorkloadIoTracker`). Cumulative counters, bytes and calls.
+ */
+export interface WorkloadIoRecord {
+  /** Bytes returned by read calls (page cache hits included). */
+  rchar: number;
+  /** Bytes passed to write calls. */
+  wchar: number;
+  /** Read calls. */
+  syscr: number;
+  /** Write calls. */
+  syscw: number;
+  /** Bytes fetched from storage. */
+  read_bytes: number;
+  /** Bytes sent (or to be sent) to storage. */
+  write_bytes: number;
+  /** Bytes written then truncated away before reaching storage. */
+  cancelled_write_bytes: number;
+  /** Processes of the workload alive at the sample. */
+  processes: number;
+}
+
 export interface PressureStats {
   cpu?: PressureRecord;
   memory?: PressureRecord;
@@ -249,7 +272,8 @@ export type SampleSource =
   | 'uptime'
   | 'nfs'
   | 'cifs'
-  | 'lustre';
+  | 'lustre'
+  | 'workload_io';
 
 /** One host at one instant (DESIGN §3). A source that could not be read is absent and named in `errors`. */
 export interface TimeSeriesSample {
@@ -282,6 +306,8 @@ export interface TimeSeriesSample {
   cifs?: CifsShareRecord[];
   /** mlps addition: Lustre client mounts (`llite/<instance>/stats`); absent without Lustre. */
   lustre?: LustreLliteRecord[];
+  /** The workload's own I/O (mlps addition), when the collector tracks a workload (`workloadIo`). */
+  workload_io?: WorkloadIoRecord;
   /** Source → message, for each source that failed. Absent when empty. */
   errors?: Record<string, string>;
 }

@@ -5,6 +5,7 @@
  * (`registry.ts`); nothing else lists sources. Adding a source is one module and one registry line.
  */
 import type { SampleSource, TimeSeriesSample } from '../types';
+import type { ProcSourceFile } from './reader';
 
 /** One file a source reads, relative to the proc root. */
 export interface ProcSourceFileSpec {

@@ -1,0 +1,183 @@
+/**
+ * Per-process I/O of the workload (`/proc/<pid>/io`), sampled with the host: how much of the device
+ * traffic the benchmark itself caused, and how much of what it read the page cache served (`rchar`, the
+ * bytes its read calls returned, against `read_bytes`, the bytes fetched from storage).
+ *
+ * What counts as the workload:
+ * - the process trees of the tracked processes (a command workload: `exec`/`collect -- <cmd>`, an external
+ *   engine), live processes read one by one, walked through `/proc/<pid>/task/<tid>/children`;
+ * - this process's own threads other than the sampling (main) thread: the in-process workers of the
+ *   built-in engines, and the I/O of reaped children, which Linux adds to the parent's figures when it
+ *   reaps them (a tracked process that exits keeps counting this way, to the last byte);
+ * less what those figures were when tracking began.
+ *
+ * A descendant reaped by its own parent between the reads of one sample may be missed for that sample
+ * (its figures move from its entry to its parent's); the next sample has them again. A descendant that
+ * is reparented to init and exits is lost: Linux gives its figures to init.
+ */
+import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureRoom, type ProcSourceFile } from './reader';
+import { KeyCache, Scanner, asText, isUnsafeKey } from './scanner';
+import type { ProcSource } from './source';
+import type { WorkloadIoRecord } from '../types';
+
+/** The counters of `/proc/<pid>/io`, in file order. */
+export const PROCESS_IO_FIELDS = ['rchar', 'wchar', 'syscr', 'syscw', 'read_bytes', 'write_bytes', 'cancelled_write_bytes'] as const;
+
+const keys = new KeyCache();
+const COLON = 58;
+
+/**
+ * Parses a `/proc/<pid>/io` text (`rchar: 123` lines) into its counters; unknown keys are kept, lines that
+ * do not parse are dropped. Null when nothing parsed. Pure and total.
+ */
+export function parseProcPidIo(text: string): Record<string, number> | null {
+  const s = new Scanner(asText(text));
+  const out: Record<string, number> = {};
+  let found = false;
+  for (let line = 0; !s.done(); s.nextLine(), line++) {
+    const key = keys.wordUntil(s, COLON, line);
+    if (key === '' || isUnsafeKey(key)) continue;
+    const value = s.uint();
+    if (value !== value || !s.atLineEnd()) continue;
+    out[key] = value;
+    found = true;
+  }
+  return found ? out : null;
+}
+
+const N = PROCESS_IO_FIELDS.length;
+/** Most processes walked in one sample: a fork bomb must not stall the sampler. */
+const MAX_PROCESSES = 4096;
+
+/**
+ * Tracks the workload's processes and makes the `workload_io` text of each sample (see the module
+ * comment). One tracker per collector; {@link WorkloadIoTracker.source} is its registry source.
+ */
+export class WorkloadIoTracker {
+  /** The registry source to sample with the host's others (sample key `workload_io`). */
+  readonly source: ProcSource;
+  private readonly roots = new Set<number>();
+  private baseline: Float64Array | null = null;
+  private readonly sums = new Float64Array(N);
+  private readonly own = new Float64Array(N);
+  private readonly main = new Float64Array(N);
+  private readonly one = new Float64Array(N);
+  private readonly buf = Buffer.allocUnsafe(4096);
+  private processes = 0;
+
+  constructor() {
+    const file: ProcSourceFile = {
+      key: 'workload/io',
+      path: 'workload/io',
+      optional: false,
+      synthesize: (procRoot, target, at) => this.synthesize(procRoot, target, at),
+    };
+    this.source = Object.freeze({
+      name: 'workload_io',
+      field: 'workload_io',
+      files: Object.freeze([file]),
+      fields: Object.freeze([...PROCESS_IO_FIELDS, 'processes']),
+      build(texts: readonly (string | undefined)[], errors: Record<string, string>): unknown {
+        const text = texts[0];
+        if (typeof text !== 'string') {
+          if (errors.workload_io === undefined) errors.workload_io = 'missing: workload I/O was not read';
+          return undefined;
+        }
+        const record = parseProcPidIo(text);
+        if (record === null) {
+          errors.workload_io = 'no valid lines in workload I/O';
+          return undefined;
+        }
+        return record as unknown as WorkloadIoRecord;
+      },
+    });
+  }
+
+  /** Adds a process (and, live, its descendants) to the workload. */
+  trackProcess(pid: number): void {
+    if (Number.isSafeInteger(pid) && pid > 0) this.roots.add(pid);
+  }
+
+  /** The processes tracked (roots), for tests and status. */
+  get trackedProcesses(): number[] {
+    return [...this.roots];
+  }
+
+  private synthesize(procRoot: string, target: { buf: Buffer }, at: number): number {
+    const sums = this.sums;
+    sums.fill(0);
+    // This process, less its sampling thread (the one running this code): in-process workers, reaped children.
+    if (!this.readIo(join(procRoot, 'self/io'), this.own)) throw Object.assign(new Error('cannot read self/io'), { code: 'ENOENT' });
+    this.readIo(join(procRoot, 'thread-self/io'), this.main);
+    for (let k = 0; k < N; k++) sums[k] = (this.own[k] as number) - (this.main[k] as number);
+    this.baseline ??= Float64Array.from(sums);
+    for (let k = 0; k < N; k++) sums[k] = Math.max(0, (sums[k] as number) - (this.baseline[k] as number));
+    // The live trees of the tracked processes, parents before children (see the module comment).
+    this.processes = 0;
+    const seen = new Set<number>();
+    const stack = [...this.roots];
+    while (stack.length > 0 && seen.size < MAX_PROCESSES) {
+      const pid = stack.pop() as number;
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const dir = join(procRoot, String(pid));
+      if (!this.readIo(join(dir, 'io'), this.one)) continue;
+      this.processes++;
+      for (let k = 0; k < N; k++) sums[k] = (sums[k] as number) + (this.one[k] as number);
+      this.childrenOf(dir, stack);
+    }
+    let text = '';
+    for (let k = 0; k < N; k++) text += `${PROCESS_IO_FIELDS[k]}: ${sums[k]}\n`;
+    text += `processes: ${this.processes}\n`;
+    ensureRoom(target, at, text.length);
+    return target.buf.write(text, at, 'latin1');
+  }
+
+  /** Reads a `/proc/<pid>/io` into `out` (file order); false when it cannot be read (the process is gone). */
+  private readIo(path: string, out: Float64Array): boolean {
+    const text = this.readSmall(path);
+    if (text === null) return false;
+    const record = parseProcPidIo(text);
+    if (record === null) return false;
+    for (let k = 0; k < N; k++) out[k] = record[PROCESS_IO_FIELDS[k] as string] ?? 0;
+    return true;
+  }
+
+  /** Pushes the children of every thread of the process at `dir` onto `stack`. */
+  private childrenOf(dir: string, stack: number[]): void {
+    const tasks = this.readSmall(join(dir, 'task'), true);
+    if (tasks === null) return;
+    for (const tid of tasks.split('\n')) {
+      if (tid === '') continue;
+      const text = this.readSmall(join(dir, 'task', tid, 'children'));
+      if (text === null) continue;
+      for (const child of text.split(' ')) {
+        const pid = Number(child);
+        if (Number.isSafeInteger(pid) && pid > 0) stack.push(pid);
+      }
+    }
+  }
+
+  /** A small file's text (or, for a directory, its entries one per line); null when it cannot be read. */
+  private readSmall(path: string, directory = false): string | null {
+    if (directory) {
+      try {
+        return readdirSync(path).join('\n');
+      } catch {
+        return null;
+      }
+    }
+    let fd = -1;
+    try {
+      fd = openSync(path, 'r');
+      const n = readSync(fd, this.buf, 0, this.buf.length, 0);
+      return this.buf.toString('latin1', 0, n);
+    } catch {
+      return null;
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
+  }
+}
