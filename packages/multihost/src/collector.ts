@@ -16,7 +16,7 @@ import {
   type HostLinkState,
   type TimeSeriesSample,
 } from '@mlps/timeseries';
-import { CollectionRun, EngineCollector, type CollectionRunStats } from '@mlps/timeseries/engine';
+import { CollectionRun, EngineCollector, WorkloadIoTracker, type CollectionRunStats } from '@mlps/timeseries/engine';
 import { isLocalHost, parseHostList, type HostSpec } from './hosts';
 import { ConcurrencyLimiter, HostSession, type HostConnectionState, type HostMethod } from './host-session';
 import type { RemoteReader } from './remote-script';
@@ -71,6 +71,12 @@ export interface MultiHostTimeSeriesCollectorOptions {
   sampleTimeoutSeconds?: number;
   /** Where `/proc` is, locally and on the remote hosts. Default `/proc`. */
   procRoot?: string;
+  /**
+   * Sample the workload's own I/O with this machine's samples (`workload_io`; see `WorkloadIoTracker` in
+   * `@mlps/timeseries/engine`): this process's workload threads and reaped children, and the process trees
+   * given to {@link MultiHostTimeSeriesCollector.trackProcess}. Local hosts only. Default false.
+   */
+  workloadIo?: boolean;
   /** How remote hosts read their files: `auto` (mawk/gawk when present, else sh + cat) or `cat`. */
   remoteReader?: RemoteReader;
   /** Clock for the schedule and timestamps. Default the system clock. */
@@ -232,6 +238,7 @@ export class MultiHostTimeSeriesCollector extends EngineCollector {
       }
     };
     const intervalMs = intervalSeconds * 1000;
+    const workload = o.workloadIo === true ? new WorkloadIoTracker() : undefined;
     const ctx = {
       clock,
       ssh,
@@ -243,6 +250,7 @@ export class MultiHostTimeSeriesCollector extends EngineCollector {
       backoffMaxMs: Math.max(30_000, intervalMs),
       maxConsecutiveTimeouts: 3,
       warn,
+      ...(workload !== undefined ? { workload } : {}),
     };
     const sessions = planned.map((p) => {
       const target: { host: string; port?: number; username?: string } = { host: p.host };
@@ -267,6 +275,17 @@ export class MultiHostTimeSeriesCollector extends EngineCollector {
     );
     this.sessions = sessions;
     this.sampleTimeoutSeconds = timeout;
+    this.workload = workload;
+  }
+
+  private readonly workload: WorkloadIoTracker | undefined;
+
+  /**
+   * Adds a process of this machine (and its descendants, followed live) to the workload whose I/O the
+   * local host's samples carry; a no-op unless the collector was made with `workloadIo: true`.
+   */
+  override trackProcess(pid: number): void {
+    this.workload?.trackProcess(pid);
   }
 
   /** The requested host names, in order (keys of {@link samplesByHost}). */

@@ -14,7 +14,7 @@ import {
   type Clock,
   type TimeSeriesSample,
 } from '@mlps/timeseries';
-import { LocalSampler, type HostSource, type PackedSample, type SampleRequest } from '@mlps/timeseries/engine';
+import { LocalSampler, PROC_SOURCES, WorkloadIoTracker, type HostSource, type PackedSample, type SampleRequest } from '@mlps/timeseries/engine';
 import { RemoteSampler } from './remote-sampler';
 import type { RemoteReader } from './remote-script';
 import { openSshConnection, type ResolvedSshOptions, type SshConnection, type SshTarget } from './transport';
@@ -65,6 +65,8 @@ export interface HostSessionContext {
   /** Consecutive unanswered requests after which the connection is dropped and re-established. */
   maxConsecutiveTimeouts: number;
   warn: (message: string) => void;
+  /** The workload whose own I/O this machine's samples carry (`workload_io`), when tracked. */
+  workload?: WorkloadIoTracker;
 }
 
 function messageOf(err: unknown): string {
@@ -176,7 +178,11 @@ export class HostSession implements HostSource {
     try {
       // This machine through the engine's zero-allocation sampler (descriptors kept open, learned byte
       // templates): the same samples as `collectTimeseriesSampleSync`, without an object per tick.
-      const sampler = (this.localSampler ??= new LocalSampler({ hostname: osHostname(), ...(this.ctx.procRoot !== undefined ? { procRoot: this.ctx.procRoot } : {}) }));
+      const sampler = (this.localSampler ??= new LocalSampler({
+        hostname: osHostname(),
+        ...(this.ctx.procRoot !== undefined ? { procRoot: this.ctx.procRoot } : {}),
+        ...(this.ctx.workload !== undefined ? { sources: [...PROC_SOURCES, this.ctx.workload.source] } : {}),
+      }));
       const sample = sampler.sample(wallMs);
       this.lastHostname = sample.hostname;
       return sample;

@@ -142,6 +142,11 @@ export interface RunCollector extends DescribesRun {
   stopCollection(): Promise<void>;
   /** Samples per host and hosts per health, from counters. */
   progress(): CollectionProgress;
+  /**
+   * Adds a process of this machine (and its descendants) to the workload whose own I/O is sampled
+   * (`workload_io`), when the collector was made to track it (`workloadIo: true`); otherwise a no-op.
+   */
+  trackProcess(pid: number): void;
 }
 
 /** `local`, `ssh` or `mixed` from the methods of the hosts given. */
@@ -657,6 +662,11 @@ export abstract class EngineCollector implements RunCollector {
   /** Samples taken per host, hosts per health and hosts down, from counters (nothing decoded): for progress lines. */
   progress(): CollectionProgress {
     return this.run.progress();
+  }
+
+  /** See {@link RunCollector.trackProcess}; collectors that sample this machine override it. */
+  trackProcess(_pid: number): void {
+    // Nothing of this machine is sampled here.
   }
 
   /** Every host's health (the host-health rule): good and error samples, status, link state. */

@@ -188,7 +188,7 @@ export class TimeSeriesCollector extends EngineCollector {
    * Adds a process (and its descendants, followed live) to the workload whose I/O is sampled; a no-op
    * unless the collector was made with `workloadIo: true`.
    */
-  trackProcess(pid: number): void {
+  override trackProcess(pid: number): void {
     this.workload?.trackProcess(pid);
   }
 

@@ -62,7 +62,8 @@ const ENTRIES: Array<[string, Record<string, unknown>, string[]]> = [
     engine,
     [
       'CollectionRun', 'EngineCollector', 'JournalWriter', 'LocalSampler', 'PROC_SAMPLE_FIELDS', 'PROC_SOURCES',
-      'PackedSample', 'SampleStore', 'StreamingStats', 'TickScheduler', 'isPackedSample', 'percentileSorted', 'summarize',
+      'PackedSample', 'PROCESS_IO_FIELDS', 'SampleStore', 'StreamingStats', 'TickScheduler', 'WorkloadIoTracker', 'isPackedSample',
+      'parseProcPidIo', 'percentileSorted', 'summarize',
     ],
   ],
 ];

@@ -15,3 +15,4 @@ export { PackedSample, isPackedSample } from '../packed-sample';
 export type { SampleShape } from '../packed-sample';
 export { PROC_SOURCES, PROC_SAMPLE_FIELDS } from '../proc/registry';
 export type { ProcSource, ProcSourceFileSpec } from '../proc/registry';
+export { WorkloadIoTracker, parseProcPidIo, PROCESS_IO_FIELDS } from '../proc/workload-io';
