@@ -177,6 +177,37 @@ describe('remote loop over a kept-open channel (real sh, in-process ssh2 server)
       rmSync(root, { recursive: true, force: true });
     }
   });
+
+  it.each(['auto', 'cat'] as const)('reader %s: an NFS mount in mountstats becomes the nfs key; no cifs module is no error', async (reader) => {
+    const root = mkdtempSync(join(tmpdir(), 'mlps-procroot-'));
+    try {
+      for (const f of ['diskstats', 'vmstat', 'meminfo', 'loadavg', 'stat', 'uptime']) writeFileSync(join(root, f), readFileSync(join('/proc', f)));
+      mkdirSync(join(root, 'net'));
+      writeFileSync(join(root, 'net', 'dev'), readFileSync('/proc/net/dev'));
+      mkdirSync(join(root, 'self'));
+      const capture = readFileSync(require.resolve('@mlps/timeseries/package.json').replace(/package\.json$/, 'src/__fixtures__/netfs/mountstats-procfs-nfs4-tcp-statvers1.1'));
+      writeFileSync(join(root, 'self', 'mountstats'), capture);
+      const sampler = await startSampler({ procRoot: root, reader });
+      const r = await sampler.request(5000);
+      // fs/cifs/Stats is absent and optional; Lustre's synthesized text is not read remotely at all.
+      expect(r.missing).toEqual([]);
+      const sample = buildSampleFromSourceTexts({ timestamp: 't', hostname: r.hostname, texts: r.texts, errors: r.errors });
+      expect(sample.errors).toBeUndefined();
+      expect(sample.nfs?.map((m) => [m.device, m.mount_point, m.per_op.READ?.ops])).toEqual([['192.168.1.1:/srv/test', '/mnt/nfs/test', 1298]]);
+      expect(sample).not.toHaveProperty('cifs');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('remoteFiles', () => {
+  it('reads the registry fixed-path files, optional as the registry says, and skips synthesized texts', () => {
+    const files = remoteFiles('/proc');
+    expect(files.filter((f) => f.optional).map((f) => f.key)).toEqual(['pressure/cpu', 'pressure/memory', 'pressure/io', 'self/mountstats', 'fs/cifs/Stats']);
+    expect(files.map((f) => f.key)).not.toContain('fs/lustre/llite/*/stats');
+    expect(files.find((f) => f.key === 'self/mountstats')?.path).toBe('/proc/self/mountstats');
+  });
 });
 
 describe('scanResponse', () => {

@@ -24,16 +24,19 @@ export interface RemoteFile {
   key: string;
   /** Absolute path on the remote host. */
   path: string;
-  /** Pressure files may be absent (kernels without PSI) without that being an error. */
+  /** Absent without that being an error (PSI, NFS, CIFS: the registry's `optional`). */
   optional: boolean;
 }
 
-/** The files the loop reads, under `procRoot` (default `/proc`). */
+/**
+ * The files the loop reads, under `procRoot` (default `/proc`): the hostname, then every fixed-path file of
+ * the source registry. Synthesized texts (Lustre's llite stats, found by a pattern) are not read remotely.
+ */
 export function remoteFiles(procRoot = '/proc'): RemoteFile[] {
   const root = procRoot.replace(/\/+$/, '') || '/';
   return [
     { key: 'hostname', path: HOSTNAME_PATH, optional: false },
-    ...SAMPLE_SOURCE_FILES.map((f) => ({ key: f.key, path: `${root}/${f.path}`, optional: f.source === 'pressure' })),
+    ...SAMPLE_SOURCE_FILES.filter((f) => !f.synthesized).map((f) => ({ key: f.key, path: `${root}/${f.path}`, optional: f.optional })),
   ];
 }
 

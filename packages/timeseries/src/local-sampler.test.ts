@@ -66,6 +66,13 @@ describe('LocalSampler', () => {
       expect(s.hostname).toBe('me');
       expect(Object.keys(s)).toEqual(Object.keys(first));
       expect(s.cpu!.total.user).toBeGreaterThanOrEqual(first.cpu!.total.user);
+      // This machine has mountstats but no NFS mount, no cifs module, no Lustre: no key and no error, and
+      // the mountstats bytes (read every tick) do not keep reads off the fast path.
+      expect(readFileSync('/proc/self/mountstats', 'utf8')).not.toMatch(/ with fstype nfs4? /);
+      expect(first.errors).toBeUndefined();
+      expect(first).not.toHaveProperty('nfs');
+      expect(first).not.toHaveProperty('cifs');
+      expect(first).not.toHaveProperty('lustre');
     } finally {
       sampler.close();
     }
@@ -87,6 +94,32 @@ describe('LocalSampler', () => {
     // The packed sample of the learning read is the parse of that read.
     const again = new LocalSampler({ procRoot: root, hostname: 'h' });
     expect(asSample(again.sample(9000))).toEqual(collectTimeseriesSampleSync({ procRoot: root, hostname: 'h', wallMs: 9000 }));
+  });
+
+  it('scans an NFS mount of mountstats into the packed sample, values exactly as the parser gives them', () => {
+    const root = copyOfProc();
+    mkdirSync(join(root, 'self'), { recursive: true });
+    // An older kernel's capture (TACC): every counter fits 15 digits, so the template scans it.
+    const capture = readFileSync(join(__dirname, '__fixtures__/netfs/mountstats-tacc-nfs3-tcp-statvers1.0'), 'utf8');
+    writeFileSync(join(root, 'self/mountstats'), `device proc mounted on /proc with fstype proc\n${capture}`);
+    const sampler = new LocalSampler({ procRoot: root, hostname: 'h' });
+    const first = asSample(sampler.sample(1000));
+    expect(first.nfs).toHaveLength(1);
+    expect(first.errors).toBeUndefined();
+    for (let round = 1; round <= 3; round++) {
+      bumpNumbers(root, round * 7);
+      const fast = sampler.sample(2000 + round);
+      expect(isPackedSample(fast)).toBe(true);
+      const parsed = collectTimeseriesSampleSync({ procRoot: root, hostname: 'h', wallMs: 2000 + round });
+      expect(asSample(fast)).toEqual(parsed);
+      expect(parsed.nfs![0]!.per_op.WRITE!.ops).toBe(first.nfs![0]!.per_op.WRITE!.ops + [0, 7, 21, 42][round]!);
+    }
+    expect(sampler.stats).toMatchObject({ fast: 3, parsed: 1, learned: 1, unlearnable: 0 });
+    // A second NFS mount appears: parsed, learned again, then scanned.
+    writeFileSync(join(root, 'self/mountstats'), `${readFileSync(join(root, 'self/mountstats'), 'utf8')}${capture.replace('/ifs with', '/scratch with')}`);
+    expect(asSample(sampler.sample(3000)).nfs!.map((m) => m.mount_point)).toEqual(['/ifs', '/scratch']);
+    expect(isPackedSample(sampler.sample(3001))).toBe(true);
+    sampler.close();
   });
 
   it('parses (and learns again) when the shape changes: a new disk, a renamed interface, a failed read', () => {

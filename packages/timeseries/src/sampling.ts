@@ -20,6 +20,10 @@ export interface SampleSourceFile {
   readonly key: string;
   /** Path relative to the proc root. */
   readonly path: string;
+  /** Absent without error where the host lacks it (PSI, NFS, CIFS, Lustre). */
+  readonly optional: boolean;
+  /** A text the local sampler makes (files found by a pattern): not a path a remote `cat` can read. */
+  readonly synthesized: boolean;
 }
 
 /**
@@ -28,7 +32,11 @@ export interface SampleSourceFile {
  * texts, keyed by `key`, to {@link buildSampleFromSourceTexts}.
  */
 export const SAMPLE_SOURCE_FILES: readonly SampleSourceFile[] = Object.freeze(
-  PROC_SOURCES.flatMap((source) => source.files.map((file) => Object.freeze({ source: source.name, key: file.key, path: file.path }))),
+  PROC_SOURCES.flatMap((source) =>
+    source.files.map((file) =>
+      Object.freeze({ source: source.name, key: file.key, path: file.path, optional: file.optional, synthesized: file.synthesize !== undefined }),
+    ),
+  ),
 );
 
 /** What {@link buildSampleFromSourceTexts} assembles a sample from. */

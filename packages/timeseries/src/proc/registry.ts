@@ -3,10 +3,13 @@
  * (the reference's order). Sampling (local and remote), the learned byte templates of the fast path and
  * the host-health rule iterate this list; a new source is one module (see `source.ts`) and one line here.
  */
+import { cifsSource } from './cifs';
 import { diskstatsSource } from './diskstats';
 import { loadavgSource } from './loadavg';
+import { lustreSource } from './lustre-llite';
 import { meminfoSource } from './meminfo';
 import { netdevSource } from './netdev';
+import { nfsSource } from './nfs-mountstats';
 import { pressureSource } from './pressure';
 import type { ProcSource } from './source';
 import { cpuSource } from './stat';
@@ -25,6 +28,9 @@ export const PROC_SOURCES: readonly ProcSource[] = Object.freeze([
   cpuSource,
   pressureSource,
   uptimeSource,
+  nfsSource,
+  cifsSource,
+  lustreSource,
 ]);
 
 /** The sample keys that hold collected data (`diskstats`, …, `uptime_seconds`), in sample key order. */
