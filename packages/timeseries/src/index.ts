@@ -113,6 +113,8 @@ export type {
 } from './collector';
 export { deriveRates, computeRates } from './rates';
 export type { SampleRates, DiskRates, NetRates, CpuPercent, MemoryUsage } from './rates';
+export { deriveNetfsRates, nfsMountRates, cifsShareRates, lustreRates } from './rates-netfs';
+export type { NetfsRates, NfsMountRates, NfsOpRates, CifsShareRates, LustreRates } from './rates-netfs';
 export {
   validateCollectionSettings,
   describeValue,

@@ -5,6 +5,7 @@
  * arrived. A counter that went backwards (reboot, wrap, device replaced) gives no rate for that device
  * rather than a negative one.
  */
+import { deriveNetfsRates, type NetfsRates } from './rates-netfs';
 import { sampleTimeMs } from './timestamps';
 import type { CpuTimes, DiskStatsRecord, NetDevRecord, TimeSeriesSample } from './types';
 
@@ -94,6 +95,11 @@ export interface SampleRates {
   perCpu: Record<string, CpuPercent>;
   /** Memory in use at the later sample; null without `meminfo`. */
   memory: MemoryUsage | null;
+  /**
+   * NFS mounts, CIFS shares and Lustre clients (`rates-netfs.ts`: nfsiostat, cifsiostat, llstat figures);
+   * absent when the later sample has none of them.
+   */
+  netfs?: NetfsRates;
 }
 
 /** `cur − prev` when both are finite and it is not negative; else null. */
@@ -293,7 +299,7 @@ export function deriveRates(prev: TimeSeriesSample, cur: TimeSeriesSample): Samp
     }
   }
 
-  return {
+  const rates: SampleRates = {
     timestamp: cur.timestamp,
     timestampMs: sampleTimeMs(cur),
     hostname: cur.hostname,
@@ -305,6 +311,9 @@ export function deriveRates(prev: TimeSeriesSample, cur: TimeSeriesSample): Samp
     perCpu,
     memory: memoryUsage(cur.meminfo),
   };
+  const netfs = deriveNetfsRates(prev, cur, seconds);
+  if (netfs !== null) rates.netfs = netfs;
+  return rates;
 }
 
 /**
