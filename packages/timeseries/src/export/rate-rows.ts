@@ -3,6 +3,7 @@
  * MB/s, IOPS, await and CPU % without redoing the counter arithmetic.
  */
 import { deriveRates } from '../rates';
+import type { NetfsRates } from '../rates-netfs';
 import type { TimeSeriesSample } from '../types';
 
 /** One derived value. */
@@ -62,5 +63,35 @@ export function rateRows(prev: TimeSeriesSample, cur: TimeSeriesSample): RateRow
     out.push({ device: '', metric: 'memory_used_bytes', value: m.usedBytes, unit: 'bytes' });
     out.push({ device: '', metric: 'memory_used_percent', value: m.usedPercent, unit: 'percent' });
   }
+  if (rates.netfs !== undefined) netfsRows(out, rates.netfs);
   return out;
+}
+
+/** Pushes `prefix<field>` rows of a rates record (numbers only; `retrans` and `errors` are counts in the interval). */
+function pushPrefixed(out: RateRow[], device: string, prefix: string, record: object, skip: ReadonlySet<string>): void {
+  for (const [field, value] of Object.entries(record)) {
+    if (skip.has(field) || typeof value !== 'number' || !Number.isFinite(value)) continue;
+    const unit = field === 'retrans' || field === 'errors' ? 'count' : field === 'rpcBacklog' ? 'requests' : field === 'kbPerOp' ? 'kB' : unitOf(field);
+    out.push({ device, metric: `${prefix}${snakeCase(field)}`, value, unit });
+  }
+}
+
+const NETFS_NAME_FIELDS = new Set(['mountPoint', 'device', 'fstype', 'share', 'instance']);
+
+/**
+ * Network filesystem rows: per NFS mount (device = mount point) `nfs_ops_per_sec`, `nfs_rpc_backlog`, the
+ * byte rates, then nfsiostat's lines per operation with traffic (`nfs_read_avg_rtt_ms`,
+ * `nfs_getattr_ops_per_sec`, …); per CIFS share `cifs_*`; per Lustre client `lustre_*` (other counters as
+ * `lustre_<name>_per_sec`).
+ */
+function netfsRows(out: RateRow[], netfs: NetfsRates): void {
+  for (const [mount, m] of Object.entries(netfs.nfs)) {
+    pushPrefixed(out, mount, 'nfs_', m, NETFS_NAME_FIELDS);
+    for (const [op, r] of Object.entries(m.ops)) pushPrefixed(out, mount, `nfs_${op.toLowerCase()}_`, r, NETFS_NAME_FIELDS);
+  }
+  for (const [share, c] of Object.entries(netfs.cifs)) pushPrefixed(out, share, 'cifs_', c, NETFS_NAME_FIELDS);
+  for (const [instance, l] of Object.entries(netfs.lustre)) {
+    pushPrefixed(out, instance, 'lustre_', l, NETFS_NAME_FIELDS);
+    for (const [name, v] of Object.entries(l.opsPerSec)) out.push({ device: instance, metric: `lustre_${name}_per_sec`, value: v, unit: '1/s' });
+  }
 }

@@ -5,6 +5,7 @@
 import type { HostHealth, TimeSeriesData } from '../types';
 import { aggregateDevices, buildHostSeries, diskTotals } from './host-series';
 import type { HostSeries, ReportGap } from './host-series';
+import type { NetfsInterval } from './interval-rates';
 import { fieldTimeMs } from '../timestamps';
 
 /** mean, p50, p95 and max of one metric over a run's intervals; `count` values went in. */
@@ -41,6 +42,28 @@ export interface InterfaceSummary {
   txMBps: ReportStat | null;
 }
 
+/**
+ * One network filesystem mount over the run (NFS mount, CIFS share or Lustre client): MB = 10^6 bytes on
+ * the wire (NFS: READ/WRITE payloads from the server), ops per second, NFS READ/WRITE RTT and execution ms.
+ */
+export interface NetfsSummary {
+  kind: 'nfs' | 'cifs' | 'lustre';
+  /** Mount point (NFS), share (CIFS) or llite instance (Lustre). */
+  name: string;
+  /** The export for NFS (`server:/path`), '' otherwise. */
+  source: string;
+  readMBps: ReportStat | null;
+  writeMBps: ReportStat | null;
+  readOpsPerSec: ReportStat | null;
+  writeOpsPerSec: ReportStat | null;
+  opsPerSec: ReportStat | null;
+  readRttMs: ReportStat | null;
+  writeRttMs: ReportStat | null;
+  readExeMs: ReportStat | null;
+  writeExeMs: ReportStat | null;
+  retransPerSec: ReportStat | null;
+}
+
 /** One host of a {@link RunReport}. */
 export interface HostReport {
   /** The requested host name (key of `samples_by_host`). */
@@ -64,6 +87,8 @@ export interface HostReport {
   memoryUsedGiB: ReportStat | null;
   /** PSI: share of time stalled in % (`cpu_some`, `memory_some`, `memory_full`, `io_some`, `io_full`). */
   psi: Record<string, ReportStat>;
+  /** NFS mounts, CIFS shares and Lustre clients seen during the run (none: an empty list). */
+  networkFilesystems: NetfsSummary[];
 }
 
 /** Optional context shown with the report (usually from the run's `*_metadata.json`). */
@@ -218,7 +243,40 @@ function hostReport(data: TimeSeriesData, series: HostSeries): HostReport {
     cpu,
     memoryUsedGiB: reportStat(series.memoryUsedBytes.map((b) => (b === null ? null : b / GIB))),
     psi,
+    networkFilesystems: netfsSummaries(series),
   };
+}
+
+/** Per network filesystem mount, its figures over the run's intervals (in first-seen order). */
+export function netfsSummaries(series: HostSeries): NetfsSummary[] {
+  const mounts = new Map<string, NetfsInterval[]>();
+  for (const iv of series.intervals) {
+    for (const m of iv.netfs ?? []) {
+      const key = `${m.kind}\u0000${m.name}`;
+      let list = mounts.get(key);
+      if (list === undefined) mounts.set(key, (list = []));
+      list.push(m);
+    }
+  }
+  return [...mounts.values()].map((list) => {
+    const first = list[0]!;
+    const stat = (f: (m: NetfsInterval) => number | null): ReportStat | null => reportStat(list.map(f));
+    return {
+      kind: first.kind,
+      name: first.name,
+      source: first.source,
+      readMBps: stat((m) => (m.readBytesPerSec === null ? null : m.readBytesPerSec / MB)),
+      writeMBps: stat((m) => (m.writeBytesPerSec === null ? null : m.writeBytesPerSec / MB)),
+      readOpsPerSec: stat((m) => m.readOpsPerSec),
+      writeOpsPerSec: stat((m) => m.writeOpsPerSec),
+      opsPerSec: stat((m) => m.opsPerSec),
+      readRttMs: stat((m) => m.readRttMs),
+      writeRttMs: stat((m) => m.writeRttMs),
+      readExeMs: stat((m) => m.readExeMs),
+      writeExeMs: stat((m) => m.writeExeMs),
+      retransPerSec: stat((m) => m.retransPerSec),
+    };
+  });
 }
 
 /** The host series of every host of `data`, in `hosts_requested` order then any other host. */

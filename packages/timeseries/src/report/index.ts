@@ -1,7 +1,8 @@
 // `@mlps/timeseries/report`: run reports (text, Markdown, JSON, HTML) from documents and journals, and
 // run-directory loading.
 export { buildReport, buildReportFromSeries, buildAllHostSeries, reportStat } from './build-report';
-export type { RunReport, HostReport, ReportMeta, ReportStat, DiskSummary, DeviceSummary, InterfaceSummary } from './build-report';
+export type { NetfsInterval } from './interval-rates';
+export type { RunReport, HostReport, ReportMeta, ReportStat, DiskSummary, DeviceSummary, InterfaceSummary, NetfsSummary } from './build-report';
 export type { HostSeries, ReportGap } from './host-series';
 export { renderReportText, renderReportMarkdown, renderReportJson } from './render-summary';
 export { renderReportHtml, renderReportHtmlFromChartData } from './render-html';

@@ -5,6 +5,7 @@
 import type { TimeSeriesSample } from '../types';
 import { deriveRates } from '../rates';
 import type { SampleRates } from '../rates';
+import type { NetfsRates } from '../rates-netfs';
 
 /** One disk over one interval. */
 export interface DiskInterval {
@@ -26,6 +27,31 @@ export interface NetInterval {
   txBytesPerSec: number;
 }
 
+/**
+ * One network filesystem mount over one interval: an NFS mount (nfsiostat's figures), a CIFS share
+ * (cifsiostat's) or a Lustre client (llstat's). Null where the filesystem does not have the figure.
+ */
+export interface NetfsInterval {
+  kind: 'nfs' | 'cifs' | 'lustre';
+  /** Mount point (NFS), share (CIFS) or llite instance (Lustre). */
+  name: string;
+  /** The export (`server:/path`) for NFS; '' otherwise. */
+  source: string;
+  readBytesPerSec: number | null;
+  writeBytesPerSec: number | null;
+  readOpsPerSec: number | null;
+  writeOpsPerSec: number | null;
+  /** NFS: RPCs sent per second; CIFS: SMBs per second; Lustre: every counter's events per second. */
+  opsPerSec: number | null;
+  /** NFS READ/WRITE average round-trip and execution times, ms. */
+  readRttMs: number | null;
+  writeRttMs: number | null;
+  readExeMs: number | null;
+  writeExeMs: number | null;
+  /** NFS retransmissions per second (all operations). */
+  retransPerSec: number | null;
+}
+
 /** Everything the report uses of one interval of one host. */
 export interface IntervalValues {
   /** Interval end, epoch milliseconds (the later sample's timestamp). */
@@ -37,6 +63,8 @@ export interface IntervalValues {
   cpu: Record<string, number> | null;
   /** PSI stall share in % of the interval: `cpu_some`, `memory_some`, `memory_full`, `io_some`, `io_full`. */
   psi: Record<string, number>;
+  /** Network filesystem mounts; absent when the host has none. */
+  netfs?: NetfsInterval[];
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -97,5 +125,50 @@ function fromSampleRates(rates: SampleRates, prev: TimeSeriesSample, cur: TimeSe
     txBytesPerSec: n.txBytesPerSec,
   }));
   const cpu = rates.cpu === null ? null : { ...rates.cpu };
-  return { endMs, seconds, disks, nets, cpu, psi: psiShares(prev, cur, seconds) };
+  const values: IntervalValues = { endMs, seconds, disks, nets, cpu, psi: psiShares(prev, cur, seconds) };
+  if (rates.netfs !== undefined) values.netfs = netfsIntervals(rates.netfs, seconds);
+  return values;
+}
+
+/** The per-mount figures of {@link NetfsRates}, one list whatever the filesystem. */
+function netfsIntervals(rates: NetfsRates, seconds: number): NetfsInterval[] {
+  const out: NetfsInterval[] = [];
+  for (const m of Object.values(rates.nfs)) {
+    let retrans = 0;
+    for (const op of Object.values(m.ops)) retrans += op.retrans;
+    out.push({
+      kind: 'nfs',
+      name: m.mountPoint,
+      source: m.device,
+      readBytesPerSec: m.serverReadBytesPerSec,
+      writeBytesPerSec: m.serverWriteBytesPerSec,
+      readOpsPerSec: m.read?.opsPerSec ?? null,
+      writeOpsPerSec: m.write?.opsPerSec ?? null,
+      opsPerSec: m.opsPerSec,
+      readRttMs: m.read?.avgRttMs ?? null,
+      writeRttMs: m.write?.avgRttMs ?? null,
+      readExeMs: m.read?.avgExeMs ?? null,
+      writeExeMs: m.write?.avgExeMs ?? null,
+      retransPerSec: retrans / seconds,
+    });
+  }
+  for (const c of Object.values(rates.cifs)) {
+    out.push({
+      kind: 'cifs', name: c.share, source: '',
+      readBytesPerSec: c.readBytesPerSec, writeBytesPerSec: c.writeBytesPerSec,
+      readOpsPerSec: c.readsPerSec, writeOpsPerSec: c.writesPerSec, opsPerSec: c.smbsPerSec,
+      readRttMs: null, writeRttMs: null, readExeMs: null, writeExeMs: null, retransPerSec: null,
+    });
+  }
+  for (const l of Object.values(rates.lustre)) {
+    let ops = 0;
+    for (const v of Object.values(l.opsPerSec)) ops += v;
+    out.push({
+      kind: 'lustre', name: l.instance, source: '',
+      readBytesPerSec: l.readBytesPerSec, writeBytesPerSec: l.writeBytesPerSec,
+      readOpsPerSec: l.readCallsPerSec, writeOpsPerSec: l.writeCallsPerSec, opsPerSec: ops,
+      readRttMs: null, writeRttMs: null, readExeMs: null, writeExeMs: null, retransPerSec: null,
+    });
+  }
+  return out;
 }

@@ -95,6 +95,7 @@ export function renderReportText(r: RunReport): string {
         );
       }
     }
+    out.push(...netfsLines(h));
     if (h.gaps.length > 0) {
       out.push(`  gaps: ${h.gaps.slice(0, 5).map((g) => `${g.from} +${num(g.seconds)} s`).join('; ')}${h.gaps.length > 5 ? ` … (${h.gaps.length})` : ''}`);
     }
@@ -102,6 +103,23 @@ export function renderReportText(r: RunReport): string {
     out.push('');
   }
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** The network filesystem section of a host (nfsiostat-like per mount), or nothing without one. */
+function netfsLines(h: HostReport): string[] {
+  const list = h.networkFilesystems ?? [];
+  if (list.length === 0) return [];
+  const f = (s: ReportStat | null): string => (s === null ? '-' : `${num(s.mean)}/${num(s.max)}`);
+  const out = ['  network filesystems (mean / max):'];
+  for (const m of list) {
+    const title = m.kind === 'nfs' ? `nfs ${m.name} (${m.source})` : `${m.kind} ${m.name}`;
+    let line = `    ${title}: op/s ${f(m.opsPerSec)}, read ${f(m.readMBps)} MB/s ${f(m.readOpsPerSec)} ops/s, write ${f(m.writeMBps)} MB/s ${f(m.writeOpsPerSec)} ops/s`;
+    if (m.kind === 'nfs') {
+      line += `, RTT r ${f(m.readRttMs)} w ${f(m.writeRttMs)} ms, exe r ${f(m.readExeMs)} w ${f(m.writeExeMs)} ms, retrans/s ${f(m.retransPerSec)}`;
+    }
+    out.push(line);
+  }
+  return out;
 }
 
 function mdCell(s: string): string {
