@@ -4,8 +4,21 @@
  * timestamps and none of the mlps keys.
  */
 import { MlpsError } from './errors';
-import { formatReferenceTimestamp, parseTimestampMs, toEpochMs } from './timestamps';
+import { formatReferenceTimestamp, toEpochMs } from './timestamps';
 import { SAMPLE_DATA_KEYS as DATA_KEYS, hostStatusFromSamples, isGoodSample } from './host-health';
+import { PROC_SOURCES, type ProcSource } from './proc/registry';
+import {
+  expectArray,
+  expectCount,
+  expectNumber,
+  expectObject,
+  expectString,
+  expectTimestamp,
+  checkNumericFields,
+  keyPath,
+  fail,
+  type JsonObject,
+} from './validation';
 import type {
   CollectionMethod,
   HostHealth,
@@ -168,53 +181,13 @@ export function serializeTimeSeriesData(data: TimeSeriesData): string {
 // ---------------------------------------------------------------------------------------------------
 // Loading and validation
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'nothing (missing)';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
+type Obj = JsonObject;
 
-function fail(path: string, expected: string, value: unknown): never {
-  throw new MlpsError('INVALID_FORMAT', `${path}: expected ${expected}, got ${describe(value)}`);
-}
+/** The sources that renamed fields in an earlier format (their `normalize` brings old files to today's names). */
+const RENAMING_SOURCES: readonly ProcSource[] = PROC_SOURCES.filter((source) => source.normalize !== undefined);
 
-function keyPath(base: string, key: string): string {
-  const part = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-  return base === '' ? (part.startsWith('.') ? part.slice(1) : part) : `${base}${part}`;
-}
-
-type Obj = Record<string, unknown>;
-
-/** diskstats names mlps wrote before format 2 → the reference's names. */
-const LEGACY_DISK_FIELDS: Readonly<Record<string, string>> = Object.freeze({
-  time_io_ms: 'time_doing_ios_ms',
-  weighted_time_io_ms: 'weighted_time_doing_ios_ms',
-});
-
-function hasLegacyDiskFields(record: Obj): boolean {
-  for (const legacy in LEGACY_DISK_FIELDS) if (legacy in record) return true;
-  return false;
-}
-
-/**
- * Brings one diskstats record written by mlps before format 2 to the reference's names, in place of the old
- * keys (same position, so a rewritten file keeps its column order). A record that already has the new name
- * keeps it and drops the old one. Returns the record itself when there is nothing to rename.
- */
-function normalizeDiskRecord(record: Obj): Obj {
-  if (!hasLegacyDiskFields(record)) return record;
-  const out: Obj = {};
-  for (const key of Object.keys(record)) {
-    const renamed = LEGACY_DISK_FIELDS[key];
-    if (renamed === undefined) out[key] = record[key];
-    else if (!(renamed in record)) out[renamed] = record[key];
-  }
-  return out;
-}
+/** Each source by its sample key: a sample's collected data is checked by the source that wrote it. */
+const SOURCE_BY_FIELD: ReadonlyMap<string, ProcSource> = new Map(PROC_SOURCES.map((source) => [source.field, source]));
 
 /** The optional keys of a sample that Python writes as `null` when the source was not read. */
 const NULLABLE_SAMPLE_KEYS = [...DATA_KEYS, 'errors'] as const;
@@ -235,115 +208,13 @@ function dropNullSources(sample: Obj): void {
 export function normalizeSampleFields<T>(sample: T): T {
   if (typeof sample !== 'object' || sample === null) return sample;
   dropNullSources(sample as Obj);
-  const disks = (sample as Obj).diskstats;
-  if (!Array.isArray(disks) || disks.length === 0) return sample;
-  let changed = false;
-  for (const disk of disks) {
-    if (isObject(disk) && hasLegacyDiskFields(disk)) {
-      changed = true;
-      break;
-    }
+  for (const source of RENAMING_SOURCES) {
+    const value = (sample as Obj)[source.field];
+    if (value === undefined) continue;
+    const normalized = (source.normalize as (value: unknown) => unknown)(value);
+    if (normalized !== value) (sample as Obj)[source.field] = normalized;
   }
-  if (!changed) return sample;
-  (sample as Obj).diskstats = disks.map((disk) => (isObject(disk) ? normalizeDiskRecord(disk) : disk));
   return sample;
-}
-
-function isObject(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function expectObject(value: unknown, path: string): Obj {
-  if (!isObject(value)) fail(path, 'an object', value);
-  return value;
-}
-
-function expectArray(value: unknown, path: string): unknown[] {
-  if (!Array.isArray(value)) fail(path, 'an array', value);
-  return value;
-}
-
-function expectString(value: unknown, path: string): string {
-  if (typeof value !== 'string') fail(path, 'a string', value);
-  return value;
-}
-
-function expectNumber(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, 'a finite number', value);
-  return value;
-}
-
-function expectCount(value: unknown, path: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) fail(path, 'a non-negative integer', value);
-  return value;
-}
-
-function expectTimestamp(value: unknown, path: string): string {
-  if (typeof value !== 'string' || parseTimestampMs(value) === null) fail(path, 'an ISO-8601 string', value);
-  return value;
-}
-
-/** Checks that every listed field present in `record` is a finite number; other keys are kept. */
-function checkNumericFields(record: Obj, fields: readonly string[], path: string): void {
-  for (const field of fields) {
-    const value = record[field];
-    if (value !== undefined) expectNumber(value, keyPath(path, field));
-  }
-}
-
-function checkNumberMap(value: unknown, path: string): Record<string, number> {
-  const record = expectObject(value, path);
-  for (const [key, entry] of Object.entries(record)) expectNumber(entry, keyPath(path, key));
-  return record as Record<string, number>;
-}
-
-const DISK_FIELDS = [
-  'major', 'minor', 'reads_completed', 'reads_merged', 'sectors_read', 'time_reading_ms', 'writes_completed',
-  'writes_merged', 'sectors_written', 'time_writing_ms', 'ios_in_progress', 'time_doing_ios_ms',
-  'weighted_time_doing_ios_ms', 'discards_completed', 'discards_merged', 'sectors_discarded', 'time_discarding_ms',
-  'flush_requests_completed', 'time_flushing_ms', ...Object.keys(LEGACY_DISK_FIELDS),
-] as const;
-
-const NET_FIELDS = [
-  'rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'rx_fifo', 'rx_frame', 'rx_compressed', 'rx_multicast',
-  'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped', 'tx_fifo', 'tx_collisions', 'tx_carrier', 'tx_compressed',
-] as const;
-
-const LOADAVG_FIELDS = ['load_1min', 'load_5min', 'load_15min', 'running_processes', 'total_processes'] as const;
-
-const CPU_FIELDS = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'guest', 'guest_nice'] as const;
-
-const PSI_FIELDS = ['avg10', 'avg60', 'avg300', 'total'] as const;
-
-function checkRecordList(value: unknown, path: string, nameField: string, fields: readonly string[]): void {
-  const list = expectArray(value, path);
-  list.forEach((item, i) => {
-    const itemPath = `${path}[${i}]`;
-    const record = expectObject(item, itemPath);
-    expectString(record[nameField], keyPath(itemPath, nameField));
-    checkNumericFields(record, fields, itemPath);
-  });
-}
-
-function checkCpu(value: unknown, path: string): void {
-  const cpu = expectObject(value, path);
-  checkNumericFields(expectObject(cpu.total, keyPath(path, 'total')), CPU_FIELDS, keyPath(path, 'total'));
-  if (cpu.per_cpu !== undefined) {
-    checkRecordList(cpu.per_cpu, keyPath(path, 'per_cpu'), 'cpu', CPU_FIELDS);
-  }
-  checkNumericFields(cpu, ['ctxt', 'intr', 'procs_running', 'procs_blocked'], path);
-}
-
-function checkPressure(value: unknown, path: string): void {
-  const pressure = expectObject(value, path);
-  for (const [resource, record] of Object.entries(pressure)) {
-    const resourcePath = keyPath(path, resource);
-    const lines = expectObject(record, resourcePath);
-    for (const [kind, line] of Object.entries(lines)) {
-      const linePath = keyPath(resourcePath, kind);
-      checkNumericFields(expectObject(line, linePath), PSI_FIELDS, linePath);
-    }
-  }
 }
 
 /**
@@ -357,6 +228,11 @@ export function validateSample(value: unknown, path: string): TimeSeriesSample {
   for (const [key, entry] of Object.entries(input)) {
     if (entry === null && key !== 'timestamp' && key !== 'hostname') continue;
     const entryPath = keyPath(path, key);
+    const source = SOURCE_BY_FIELD.get(key);
+    if (source !== undefined) {
+      out[key] = source.validate(entry, entryPath);
+      continue;
+    }
     switch (key) {
       case 'timestamp':
         expectTimestamp(entry, entryPath);
@@ -366,29 +242,6 @@ export function validateSample(value: unknown, path: string): TimeSeriesSample {
         break;
       case 'hostname':
         expectString(entry, entryPath);
-        break;
-      case 'diskstats':
-        checkRecordList(entry, entryPath, 'device_name', DISK_FIELDS);
-        out.diskstats = (entry as unknown[]).map((disk) => normalizeDiskRecord(disk as Obj));
-        continue;
-      case 'netdev':
-        checkRecordList(entry, entryPath, 'interface_name', NET_FIELDS);
-        break;
-      case 'vmstat':
-      case 'meminfo':
-        checkNumberMap(entry, entryPath);
-        break;
-      case 'loadavg':
-        checkNumericFields(expectObject(entry, entryPath), LOADAVG_FIELDS, entryPath);
-        break;
-      case 'cpu':
-        checkCpu(entry, entryPath);
-        break;
-      case 'pressure':
-        checkPressure(entry, entryPath);
-        break;
-      case 'uptime_seconds':
-        expectNumber(entry, entryPath);
         break;
       case 'errors': {
         const errors = expectObject(entry, entryPath);

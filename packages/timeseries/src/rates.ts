@@ -6,11 +6,9 @@
  * rather than a negative one.
  */
 import { deriveNetfsRates, type NetfsRates } from './rates-netfs';
+import { SECTOR_BYTES } from './proc/diskstats';
 import { sampleTimeMs } from './timestamps';
 import type { CpuTimes, DiskStatsRecord, NetDevRecord, TimeSeriesSample } from './types';
-
-/** Bytes per sector in `/proc/diskstats`: always 512, whatever the device's real sector size. */
-const SECTOR_BYTES = 512;
 
 /** Per-device rates over one interval (the fields of `iostat -x`). */
 export interface DiskRates {

@@ -1,5 +1,7 @@
 import type { LoadAvgRecord } from '../types';
 import { Scanner, asText } from './scanner';
+import { checkNumericFields, expectObject } from '../validation';
+import { gaugeFamily, recordMetrics } from './metrics';
 import { singleFileSource, type ProcSource } from './source';
 
 const SLASH = 47;
@@ -30,11 +32,24 @@ export function parseProcLoadavg(text: string): LoadAvgRecord | null {
   };
 }
 
-/** The `loadavg` source (`/proc/loadavg` → sample key `loadavg`). */
+const LOADAVG_FIELDS = ['load_1min', 'load_5min', 'load_15min', 'running_processes', 'total_processes'] as const;
+
+/** The `loadavg` source (`/proc/loadavg` → sample key `loadavg`). Exported as node_exporter's `node_load1/5/15`. */
 export const loadavgSource: ProcSource = singleFileSource({
   name: 'loadavg',
   field: 'loadavg',
   file: 'loadavg',
-  fields: ['load_1min','load_5min','load_15min','running_processes','total_processes'],
+  fields: LOADAVG_FIELDS,
   parse: parseProcLoadavg,
+  validate(value, path) {
+    checkNumericFields(expectObject(value, path), LOADAVG_FIELDS, path);
+    return value;
+  },
+  metrics: recordMetrics(60, [
+    ['load_1min', 'load', gaugeFamily('node_load1', '', '1m load average.'), 1],
+    ['load_5min', 'load', gaugeFamily('node_load5', '', '5m load average.'), 1],
+    ['load_15min', 'load', gaugeFamily('node_load15', '', '15m load average.'), 1],
+    ['running_processes', 'count', gaugeFamily('mlps_loadavg_running_processes', '', 'Runnable scheduling entities (4th field of /proc/loadavg).'), 1],
+    ['total_processes', 'count', gaugeFamily('mlps_loadavg_total_processes', '', 'Existing scheduling entities (4th field of /proc/loadavg).'), 1],
+  ]),
 });

@@ -1,4 +1,6 @@
 import { KeyCache, Scanner, asText, isUnsafeKey } from './scanner';
+import { checkNumberMap } from '../validation';
+import { gaugeFamily, keyedMetrics } from './metrics';
 import { isEmptyRecord, singleFileSource, type ProcSource } from './source';
 
 const COLON = 58;
@@ -29,7 +31,12 @@ export function parseProcMeminfo(text: string): Record<string, number> {
   return out;
 }
 
-/** The `meminfo` source (`/proc/meminfo` → sample key `meminfo`); its fields are every `/proc/meminfo` key, in file order (values as written, kB for sizes). */
+/**
+ * The `meminfo` source (`/proc/meminfo` → sample key `meminfo`); its fields are every `/proc/meminfo` key,
+ * in file order (values as written, kB for sizes). Exported as node_exporter's `node_memory_<key>_bytes`
+ * gauges (`Active(anon)` → `Active_anon`); `HugePages_Total/Free/Rsvd/Surp` are page counts, exported as
+ * `node_memory_<key>` without a unit.
+ */
 export const meminfoSource: ProcSource = singleFileSource({
   name: 'meminfo',
   field: 'meminfo',
@@ -37,4 +44,13 @@ export const meminfoSource: ProcSource = singleFileSource({
   fields: [],
   parse: parseProcMeminfo,
   isEmpty: isEmptyRecord,
+  validate(value, path) {
+    checkNumberMap(value, path);
+    return value;
+  },
+  metrics: keyedMetrics(40, (key, name) =>
+    key.startsWith('HugePages_')
+      ? { unit: 'count', family: gaugeFamily(`node_memory_${name}`, '', `Memory information field ${key}.`), scale: 1 }
+      : { unit: 'kB', family: gaugeFamily(`node_memory_${name}_bytes`, 'bytes', `Memory information field ${key}_bytes.`), scale: 1024 },
+  ),
 });

@@ -1,5 +1,7 @@
 import type { NetDevRecord } from '../types';
 import { KeyCache, Scanner, asText, isBlank } from './scanner';
+import { checkRecordList } from '../validation';
+import { counterFamily, recordListMetrics, type MetricFieldSpec } from './metrics';
 import { isEmptyRecord, singleFileSource, type ProcSource } from './source';
 
 /** The previous input's names by line, reused when unchanged (see {@link KeyCache}). */
@@ -67,12 +69,56 @@ export function parseProcNetDev(text: string): NetDevRecord[] {
   return records;
 }
 
-/** The `netdev` source (`/proc/net/dev` → sample key `netdev`). */
+/** The 16 counters of a record, in record order: the reference's names (after `interface_name`). */
+const NET_FIELDS = [
+  'rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'rx_fifo', 'rx_frame', 'rx_compressed', 'rx_multicast',
+  'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped', 'tx_fifo', 'tx_collisions', 'tx_carrier', 'tx_compressed',
+] as const;
+
+/** Our field → node_exporter's `node_network_<name>` (its names follow the `/proc/net/dev` header). */
+const NODE_EXPORTER_NAMES: Readonly<Record<(typeof NET_FIELDS)[number], string>> = {
+  rx_bytes: 'receive_bytes',
+  rx_packets: 'receive_packets',
+  rx_errors: 'receive_errs',
+  rx_dropped: 'receive_drop',
+  rx_fifo: 'receive_fifo',
+  rx_frame: 'receive_frame',
+  rx_compressed: 'receive_compressed',
+  rx_multicast: 'receive_multicast',
+  tx_bytes: 'transmit_bytes',
+  tx_packets: 'transmit_packets',
+  tx_errors: 'transmit_errs',
+  tx_dropped: 'transmit_drop',
+  tx_fifo: 'transmit_fifo',
+  tx_collisions: 'transmit_colls',
+  tx_carrier: 'transmit_carrier',
+  tx_compressed: 'transmit_compressed',
+};
+
+const NET_METRICS: readonly MetricFieldSpec[] = NET_FIELDS.map((field) => {
+  const name = NODE_EXPORTER_NAMES[field];
+  const bytes = name.endsWith('_bytes');
+  const what = name.replace(/^(receive|transmit)_/, '').replace('errs', 'errors').replace('colls', 'collisions');
+  const dir = name.startsWith('receive') ? 'received' : 'transmitted';
+  return [
+    field,
+    bytes ? 'bytes' : field.endsWith('_packets') ? 'packets' : 'count',
+    counterFamily(`node_network_${name}`, bytes ? 'bytes' : '', `Network device statistic ${what} ${dir}.`),
+    1,
+  ] as const;
+});
+
+/** The `netdev` source (`/proc/net/dev` → sample key `netdev`): one record per interface. */
 export const netdevSource: ProcSource = singleFileSource({
   name: 'netdev',
   field: 'netdev',
   file: 'net/dev',
-  fields: ['rx_bytes','rx_packets','rx_errors','rx_dropped','rx_fifo','rx_frame','rx_compressed','rx_multicast','tx_bytes','tx_packets','tx_errors','tx_dropped','tx_fifo','tx_collisions','tx_carrier','tx_compressed'],
+  fields: NET_FIELDS,
   parse: parseProcNetDev,
   isEmpty: isEmptyRecord,
+  validate(value, path) {
+    checkRecordList(value, path, 'interface_name', NET_FIELDS);
+    return value;
+  },
+  metrics: recordListMetrics(20, 'interface_name', NET_METRICS),
 });

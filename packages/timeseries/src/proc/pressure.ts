@@ -1,5 +1,7 @@
 import type { PressureLine, PressureRecord, PressureStats } from '../types';
 import { Scanner, asText } from './scanner';
+import { checkNumericFields, expectObject, keyPath } from '../validation';
+import { counterFamily, isPlainRecord, type MetricSink, type OpenMetricsFamily, type ProcSourceMetrics } from './metrics';
 import { unparsedMessage, type ProcSource } from './source';
 
 const EQUALS = 61;
@@ -47,6 +49,48 @@ export function parseProcPressure(text: string): PressureRecord | null {
 }
 
 const PSI_RESOURCES = ['cpu', 'memory', 'io'] as const;
+const PSI_KINDS = ['some', 'full'] as const;
+/** The fields of a `some`/`full` line. */
+const LINE_FIELDS = ['avg10', 'avg60', 'avg300', 'total'] as const;
+const AVERAGES = ['avg10', 'avg60', 'avg300'] as const;
+
+/** `node_pressure_<resource>_<waiting|stalled>_seconds`, by resource and kind (node_exporter's names). */
+const STALL_FAMILIES: ReadonlyMap<string, OpenMetricsFamily> = new Map(
+  PSI_RESOURCES.flatMap((resource) =>
+    PSI_KINDS.map((kind) => {
+      // node_exporter: `some` is time some tasks waited, `full` time all non-idle tasks stalled.
+      const verb = kind === 'some' ? 'waiting' : 'stalled';
+      const family = counterFamily(
+        `node_pressure_${resource}_${verb}_seconds`,
+        'seconds',
+        `Total time in seconds that processes have ${verb} due to ${resource} pressure (PSI ${kind}).`,
+      );
+      return [`${resource}:${kind}`, family] as const;
+    }),
+  ),
+);
+
+/**
+ * The pressure mapping: per resource and kind, the cumulative stall time as node_exporter's counter
+ * (microseconds → seconds), and the `avg10`/`avg60`/`avg300` percentages to CSV only (OpenMetrics users
+ * derive them from the counter).
+ */
+const PRESSURE_METRICS: ProcSourceMetrics = Object.freeze({
+  exportOrder: 70,
+  emit(record: unknown, sink: MetricSink): void {
+    if (!isPlainRecord(record)) return;
+    for (const resource of PSI_RESOURCES) {
+      const lines = record[resource];
+      if (!isPlainRecord(lines)) continue;
+      for (const kind of PSI_KINDS) {
+        const line = lines[kind];
+        if (!isPlainRecord(line)) continue;
+        sink.point(resource, `${kind}_total`, line.total, 'us', STALL_FAMILIES.get(`${resource}:${kind}`) as OpenMetricsFamily, [], 1 / 1e6);
+        for (const avg of AVERAGES) sink.csvOnly(resource, `${kind}_${avg}`, line[avg], 'percent');
+      }
+    }
+  },
+});
 
 /**
  * The `pressure` source: `/proc/pressure/{cpu,memory,io}` → sample key `pressure` (`{cpu, memory, io}`,
@@ -58,7 +102,7 @@ export const pressureSource: ProcSource = Object.freeze({
   name: 'pressure',
   field: 'pressure',
   files: Object.freeze(PSI_RESOURCES.map((r) => Object.freeze({ key: `pressure/${r}`, path: `pressure/${r}`, optional: true }))),
-  fields: Object.freeze(['avg10', 'avg60', 'avg300', 'total']),
+  fields: Object.freeze([...LINE_FIELDS]),
   build(texts: readonly (string | undefined)[], errors: Record<string, string>): unknown {
     let stats: PressureStats | undefined;
     for (let i = 0; i < PSI_RESOURCES.length; i++) {
@@ -72,4 +116,17 @@ export const pressureSource: ProcSource = Object.freeze({
     }
     return stats;
   },
+  validate(value: unknown, path: string): unknown {
+    const pressure = expectObject(value, path);
+    for (const [resource, record] of Object.entries(pressure)) {
+      const resourcePath = keyPath(path, resource);
+      const lines = expectObject(record, resourcePath);
+      for (const [kind, line] of Object.entries(lines)) {
+        const linePath = keyPath(resourcePath, kind);
+        checkNumericFields(expectObject(line, linePath), LINE_FIELDS, linePath);
+      }
+    }
+    return value;
+  },
+  metrics: PRESSURE_METRICS,
 });

@@ -1,11 +1,14 @@
 /**
  * What a `/proc` source is (DESIGN §4 "Data path"): one module per source declares its files, the sample
- * key its record goes under, its field names and how its text becomes a record. Sampling, the remote
- * loop, the learned byte templates of the fast path and the document readers iterate the registry
- * (`registry.ts`); nothing else lists sources. Adding a source is one module and one registry line.
+ * key its record goes under, its field names, how its text becomes a record, how a loaded record is
+ * checked (and old names brought to the current ones) and how a record becomes export points. Sampling,
+ * the remote loop, the learned byte templates of the fast path, the document reader and validator, and the
+ * exports iterate the registry (`registry.ts`); nothing else lists sources. Adding a source is one module
+ * and one registry line.
  */
 import type { SampleSource, TimeSeriesSample } from '../types';
 import type { ProcSourceFile } from './reader';
+import type { ProcSourceMetrics } from './metrics';
 
 /** One file a source reads, relative to the proc root. */
 export interface ProcSourceFileSpec {
@@ -38,6 +41,20 @@ export interface ProcSource {
    * when the sample gets no record for this source. Never throws.
    */
   build(texts: readonly (string | undefined)[], errors: Record<string, string>): unknown;
+  /**
+   * Checks the source's record in a loaded document (`value`, non-null, at JSON path `path`) and returns it
+   * as the current format names it (usually `value` itself). Throws `INVALID_FORMAT` naming the offending
+   * field (see `validation.ts`); keys it does not know are kept.
+   */
+  validate(value: unknown, path: string): unknown;
+  /**
+   * Brings a record written under older field names to the current ones (diskstats before format 2), for
+   * readers that do not validate (journal, stream, live tail). Returns `value` itself when nothing changes;
+   * absent when the source never renamed anything. Never throws.
+   */
+  readonly normalize?: (value: unknown) => unknown;
+  /** How a record becomes export points (CSV, JSON Lines, OpenMetrics). */
+  readonly metrics: ProcSourceMetrics;
 }
 
 /** Why a text gave no record: empty, or nothing in it parsed. */
@@ -57,6 +74,9 @@ export function singleFileSource<R>(spec: {
   parse: (text: string) => R | null;
   /** True when the parsed value holds nothing (an empty array or object). */
   isEmpty?: (record: R) => boolean;
+  validate: (value: unknown, path: string) => unknown;
+  normalize?: (value: unknown) => unknown;
+  metrics: ProcSourceMetrics;
 }): ProcSource {
   const { name, file, parse, isEmpty } = spec;
   return Object.freeze({
@@ -64,6 +84,9 @@ export function singleFileSource<R>(spec: {
     field: spec.field,
     files: Object.freeze([Object.freeze({ key: file, path: file, optional: false })]),
     fields: Object.freeze([...spec.fields]),
+    validate: spec.validate,
+    ...(spec.normalize !== undefined ? { normalize: spec.normalize } : {}),
+    metrics: spec.metrics,
     build(texts: readonly (string | undefined)[], errors: Record<string, string>): unknown {
       const text = texts[0];
       if (typeof text !== 'string') {

@@ -1,5 +1,7 @@
 import type { CpuStatRecord, CpuTimes, PerCpuTimes } from '../types';
 import { KeyCache, Scanner, asText } from './scanner';
+import { checkNumericFields, checkRecordList, expectObject, keyPath } from '../validation';
+import { counterFamily, gaugeFamily, isPlainRecord, recordMetrics, type MetricFieldSpec, type MetricSink, type ProcSourceMetrics } from './metrics';
 import { singleFileSource, type ProcSource } from './source';
 
 /** The previous input's keys by line, reused when unchanged (see {@link KeyCache}). */
@@ -125,11 +127,80 @@ function singleValue(s: Scanner, previous: number): number {
   return v === v && s.atLineEnd() ? v : previous;
 }
 
-/** The `cpu` source (`/proc/stat` → sample key `cpu`). */
+/** USER_HZ: `/proc/stat` CPU times are in 1/100 s on every Linux architecture userland sees. */
+export const USER_HZ = 100;
+
+/** The times of a `cpu` line, in line order (`total` and each `per_cpu` entry). */
+const TIME_FIELDS = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'guest', 'guest_nice'] as const;
+/** The counters of `/proc/stat` besides the cpu lines. */
+const COUNTER_FIELDS = ['ctxt', 'intr', 'procs_running', 'procs_blocked'] as const;
+
+/** Modes node_exporter exports in `node_cpu_seconds_total` (guest time is its own family: it is inside user/nice). */
+const CPU_MODES = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
+/** `node_cpu_guest_seconds_total{mode}`: the mode label and our field. */
+const GUEST_MODES = [['user', 'guest'], ['nice', 'guest_nice']] as const;
+const CPU_FAMILY = counterFamily('node_cpu_seconds', 'seconds', 'Seconds the CPUs spent in each mode.');
+const CPU_GUEST_FAMILY = counterFamily('node_cpu_guest_seconds', 'seconds', 'Seconds the CPUs spent in guests (VMs) for each mode.');
+const TICK_SECONDS = 1 / USER_HZ;
+
+const COUNTER_METRICS = recordMetrics(0, [
+  ['ctxt', 'count', counterFamily('node_context_switches', '', 'Total number of context switches.'), 1],
+  ['intr', 'count', counterFamily('node_intr', '', 'Total number of interrupts serviced.'), 1],
+  ['procs_running', 'count', gaugeFamily('node_procs_running', '', 'Number of processes in runnable state.'), 1],
+  ['procs_blocked', 'count', gaugeFamily('node_procs_blocked', '', 'Number of processes blocked waiting for I/O to complete.'), 1],
+] satisfies readonly MetricFieldSpec[]);
+
+/** One cpu line's times as points: node_exporter's families, or CSV only (the aggregate beside per-CPU lines). */
+function emitCpuLine(name: string, label: string, times: Record<string, unknown>, openMetrics: boolean, sink: MetricSink): void {
+  for (const mode of CPU_MODES) {
+    if (openMetrics) sink.point(name, mode, times[mode], 'ticks', CPU_FAMILY, [['cpu', label], ['mode', mode]], TICK_SECONDS);
+    else sink.csvOnly(name, mode, times[mode], 'ticks');
+  }
+  for (const [mode, field] of GUEST_MODES) {
+    if (openMetrics) sink.point(name, field, times[field], 'ticks', CPU_GUEST_FAMILY, [['cpu', label], ['mode', mode]], TICK_SECONDS);
+    else sink.csvOnly(name, field, times[field], 'ticks');
+  }
+}
+
+/**
+ * The cpu mapping: per cpu line `node_cpu_seconds_total{cpu,mode}` and `node_cpu_guest_seconds_total`
+ * (the aggregate line is `cpu="all"`, exported to OpenMetrics only when there are no per-CPU lines:
+ * node_exporter has no aggregate series, PromQL sums per-CPU), then the `/proc/stat` counters.
+ */
+const CPU_METRICS: ProcSourceMetrics = Object.freeze({
+  exportOrder: 30,
+  emit(record: unknown, sink: MetricSink): void {
+    if (!isPlainRecord(record)) return;
+    const perCpu = Array.isArray(record.per_cpu) ? (record.per_cpu as unknown[]) : [];
+    if (record.total !== undefined) {
+      const total = (record.total ?? {}) as Record<string, unknown>;
+      emitCpuLine('cpu', 'all', total, perCpu.length === 0, sink);
+    }
+    for (const line of perCpu) {
+      const name = isPlainRecord(line) ? line.cpu : undefined;
+      if (typeof name !== 'string') continue;
+      emitCpuLine(name, name.replace(/^cpu/, ''), line as Record<string, unknown>, name !== 'cpu' || perCpu.length === 0, sink);
+    }
+    COUNTER_METRICS.emit(record, sink);
+  },
+});
+
+/**
+ * The `cpu` source (`/proc/stat` → sample key `cpu`): `total` and `per_cpu` times in USER_HZ ticks, then
+ * `ctxt`, `intr`, `procs_running`, `procs_blocked`.
+ */
 export const cpuSource: ProcSource = singleFileSource({
   name: 'cpu',
   field: 'cpu',
   file: 'stat',
-  fields: ['user','nice','system','idle','iowait','irq','softirq','steal','guest','guest_nice','ctxt','intr','procs_running','procs_blocked'],
+  fields: [...TIME_FIELDS, ...COUNTER_FIELDS],
   parse: parseProcStat,
+  validate(value, path) {
+    const cpu = expectObject(value, path);
+    checkNumericFields(expectObject(cpu.total, keyPath(path, 'total')), TIME_FIELDS, keyPath(path, 'total'));
+    if (cpu.per_cpu !== undefined) checkRecordList(cpu.per_cpu, keyPath(path, 'per_cpu'), 'cpu', TIME_FIELDS);
+    checkNumericFields(cpu, COUNTER_FIELDS, path);
+    return value;
+  },
+  metrics: CPU_METRICS,
 });

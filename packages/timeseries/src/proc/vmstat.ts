@@ -1,4 +1,6 @@
 import { KeyCache, Scanner, asText, isUnsafeKey } from './scanner';
+import { checkNumberMap } from '../validation';
+import { keyedMetrics } from './metrics';
 import { isEmptyRecord, singleFileSource, type ProcSource } from './source';
 
 /** The previous input's keys by line, reused when unchanged (see {@link KeyCache}). */
@@ -25,7 +27,10 @@ export function parseProcVmstat(text: string): Record<string, number> {
   return out;
 }
 
-/** The `vmstat` source (`/proc/vmstat` → sample key `vmstat`); its fields are every `/proc/vmstat` key, in file order. */
+/**
+ * The `vmstat` source (`/proc/vmstat` → sample key `vmstat`); its fields are every `/proc/vmstat` key, in
+ * file order. Exported as node_exporter's untyped `node_vmstat_<key>` (counters and gauges mixed).
+ */
 export const vmstatSource: ProcSource = singleFileSource({
   name: 'vmstat',
   field: 'vmstat',
@@ -33,4 +38,13 @@ export const vmstatSource: ProcSource = singleFileSource({
   fields: [],
   parse: parseProcVmstat,
   isEmpty: isEmptyRecord,
+  validate(value, path) {
+    checkNumberMap(value, path);
+    return value;
+  },
+  metrics: keyedMetrics(50, (key, name) => ({
+    unit: 'count',
+    family: { name: `node_vmstat_${name}`, type: 'unknown', unit: '', help: `/proc/vmstat information field ${key}.` },
+    scale: 1,
+  })),
 });
