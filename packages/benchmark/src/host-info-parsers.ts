@@ -2,7 +2,7 @@
  * Pure parsers for the host facts of a cluster snapshot. They read the same text whether it came from a
  * local file or from a remote host over ssh, and never throw.
  */
-import { parseProcMeminfo } from '@mlps/timeseries';
+import { parseProcMeminfo, parseProcUptime } from '@mlps/timeseries';
 
 /** One line of `/proc/mounts`. */
 export interface MountRecord {
@@ -90,11 +90,9 @@ export function parseMemoryBytes(text: unknown): { total_bytes: number; availabl
   };
 }
 
-/** First field of `/proc/uptime`, seconds. */
+/** First field of `/proc/uptime`, seconds (parsed by the timeseries uptime parser). */
 export function parseUptimeSeconds(text: unknown): number | null {
-  if (typeof text !== 'string') return null;
-  const v = Number(text.trim().split(/\s+/)[0]);
-  return Number.isFinite(v) && v >= 0 ? v : null;
+  return typeof text === 'string' ? parseProcUptime(text) : null;
 }
 
 /** Splits the output of the remote snapshot script into its `@@mlps:<name>` sections. */

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { promisify } from 'node:util';
+import { parseProcDiskstats, parseProcLoadavg, parseProcMeminfo, parseProcNetDev } from '@mlps/timeseries';
 import { collectClusterFacts } from './cluster-snapshot';
 import {
   clusterConsistencyIssues,
@@ -60,6 +62,22 @@ describe('reference parsers (mirrors of mlpstorage_py/cluster_collector.py)', ()
     for (const junk of [undefined, null, 42, '\u0000\n::::', '1 2 3']) {
       expect(() => [parseDiskstatsReference(junk), parseNetDevReference(junk), parseMeminfoReference(junk), parseCpuinfoReference(junk)]).not.toThrow();
     }
+  });
+
+  it("reads this machine's meminfo, diskstats, net/dev and loadavg with the time series' parsers: one parser per file", () => {
+    const read = (path: string): string => readFileSync(path, 'utf8');
+    const meminfo = read('/proc/meminfo');
+    expect(parseMeminfoReference(meminfo)).toEqual(parseProcMeminfo(meminfo));
+    expect(parseMeminfoReference(meminfo).MemTotal).toBeGreaterThan(0);
+    const diskstats = read('/proc/diskstats');
+    const disks = parseDiskstatsReference(diskstats);
+    // HostDiskInfo.to_dict(): the sampled record without major/minor, device_name first.
+    expect(disks).toEqual(parseProcDiskstats(diskstats).map(({ major: _major, minor: _minor, ...disk }) => disk));
+    for (const disk of disks) expect(Object.keys(disk)[0]).toBe('device_name');
+    const netdev = read('/proc/net/dev');
+    expect(parseNetDevReference(netdev)).toEqual(parseProcNetDev(netdev));
+    const load = parseProcLoadavg(read('/proc/loadavg'));
+    expect(parseLoadavgReference(read('/proc/loadavg'))).toEqual([load?.load_1min, load?.load_5min, load?.load_15min, load?.running_processes, load?.total_processes]);
   });
 
   it('cpuinfo: physical cores from (physical id, core id) pairs, sockets, architecture from flags', () => {

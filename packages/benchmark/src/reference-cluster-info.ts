@@ -4,9 +4,20 @@
  * `collect_local_system_info()` / `SSHClusterCollector` read (`mlpstorage_py/cluster_collector.py`). It is
  * what the metadata's `system_info` and `cluster_snapshots` and the `{benchmark_type}_cluster_info.json`
  * file hold, so Python's `ClusterInformation.from_dict` and `ClusterSnapshots.from_dict` load our files.
- * Every parser mirrors its Python counterpart (named in its doc) and never throws.
+ * Every parser gives its Python counterpart's record (named in its doc) and never throws. The `/proc`
+ * files the time series also samples (meminfo, diskstats, net/dev, loadavg, uptime) are parsed by the
+ * timeseries source parsers, so one parser reads each file; their records are then shaped as Python's.
+ * Deliberate difference: on text the kernel never prints (a negative counter, `12 MB`, a value with a
+ * sign), those parsers drop the line where Python's `int()` may accept it.
  */
-import { formatReferenceTimestamp } from '@mlps/timeseries';
+import {
+  formatReferenceTimestamp,
+  parseProcDiskstats,
+  parseProcLoadavg,
+  parseProcMeminfo,
+  parseProcNetDev,
+  parseProcUptime,
+} from '@mlps/timeseries';
 
 /** `HostMemoryInfo` as `HostInfo.to_dict()` writes it: bytes; `null` where Python has `None`. */
 export interface ReferenceMemoryInfo {
@@ -111,18 +122,9 @@ function lines(content: string): string[] {
   return content.trim().split('\n');
 }
 
-/** Mirrors `parse_proc_meminfo`: key → first number (kB as printed). */
+/** `parse_proc_meminfo`'s record: key → number as printed (kB for sizes), by the timeseries meminfo parser. */
 export function parseMeminfoReference(content: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (typeof content !== 'string') return out;
-  for (const line of lines(content)) {
-    if (!line || !line.includes(':')) continue;
-    const parts = line.split(':');
-    if (parts.length !== 2) continue;
-    const value = pyInt((parts[1] ?? '').trim().split(/\s+/)[0]);
-    if (value !== null) out[(parts[0] ?? '').trim()] = value;
-  }
-  return out;
+  return typeof content === 'string' ? parseProcMeminfo(content) : {};
 }
 
 /** Mirrors `parse_proc_cpuinfo`: one record per CPU block, numbers converted as Python converts them. */
@@ -186,105 +188,36 @@ export function summarizeCpuinfoReference(cpus: ReadonlyArray<Record<string, str
   };
 }
 
-const DISK_FIELDS = [
-  'reads_completed',
-  'reads_merged',
-  'sectors_read',
-  'time_reading_ms',
-  'writes_completed',
-  'writes_merged',
-  'sectors_written',
-  'time_writing_ms',
-  'ios_in_progress',
-  'time_doing_ios_ms',
-  'weighted_time_doing_ios_ms',
-] as const;
-const DISCARD_FIELDS = ['discards_completed', 'discards_merged', 'sectors_discarded', 'time_discarding_ms'] as const;
-const FLUSH_FIELDS = ['flush_requests_completed', 'time_flushing_ms'] as const;
-
-/** Mirrors `parse_proc_diskstats` + `HostDiskInfo.to_dict()`; a line with a non-number is dropped alone. */
+/**
+ * `parse_proc_diskstats` + `HostDiskInfo.to_dict()`: `device_name` then the counters (discard and flush
+ * ones where the line has them), no major/minor; parsed by the timeseries diskstats parser (a line with a
+ * non-number is dropped alone).
+ */
 export function parseDiskstatsReference(content: unknown): Array<Record<string, string | number>> {
-  const out: Array<Record<string, string | number>> = [];
-  if (typeof content !== 'string') return out;
-  for (const line of lines(content)) {
-    if (!line.trim()) continue;
-    const parts = line.trim().split(/\s+/);
-    if (parts.length < 14) continue;
-    const disk: Record<string, string | number> = { device_name: parts[2] ?? '' };
-    const fields: string[] = [...DISK_FIELDS];
-    if (parts.length >= 18) fields.push(...DISCARD_FIELDS);
-    if (parts.length >= 20) fields.push(...FLUSH_FIELDS);
-    let ok = true;
-    fields.forEach((name, i) => {
-      const v = pyInt(parts[3 + i]);
-      if (v === null) ok = false;
-      else disk[name] = v;
-    });
-    if (ok) out.push(disk);
-  }
-  return out;
+  if (typeof content !== 'string') return [];
+  return parseProcDiskstats(content).map((disk) => {
+    const out: Record<string, string | number> = {};
+    for (const [key, value] of Object.entries(disk)) if (key !== 'major' && key !== 'minor') out[key] = value as string | number;
+    return out;
+  });
 }
 
-const NET_FIELDS = [
-  'rx_bytes',
-  'rx_packets',
-  'rx_errors',
-  'rx_dropped',
-  'rx_fifo',
-  'rx_frame',
-  'rx_compressed',
-  'rx_multicast',
-  'tx_bytes',
-  'tx_packets',
-  'tx_errors',
-  'tx_dropped',
-  'tx_fifo',
-  'tx_collisions',
-  'tx_carrier',
-  'tx_compressed',
-] as const;
-
-/** Mirrors `parse_proc_net_dev` + `HostNetworkInfo.to_dict()` (the two header lines skipped). */
+/** `parse_proc_net_dev` + `HostNetworkInfo.to_dict()`: `interface_name` then the 16 counters, by the timeseries net/dev parser. */
 export function parseNetDevReference(content: unknown): Array<Record<string, string | number>> {
-  const out: Array<Record<string, string | number>> = [];
-  if (typeof content !== 'string') return out;
-  for (const line of lines(content).slice(2)) {
-    if (!line.trim() || !line.includes(':')) continue;
-    const parts = line.split(':');
-    if (parts.length !== 2) continue;
-    const stats = (parts[1] ?? '').trim().split(/\s+/);
-    if (stats.length < 16) continue;
-    const iface: Record<string, string | number> = { interface_name: (parts[0] ?? '').trim() };
-    let ok = true;
-    NET_FIELDS.forEach((name, i) => {
-      const v = pyInt(stats[i]);
-      if (v === null) ok = false;
-      else iface[name] = v;
-    });
-    if (ok) out.push(iface);
-  }
-  return out;
+  if (typeof content !== 'string') return [];
+  return parseProcNetDev(content) as unknown as Array<Record<string, string | number>>;
 }
 
-/** Mirrors `parse_proc_loadavg` (all zeros where Python falls back to zeros). */
+/** `parse_proc_loadavg`'s tuple, by the timeseries loadavg parser (all zeros where Python falls back to zeros). */
 export function parseLoadavgReference(content: unknown): [number, number, number, number, number] {
-  if (typeof content !== 'string') return [0, 0, 0, 0, 0];
-  const parts = content.trim().split(/\s+/);
-  if (parts.length < 4) return [0, 0, 0, 0, 0];
-  const l1 = pyFloat(parts[0]);
-  const l5 = pyFloat(parts[1]);
-  const l15 = pyFloat(parts[2]);
-  const proc = (parts[3] ?? '').split('/');
-  const running = pyInt(proc[0]);
-  const total = proc.length >= 2 ? pyInt(proc[1]) : 0;
-  if (l1 === null || l5 === null || l15 === null || running === null || total === null) return [0, 0, 0, 0, 0];
-  return [l1, l5, l15, running, total];
+  const load = typeof content === 'string' ? parseProcLoadavg(content) : null;
+  if (load === null) return [0, 0, 0, 0, 0];
+  return [load.load_1min, load.load_5min, load.load_15min, load.running_processes, load.total_processes];
 }
 
-/** Mirrors `parse_proc_uptime`. */
+/** `parse_proc_uptime`, by the timeseries uptime parser (0 where Python falls back to 0). */
 export function parseUptimeReference(content: unknown): number {
-  if (typeof content !== 'string') return 0;
-  return pyFloat(content.trim().split(/\s+/)[0]) ?? 0;
+  return (typeof content === 'string' ? parseProcUptime(content) : null) ?? 0;
 }
 
 /** Mirrors `parse_os_release`: `KEY=value`, quotes stripped from both ends. */
