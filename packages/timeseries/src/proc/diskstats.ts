@@ -1,6 +1,6 @@
 import type { DiskStatsRecord } from '../types';
-import { KeyCache, Scanner, asText } from './scanner';
 import { checkRecordList, isJsonObject, type JsonObject } from '../validation';
+import { KeyCache, Scanner, asText } from './scanner';
 import { counterFamily, gaugeFamily, recordListMetrics, type MetricFieldSpec } from './metrics';
 import { isEmptyRecord, singleFileSource, type ProcSource } from './source';
 
@@ -11,6 +11,14 @@ const names = new KeyCache();
 const BASE_COUNTERS = 11;
 const DISCARD_COUNTERS = 15;
 const FLUSH_COUNTERS = 17;
+
+/** The counter fields of a record, in record order (after `major`, `minor`, `device_name`). */
+const COUNTER_FIELDS = [
+  'reads_completed', 'reads_merged', 'sectors_read', 'time_reading_ms', 'writes_completed', 'writes_merged',
+  'sectors_written', 'time_writing_ms', 'ios_in_progress', 'time_doing_ios_ms', 'weighted_time_doing_ios_ms',
+  'discards_completed', 'discards_merged', 'sectors_discarded', 'time_discarding_ms', 'flush_requests_completed',
+  'time_flushing_ms',
+] as const;
 
 /**
  * Parses `/proc/diskstats` into one record per device line, raw cumulative counters.
@@ -43,6 +51,8 @@ export function parseProcDiskstats(text: string): DiskStatsRecord[] {
       counters[n++] = v;
     }
     if (bad || n < BASE_COUNTERS) continue;
+    // An object literal, not a loop over COUNTER_FIELDS: V8 then allocates the record in its final shape
+    // (a keyed fill measured 2-3x slower per file).
     const record: DiskStatsRecord = {
       major,
       minor,
@@ -76,14 +86,6 @@ export function parseProcDiskstats(text: string): DiskStatsRecord[] {
 
 /** Kernel sector size for `/proc/diskstats` (always 512 bytes, whatever the device's block size). */
 export const SECTOR_BYTES = 512;
-
-/** The counter fields of a record, in record order (after `major`, `minor`, `device_name`). */
-const COUNTER_FIELDS = [
-  'reads_completed', 'reads_merged', 'sectors_read', 'time_reading_ms', 'writes_completed', 'writes_merged',
-  'sectors_written', 'time_writing_ms', 'ios_in_progress', 'time_doing_ios_ms', 'weighted_time_doing_ios_ms',
-  'discards_completed', 'discards_merged', 'sectors_discarded', 'time_discarding_ms', 'flush_requests_completed',
-  'time_flushing_ms',
-] as const;
 
 /** diskstats names mlps wrote before format 2 → the reference's names. */
 const LEGACY_FIELDS: Readonly<Record<string, string>> = Object.freeze({

@@ -1,9 +1,12 @@
-import { KeyCache, Scanner, asText, isUnsafeKey } from './scanner';
 import { checkNumberMap } from '../validation';
+import { parseKeyedIntegers, type KeyedIntegersFormat } from './keyed-integers';
+import { KeyCache } from './scanner';
 import { gaugeFamily, keyedMetrics } from './metrics';
 import { isEmptyRecord, singleFileSource, type ProcSource } from './source';
 
 const COLON = 58;
+/** `MemTotal:       24683656 kB`: the key ends at its colon, sizes carry `kB`. */
+const MEMINFO_FORMAT: KeyedIntegersFormat = Object.freeze({ separator: COLON, unit: 'kB' });
 
 /** The previous input's keys by line, reused when unchanged (see {@link KeyCache}). */
 const keys = new KeyCache();
@@ -18,17 +21,7 @@ const keys = new KeyCache();
  * Pure and total: never throws, whatever the input (non-strings give `{}`).
  */
 export function parseProcMeminfo(text: string): Record<string, number> {
-  const s = new Scanner(asText(text));
-  const out: Record<string, number> = {};
-  for (let line = 0; !s.done(); s.nextLine(), line++) {
-    const key = keys.wordUntil(s, COLON, line);
-    if (key === '' || isUnsafeKey(key)) continue;
-    const value = s.int();
-    if (value !== value) continue;
-    if (!s.atLineEnd() && !(s.consume('kB') && s.atLineEnd())) continue;
-    out[key] = value;
-  }
-  return out;
+  return parseKeyedIntegers(text, keys, MEMINFO_FORMAT);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { NetDevRecord } from '../types';
-import { KeyCache, Scanner, asText, isBlank } from './scanner';
 import { checkRecordList } from '../validation';
+import { KeyCache, Scanner, asText, isBlank } from './scanner';
 import { counterFamily, recordListMetrics, type MetricFieldSpec } from './metrics';
 import { isEmptyRecord, singleFileSource, type ProcSource } from './source';
 
@@ -9,6 +9,11 @@ const names = new KeyCache();
 
 const COLON = 58;
 const COUNTERS = 16;
+/** The 16 counters of a record, in record order: the reference's names (after `interface_name`). */
+const NET_FIELDS = [
+  'rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'rx_fifo', 'rx_frame', 'rx_compressed', 'rx_multicast',
+  'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped', 'tx_fifo', 'tx_collisions', 'tx_carrier', 'tx_compressed',
+] as const;
 
 /**
  * True for the two table-header lines (`Inter-|   Receive …` and ` face |bytes …`), recognised by their
@@ -46,6 +51,7 @@ export function parseProcNetDev(text: string): NetDevRecord[] {
       c[n++] = v;
     }
     if (n < COUNTERS) continue;
+    // An object literal, not a loop over NET_FIELDS: V8 then allocates the record in its final shape.
     records.push({
       interface_name: name,
       rx_bytes: c[0] as number,
@@ -68,12 +74,6 @@ export function parseProcNetDev(text: string): NetDevRecord[] {
   }
   return records;
 }
-
-/** The 16 counters of a record, in record order: the reference's names (after `interface_name`). */
-const NET_FIELDS = [
-  'rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'rx_fifo', 'rx_frame', 'rx_compressed', 'rx_multicast',
-  'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped', 'tx_fifo', 'tx_collisions', 'tx_carrier', 'tx_compressed',
-] as const;
 
 /** Our field → node_exporter's `node_network_<name>` (its names follow the `/proc/net/dev` header). */
 const NODE_EXPORTER_NAMES: Readonly<Record<(typeof NET_FIELDS)[number], string>> = {

@@ -1,10 +1,13 @@
-import { KeyCache, Scanner, asText, isUnsafeKey } from './scanner';
 import { checkNumberMap } from '../validation';
+import { parseKeyedIntegers, type KeyedIntegersFormat } from './keyed-integers';
+import { KeyCache } from './scanner';
 import { keyedMetrics } from './metrics';
 import { isEmptyRecord, singleFileSource, type ProcSource } from './source';
 
 /** The previous input's keys by line, reused when unchanged (see {@link KeyCache}). */
 const keys = new KeyCache();
+/** `nr_free_pages 6066170`: a blank ends the key, nothing follows the value. */
+const VMSTAT_FORMAT: KeyedIntegersFormat = Object.freeze({ separator: null, unit: null });
 
 /**
  * Parses `/proc/vmstat` (`nr_free_pages 6066170` per line) into name → integer.
@@ -15,16 +18,7 @@ const keys = new KeyCache();
  * Pure and total: never throws, whatever the input (non-strings give `{}`).
  */
 export function parseProcVmstat(text: string): Record<string, number> {
-  const s = new Scanner(asText(text));
-  const out: Record<string, number> = {};
-  for (let line = 0; !s.done(); s.nextLine(), line++) {
-    const key = keys.word(s, line);
-    if (key === '' || isUnsafeKey(key)) continue;
-    const value = s.int();
-    if (value !== value || !s.atLineEnd()) continue;
-    out[key] = value;
-  }
-  return out;
+  return parseKeyedIntegers(text, keys, VMSTAT_FORMAT);
 }
 
 /**
