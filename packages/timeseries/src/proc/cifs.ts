@@ -18,6 +18,8 @@
  */
 import type { CifsShareRecord } from '../types';
 import { Scanner, asText, isUnsafeKey } from './scanner';
+import { checkNumberMap, checkRecordList, keyPath } from '../validation';
+import { isPlainRecord, sanitizeMetricName, type MetricSink, type OpenMetricsFamily, type ProcSourceMetrics } from './metrics';
 import type { ProcSource } from './source';
 
 const CLOSE_PAREN = 41;
@@ -111,6 +113,36 @@ export function parseCifsStats(text: string): CifsShareRecord[] {
   return shares;
 }
 
+/** `mlps_cifs_<counter>` per counter name (node_exporter has no cifs collector), made once per name. */
+const CIFS_FAMILIES = new Map<string, OpenMetricsFamily | null>();
+function cifsFamily(counter: string): OpenMetricsFamily | null {
+  let family = CIFS_FAMILIES.get(counter);
+  if (family === undefined) {
+    const name = sanitizeMetricName(counter);
+    const bytes = name.endsWith('_bytes');
+    // Untyped: most are counters, but the open-file counts go down (and below zero on some kernels).
+    family = name === '' ? null : { name: `mlps_cifs_${name}`, type: 'unknown', unit: bytes ? 'bytes' : '', help: `CIFS/SMB client statistic ${counter} (/proc/fs/cifs/Stats).` };
+    CIFS_FAMILIES.set(counter, family);
+  }
+  return family;
+}
+
+/** The cifs mapping: each counter of each share, labelled `share`; CSV device = the share, metric = the counter. */
+const CIFS_METRICS: ProcSourceMetrics = Object.freeze({
+  exportOrder: 100,
+  emit(record: unknown, sink: MetricSink): void {
+    if (!Array.isArray(record)) return;
+    for (const share of record as unknown[]) {
+      if (!isPlainRecord(share) || typeof share.share !== 'string' || !isPlainRecord(share.stats)) continue;
+      const labels = [['share', share.share]] as const;
+      for (const [counter, value] of Object.entries(share.stats)) {
+        const family = cifsFamily(counter);
+        if (family !== null) sink.point(share.share, counter, value, counter.endsWith('bytes') ? 'bytes' : 'count', family, labels, 1);
+      }
+    }
+  },
+});
+
 /**
  * The `cifs` source: `/proc/fs/cifs/Stats` → sample key `cifs` (one record per share). Optional: without the
  * cifs module there is no such file and no key, without error; a file with no share gives no key either.
@@ -126,4 +158,10 @@ export const cifsSource: ProcSource = Object.freeze({
     const shares = parseCifsStats(text);
     return shares.length > 0 ? shares : undefined;
   },
+  validate(value: unknown, path: string): unknown {
+    checkRecordList(value, path, 'share', []);
+    (value as Array<Record<string, unknown>>).forEach((share, i) => checkNumberMap(share.stats, keyPath(`${path}[${i}]`, 'stats')));
+    return value;
+  },
+  metrics: CIFS_METRICS,
 });

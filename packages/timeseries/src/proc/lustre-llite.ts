@@ -20,6 +20,8 @@ import { join } from 'node:path';
 import type { LustreCounter, LustreLliteRecord } from '../types';
 import { ensureRoom } from './reader';
 import { Scanner, asText, isUnsafeKey } from './scanner';
+import { checkNumericFields, checkRecordList, expectObject, keyPath } from '../validation';
+import { counterFamily, isPlainRecord, sanitizeMetricName, type MetricSink, type OpenMetricsFamily, type ProcSourceMetrics } from './metrics';
 import type { ProcSource } from './source';
 
 const HEADER_OPEN = '==>';
@@ -131,6 +133,64 @@ export function synthesizeLustreLlite(procRoot: string, target: { buf: Buffer },
   return length;
 }
 
+/** Fields of a counter line that are numbers. */
+const COUNTER_NUMBERS = ['samples', 'min', 'max', 'sum', 'sumsq'] as const;
+
+/** Base unit and factor of a Lustre counter unit (`[bytes]`, `[usecs]`, `[nsecs]`, `[regs]`, `[reqs]`). */
+function baseUnitOf(unit: string): { unit: string; scale: number } {
+  if (unit === 'bytes') return { unit: 'bytes', scale: 1 };
+  if (unit === 'usecs' || unit === 'usec') return { unit: 'seconds', scale: 1e-6 };
+  if (unit === 'nsecs' || unit === 'nsec') return { unit: 'seconds', scale: 1e-9 };
+  return { unit: '', scale: 1 };
+}
+
+/** `mlps_lustre_<counter>_samples` and `mlps_lustre_<counter>_sum[_<unit>]`, made once per counter and unit. */
+const LUSTRE_FAMILIES = new Map<string, { samples: OpenMetricsFamily; sum: OpenMetricsFamily; scale: number } | null>();
+function lustreFamilies(counter: string, unit: string): { samples: OpenMetricsFamily; sum: OpenMetricsFamily; scale: number } | null {
+  const key = `${counter}\u0000${unit}`;
+  let families = LUSTRE_FAMILIES.get(key);
+  if (families === undefined) {
+    const name = sanitizeMetricName(counter);
+    const base = baseUnitOf(unit);
+    families =
+      name === ''
+        ? null
+        : {
+            samples: counterFamily(`mlps_lustre_${name}_samples`, '', `Lustre client ${counter} events (llite stats).`),
+            sum: counterFamily(`mlps_lustre_${name}_sum${base.unit === '' ? '' : `_${base.unit}`}`, base.unit, `Lustre client ${counter} sum of ${unit} (llite stats).`),
+            scale: base.scale,
+          };
+    LUSTRE_FAMILIES.set(key, families);
+  }
+  return families;
+}
+
+/**
+ * The lustre mapping: per client mount (label `mount`) and counter, its event count and sum as counters
+ * (bytes, or micro/nanoseconds → seconds); min, max and sumsq to CSV only. CSV device = the llite instance,
+ * metric = `<counter>_<field>` (`read_bytes_sum`).
+ */
+const LUSTRE_METRICS: ProcSourceMetrics = Object.freeze({
+  exportOrder: 110,
+  emit(record: unknown, sink: MetricSink): void {
+    if (!Array.isArray(record)) return;
+    for (const mount of record as unknown[]) {
+      if (!isPlainRecord(mount) || typeof mount.instance !== 'string' || !isPlainRecord(mount.counters)) continue;
+      const instance = mount.instance;
+      for (const [counter, stats] of Object.entries(mount.counters)) {
+        if (!isPlainRecord(stats)) continue;
+        const unit = typeof stats.unit === 'string' ? stats.unit : '';
+        const families = lustreFamilies(counter, unit);
+        if (families === null) continue;
+        const labels = [['mount', instance]] as const;
+        sink.point(instance, `${counter}_samples`, stats.samples, 'count', families.samples, labels, 1);
+        sink.point(instance, `${counter}_sum`, stats.sum, unit === '' ? 'count' : unit, families.sum, labels, families.scale);
+        for (const field of ['min', 'max', 'sumsq'] as const) sink.csvOnly(instance, `${counter}_${field}`, stats[field], unit === '' ? 'count' : unit);
+      }
+    }
+  },
+});
+
 /**
  * The `lustre` source: llite stats files → sample key `lustre` (one record per client mount). Optional:
  * without Lustre the synthesized text is empty and the sample has no key, without error.
@@ -148,4 +208,15 @@ export const lustreSource: ProcSource = Object.freeze({
     const records = parseLustreLliteStats(text);
     return records.length > 0 ? records : undefined;
   },
+  validate(value: unknown, path: string): unknown {
+    checkRecordList(value, path, 'instance', []);
+    (value as Array<Record<string, unknown>>).forEach((mount, i) => {
+      const countersPath = keyPath(`${path}[${i}]`, 'counters');
+      for (const [counter, stats] of Object.entries(expectObject(mount.counters, countersPath))) {
+        checkNumericFields(expectObject(stats, keyPath(countersPath, counter)), COUNTER_NUMBERS, keyPath(countersPath, counter));
+      }
+    });
+    return value;
+  },
+  metrics: LUSTRE_METRICS,
 });

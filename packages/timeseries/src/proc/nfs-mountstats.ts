@@ -18,6 +18,8 @@
  */
 import type { NfsByteStats, NfsMountRecord, NfsOpStats, NfsTransportStats } from '../types';
 import { Scanner, asText, isUnsafeKey } from './scanner';
+import { checkNumericFields, checkRecordList, expectArray, expectObject, keyPath } from '../validation';
+import { counterFamily, gaugeFamily, isPlainRecord, type MetricFieldSpec, type MetricLabels, type MetricSink, type OpenMetricsFamily, type ProcSourceMetrics } from './metrics';
 import type { ProcSource } from './source';
 
 const COLON = 58;
@@ -215,6 +217,123 @@ function normalizeKeyOrder(m: NfsMountRecord): NfsMountRecord {
   return out as unknown as NfsMountRecord;
 }
 
+const MS = 1 / 1000;
+const nfsCounter = (name: string, unit: string, help: string): OpenMetricsFamily => counterFamily(`node_mountstats_nfs_${name}`, unit, help);
+
+/** node_exporter's mountstats collector: `bytes:` counters. */
+const NFS_BYTE_METRICS: readonly MetricFieldSpec[] = [
+  ['read_bytes', 'bytes', nfsCounter('read_bytes', 'bytes', 'Number of bytes read using the read() syscall.'), 1],
+  ['write_bytes', 'bytes', nfsCounter('write_bytes', 'bytes', 'Number of bytes written using the write() syscall.'), 1],
+  ['direct_read_bytes', 'bytes', nfsCounter('direct_read_bytes', 'bytes', 'Number of bytes read using the read() syscall in O_DIRECT mode.'), 1],
+  ['direct_write_bytes', 'bytes', nfsCounter('direct_write_bytes', 'bytes', 'Number of bytes written using the write() syscall in O_DIRECT mode.'), 1],
+  ['total_read_bytes', 'bytes', nfsCounter('total_read_bytes', 'bytes', 'Number of bytes read from the NFS server, in total.'), 1],
+  ['total_write_bytes', 'bytes', nfsCounter('total_write_bytes', 'bytes', 'Number of bytes written to the NFS server, in total.'), 1],
+  ['read_pages', 'count', nfsCounter('read_pages', '', 'Number of pages read directly via mmap()\'d files.'), 1],
+  ['write_pages', 'count', nfsCounter('write_pages', '', 'Number of pages written directly via mmap()\'d files.'), 1],
+];
+
+/** node_exporter's per-operation counters (`operation` label); times from ms to seconds. */
+const NFS_OP_METRICS: readonly MetricFieldSpec[] = [
+  ['ops', 'count', nfsCounter('operations_requests', '', 'Number of requests performed for a given operation.'), 1],
+  ['transmissions', 'count', nfsCounter('operations_transmissions', '', 'Number of times an actual RPC request has been transmitted for a given operation.'), 1],
+  ['major_timeouts', 'count', nfsCounter('operations_major_timeouts', '', 'Number of times a request has had a major timeout for a given operation.'), 1],
+  ['bytes_sent', 'bytes', nfsCounter('operations_sent_bytes', 'bytes', 'Number of bytes sent for a given operation, including RPC headers and payload.'), 1],
+  ['bytes_received', 'bytes', nfsCounter('operations_received_bytes', 'bytes', 'Number of bytes received for a given operation, including RPC headers and payload.'), 1],
+  ['queue_ms', 'ms', nfsCounter('operations_queue_time_seconds', 'seconds', 'Duration all requests spent queued for transmission for a given operation before they were sent, in seconds.'), MS],
+  ['rtt_ms', 'ms', nfsCounter('operations_response_time_seconds', 'seconds', 'Duration all requests took to get a reply back after a request for a given operation was transmitted, in seconds.'), MS],
+  ['execute_ms', 'ms', nfsCounter('operations_request_time_seconds', 'seconds', 'Duration all requests took from when a request was enqueued to when it was completely handled for a given operation, in seconds.'), MS],
+];
+
+/** node_exporter's transport counters (first `xprt:` line); the rest of a line's fields go to CSV only. */
+const NFS_XPRT_METRICS: readonly MetricFieldSpec[] = [
+  ['bind_count', 'count', nfsCounter('transport_bind', '', 'Number of times the client has had to establish a connection from scratch to the NFS server.'), 1],
+  ['connect_count', 'count', nfsCounter('transport_connect', '', 'Number of times the client has made a TCP connection to the NFS server.'), 1],
+  ['idle_time', 's', gaugeFamily('node_mountstats_nfs_transport_idle_time_seconds', 'seconds', 'Duration since the NFS mount last saw any RPC traffic, in seconds.'), 1],
+  ['sends', 'count', nfsCounter('transport_sends', '', 'Number of RPC requests for this mount sent to the NFS server.'), 1],
+  ['recvs', 'count', nfsCounter('transport_receives', '', 'Number of RPC responses for this mount received from the NFS server.'), 1],
+  ['bad_xids', 'count', nfsCounter('transport_bad_transaction_ids', '', 'Number of times the NFS server sent a response with a transaction ID unknown to this client.'), 1],
+  ['req_u', 'count', nfsCounter('transport_backlog_queue', '', 'Total number of items added to the RPC backlog queue.'), 1],
+  ['max_slots', 'count', gaugeFamily('node_mountstats_nfs_transport_maximum_rpc_slots', '', 'Maximum number of simultaneously active RPC requests ever used.'), 1],
+  ['sending_u', 'count', nfsCounter('transport_sending_queue', '', 'Total number of items added to the RPC transmission sending queue.'), 1],
+  ['pending_u', 'count', nfsCounter('transport_pending_queue', '', 'Total number of items added to the RPC transmission pending queue.'), 1],
+];
+const XPRT_MAPPED = new Set(NFS_XPRT_METRICS.map(([field]) => field));
+
+const NFS_AGE_FAMILY = nfsCounter('age_seconds', 'seconds', 'The age of the NFS mount in seconds.');
+/** `node_mountstats_nfs_event_<name>_total`, one family per event. */
+const NFS_EVENT_FAMILIES: ReadonlyMap<string, OpenMetricsFamily> = new Map(
+  NFS_EVENT_FIELDS.map((name) => [name, nfsCounter(`event_${name}`, '', `NFS event ${name} (mountstats events:).`)]),
+);
+
+/**
+ * The nfs mapping, as node_exporter's mountstats collector (labels `export`, `protocol`, `mountaddr`, and
+ * `operation` per RPC operation). CSV rows: device = the export, metric = the field (`read_bytes`), the
+ * event (`event_vfs_open`), `<OP>_<field>` per operation (`READ_rtt_ms`) or `xprt_<field>` (`xprt2_…` for
+ * the further transports of an `nconnect` mount, CSV only).
+ */
+const NFS_METRICS: ProcSourceMetrics = Object.freeze({
+  exportOrder: 90,
+  emit(record: unknown, sink: MetricSink): void {
+    if (!Array.isArray(record)) return;
+    for (const mount of record as unknown[]) {
+      if (!isPlainRecord(mount) || typeof mount.device !== 'string') continue;
+      const device = mount.device;
+      const xprts = Array.isArray(mount.xprt) ? (mount.xprt as unknown[]) : [];
+      const first = xprts[0];
+      const protocol = isPlainRecord(first) && typeof first.protocol === 'string' ? first.protocol : '';
+      const mountaddr = typeof mount.mountaddr === 'string' ? mount.mountaddr : '';
+      const labels: MetricLabels = [['export', device], ['protocol', protocol], ['mountaddr', mountaddr]];
+      sink.point(device, 'age', mount.age, 's', NFS_AGE_FAMILY, labels, 1);
+      if (isPlainRecord(mount.bytes)) {
+        const bytes = mount.bytes;
+        for (const [field, unit, family, scale] of NFS_BYTE_METRICS) sink.point(device, field, bytes[field], unit, family, labels, scale);
+      }
+      if (isPlainRecord(mount.events)) {
+        for (const [name, value] of Object.entries(mount.events)) {
+          const family = NFS_EVENT_FAMILIES.get(name);
+          if (family !== undefined) sink.point(device, `event_${name}`, value, 'count', family, labels, 1);
+          else sink.csvOnly(device, `event_${name}`, value, 'count');
+        }
+      }
+      xprts.forEach((xprt, i) => {
+        if (!isPlainRecord(xprt)) return;
+        const prefix = i === 0 ? 'xprt' : `xprt${i + 1}`;
+        if (i === 0) for (const [field, unit, family, scale] of NFS_XPRT_METRICS) sink.point(device, `${prefix}_${field}`, xprt[field], unit, family, labels, scale);
+        for (const [field, value] of Object.entries(xprt)) {
+          if (i === 0 && XPRT_MAPPED.has(field)) continue;
+          sink.csvOnly(device, `${prefix}_${field}`, value, 'count');
+        }
+      });
+      if (isPlainRecord(mount.per_op)) {
+        for (const [operation, stats] of Object.entries(mount.per_op)) {
+          if (!isPlainRecord(stats)) continue;
+          const opLabels: MetricLabels = [...labels, ['operation', operation]];
+          for (const [field, unit, family, scale] of NFS_OP_METRICS) sink.point(device, `${operation}_${field}`, stats[field], unit, family, opLabels, scale);
+          sink.csvOnly(device, `${operation}_errors`, stats.errors, 'count');
+        }
+      }
+    }
+  },
+});
+
+/** Checks the `nfs` list of a loaded sample: each mount an object with its `device`, numeric counters. */
+function validateNfs(value: unknown, path: string): unknown {
+  checkRecordList(value, path, 'device', []);
+  (value as unknown[]).forEach((item, i) => {
+    const mount = item as Record<string, unknown>;
+    const mountPath = `${path}[${i}]`;
+    if (mount.bytes !== undefined) checkNumericFields(expectObject(mount.bytes, keyPath(mountPath, 'bytes')), BYTE_FIELDS, keyPath(mountPath, 'bytes'));
+    if (mount.per_op !== undefined) {
+      const perOpPath = keyPath(mountPath, 'per_op');
+      for (const [operation, stats] of Object.entries(expectObject(mount.per_op, perOpPath))) {
+        checkNumericFields(expectObject(stats, keyPath(perOpPath, operation)), NFS_OP_FIELDS, keyPath(perOpPath, operation));
+      }
+    }
+    if (mount.xprt !== undefined) expectArray(mount.xprt, keyPath(mountPath, 'xprt'));
+  });
+  return value;
+}
+
 /**
  * The `nfs` source: `/proc/self/mountstats` → sample key `nfs` (one record per NFS mount). A host without
  * NFS mounts reads the file and gets no key and no error. The file is marked optional so that a `procRoot`
@@ -231,4 +350,6 @@ export const nfsSource: ProcSource = Object.freeze({
     const mounts = parseNfsMountstats(text);
     return mounts.length > 0 ? mounts : undefined;
   },
+  validate: validateNfs,
+  metrics: NFS_METRICS,
 });
