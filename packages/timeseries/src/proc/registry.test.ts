@@ -71,7 +71,7 @@ describe('the /proc source registry is the only list of sources', () => {
         checkNumericFields(expectObject(value, path), ['allocated', 'maximum'], path);
         return value;
       },
-      metrics: recordMetrics(120, [
+      metrics: recordMetrics(130, [
         ['allocated', 'count', gaugeFamily('node_filefd_allocated', '', 'File descriptor statistics: allocated.'), 1],
         ['maximum', 'count', gaugeFamily('node_filefd_maximum', '', 'File descriptor statistics: maximum.'), 1],
       ]),
@@ -88,7 +88,7 @@ describe('the /proc source registry is the only list of sources', () => {
       ['maximum', 'node_filefd_maximum'],
     ]);
     expect(fileNr[1]?.value).toBeGreaterThan(0);
-    // The registry's own points are untouched, in the same order, and come first (export order 120).
+    // The registry's own points are untouched, in the same order, and come first (export order 130).
     expect(withNew.slice(0, withNew.length - 2)).toEqual(sampleMetricPoints(sample));
     expect(metricPointsFromSources(sample, PROC_SOURCES)).toEqual(sampleMetricPoints(sample));
   });

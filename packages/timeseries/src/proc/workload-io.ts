@@ -21,6 +21,8 @@ import { ensureRoom, type ProcSourceFile } from './reader';
 import { KeyCache, Scanner, asText, isUnsafeKey } from './scanner';
 import type { ProcSource } from './source';
 import type { WorkloadIoRecord } from '../types';
+import { checkNumberMap } from '../validation';
+import { counterFamily, gaugeFamily, recordMetrics, type ProcSourceMetrics } from './metrics';
 
 /** The counters of `/proc/<pid>/io`, in file order. */
 export const PROCESS_IO_FIELDS = ['rchar', 'wchar', 'syscr', 'syscw', 'read_bytes', 'write_bytes', 'cancelled_write_bytes'] as const;
@@ -46,6 +48,24 @@ export function parseProcPidIo(text: string): Record<string, number> | null {
   }
   return found ? out : null;
 }
+
+const workloadCounter = (field: string, unit: string, help: string) => counterFamily(`mlps_workload_io_${field}`, unit, `${help} (/proc/<pid>/io of the workload, since tracking began).`);
+
+/**
+ * The workload's I/O as points: `mlps_workload_io_*` counters (no node_exporter equivalent; `rchar` and
+ * `wchar` are bytes the read/write calls moved, `read_bytes`/`write_bytes` what reached storage), and the
+ * processes counted as a gauge.
+ */
+const WORKLOAD_IO_METRICS: ProcSourceMetrics = recordMetrics(120, [
+  ['rchar', 'bytes', workloadCounter('rchar_bytes', 'bytes', 'Bytes returned by read calls'), 1],
+  ['wchar', 'bytes', workloadCounter('wchar_bytes', 'bytes', 'Bytes passed to write calls'), 1],
+  ['syscr', 'count', workloadCounter('syscr', '', 'Read system calls'), 1],
+  ['syscw', 'count', workloadCounter('syscw', '', 'Write system calls'), 1],
+  ['read_bytes', 'bytes', workloadCounter('read_bytes', 'bytes', 'Bytes fetched from storage'), 1],
+  ['write_bytes', 'bytes', workloadCounter('write_bytes', 'bytes', 'Bytes sent to storage'), 1],
+  ['cancelled_write_bytes', 'bytes', workloadCounter('cancelled_write_bytes', 'bytes', 'Written bytes whose write-back was cancelled'), 1],
+  ['processes', 'count', gaugeFamily('mlps_workload_io_processes', '', 'Processes counted as the workload in the last sample.'), 1],
+]);
 
 const N = PROCESS_IO_FIELDS.length;
 /** Most processes walked in one sample: a fork bomb must not stall the sampler. */
@@ -92,6 +112,11 @@ export class WorkloadIoTracker {
         }
         return record as unknown as WorkloadIoRecord;
       },
+      validate(value: unknown, path: string): unknown {
+        checkNumberMap(value, path);
+        return value;
+      },
+      metrics: WORKLOAD_IO_METRICS,
     });
   }
 
