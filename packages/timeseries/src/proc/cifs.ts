@@ -19,7 +19,7 @@
 import type { CifsShareRecord } from '../types';
 import { Scanner, asText, isUnsafeKey } from './scanner';
 import { checkNumberMap, checkRecordList, keyPath } from '../validation';
-import { isPlainRecord, sanitizeMetricName, type MetricSink, type OpenMetricsFamily, type ProcSourceMetrics } from './metrics';
+import { isPlainRecord, memoByKey, sanitizeMetricName, type MetricSink, type OpenMetricsFamily, type ProcSourceMetrics } from './metrics';
 import type { ProcSource } from './source';
 
 const CLOSE_PAREN = 41;
@@ -114,18 +114,12 @@ export function parseCifsStats(text: string): CifsShareRecord[] {
 }
 
 /** `mlps_cifs_<counter>` per counter name (node_exporter has no cifs collector), made once per name. */
-const CIFS_FAMILIES = new Map<string, OpenMetricsFamily | null>();
-function cifsFamily(counter: string): OpenMetricsFamily | null {
-  let family = CIFS_FAMILIES.get(counter);
-  if (family === undefined) {
-    const name = sanitizeMetricName(counter);
-    const bytes = name.endsWith('_bytes');
-    // Untyped: most are counters, but the open-file counts go down (and below zero on some kernels).
-    family = name === '' ? null : { name: `mlps_cifs_${name}`, type: 'unknown', unit: bytes ? 'bytes' : '', help: `CIFS/SMB client statistic ${counter} (/proc/fs/cifs/Stats).` };
-    CIFS_FAMILIES.set(counter, family);
-  }
-  return family;
-}
+const cifsFamily = memoByKey((counter): OpenMetricsFamily | null => {
+  const name = sanitizeMetricName(counter);
+  // Untyped: most are counters, but the open-file counts go down (and below zero on some kernels).
+  if (name === '') return null;
+  return { name: `mlps_cifs_${name}`, type: 'unknown', unit: name.endsWith('_bytes') ? 'bytes' : '', help: `CIFS/SMB client statistic ${counter} (/proc/fs/cifs/Stats).` };
+});
 
 /** The cifs mapping: each counter of each share, labelled `share`; CSV device = the share, metric = the counter. */
 const CIFS_METRICS: ProcSourceMetrics = Object.freeze({

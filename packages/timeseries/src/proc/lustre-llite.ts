@@ -21,7 +21,7 @@ import type { LustreCounter, LustreLliteRecord } from '../types';
 import { ensureRoom } from './reader';
 import { Scanner, asText, isUnsafeKey } from './scanner';
 import { checkNumericFields, checkRecordList, expectObject, keyPath } from '../validation';
-import { counterFamily, isPlainRecord, sanitizeMetricName, type MetricSink, type OpenMetricsFamily, type ProcSourceMetrics } from './metrics';
+import { counterFamily, isPlainRecord, memoByKey, sanitizeMetricName, type MetricSink, type OpenMetricsFamily, type ProcSourceMetrics } from './metrics';
 import type { ProcSource } from './source';
 
 const HEADER_OPEN = '==>';
@@ -144,26 +144,24 @@ function baseUnitOf(unit: string): { unit: string; scale: number } {
   return { unit: '', scale: 1 };
 }
 
-/** `mlps_lustre_<counter>_samples` and `mlps_lustre_<counter>_sum[_<unit>]`, made once per counter and unit. */
-const LUSTRE_FAMILIES = new Map<string, { samples: OpenMetricsFamily; sum: OpenMetricsFamily; scale: number } | null>();
-function lustreFamilies(counter: string, unit: string): { samples: OpenMetricsFamily; sum: OpenMetricsFamily; scale: number } | null {
-  const key = `${counter}\u0000${unit}`;
-  let families = LUSTRE_FAMILIES.get(key);
-  if (families === undefined) {
-    const name = sanitizeMetricName(counter);
-    const base = baseUnitOf(unit);
-    families =
-      name === ''
-        ? null
-        : {
-            samples: counterFamily(`mlps_lustre_${name}_samples`, '', `Lustre client ${counter} events (llite stats).`),
-            sum: counterFamily(`mlps_lustre_${name}_sum${base.unit === '' ? '' : `_${base.unit}`}`, base.unit, `Lustre client ${counter} sum of ${unit} (llite stats).`),
-            scale: base.scale,
-          };
-    LUSTRE_FAMILIES.set(key, families);
-  }
-  return families;
+interface LustreFamilies {
+  samples: OpenMetricsFamily;
+  sum: OpenMetricsFamily;
+  scale: number;
 }
+const familiesOfKey = memoByKey((key): LustreFamilies | null => {
+  const [counter = '', unit = ''] = key.split('\u0000');
+  const name = sanitizeMetricName(counter);
+  if (name === '') return null;
+  const base = baseUnitOf(unit);
+  return {
+    samples: counterFamily(`mlps_lustre_${name}_samples`, '', `Lustre client ${counter} events (llite stats).`),
+    sum: counterFamily(`mlps_lustre_${name}_sum${base.unit === '' ? '' : `_${base.unit}`}`, base.unit, `Lustre client ${counter} sum of ${unit} (llite stats).`),
+    scale: base.scale,
+  };
+});
+/** `mlps_lustre_<counter>_samples` and `mlps_lustre_<counter>_sum[_<unit>]`, made once per counter and unit. */
+const lustreFamilies = (counter: string, unit: string): LustreFamilies | null => familiesOfKey(`${counter}\u0000${unit}`);
 
 /**
  * The lustre mapping: per client mount (label `mount`) and counter, its event count and sum as counters

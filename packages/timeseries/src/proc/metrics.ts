@@ -115,6 +115,20 @@ export function recordListMetrics(exportOrder: number, nameField: string, fields
   });
 }
 
+/**
+ * `make` remembered by key: each key's value is made once (families whose name derives from a key found
+ * at run time: a meminfo key, a cifs counter), so every point of that key shares one object.
+ */
+export function memoByKey<V>(make: (key: string) => V): (key: string) => V {
+  const made = new Map<string, V>();
+  return (key: string): V => {
+    if (made.has(key)) return made.get(key) as V;
+    const value = make(key);
+    made.set(key, value);
+    return value;
+  };
+}
+
 /** How one key of a keyed source (`meminfo`, `vmstat`) maps: unit as recorded, family, factor to the base unit. */
 export interface KeyedMetric {
   readonly unit: string;
@@ -128,19 +142,17 @@ export interface KeyedMetric {
  * called once per key (the result is kept), so every point of a key shares one family object.
  */
 export function keyedMetrics(exportOrder: number, metricOf: (key: string, name: string) => KeyedMetric): ProcSourceMetrics {
-  const byKey = new Map<string, KeyedMetric | null>();
+  const metricOfKey = memoByKey((key): KeyedMetric | null => {
+    const name = sanitizeMetricName(key);
+    return name === '' ? null : metricOf(key, name);
+  });
   return Object.freeze({
     exportOrder,
     emit(record: unknown, sink: MetricSink): void {
       if (!isPlainRecord(record)) return;
       for (const key in record) {
         if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
-        let metric = byKey.get(key);
-        if (metric === undefined) {
-          const name = sanitizeMetricName(key);
-          metric = name === '' ? null : metricOf(key, name);
-          byKey.set(key, metric);
-        }
+        const metric = metricOfKey(key);
         if (metric !== null) sink.point('', key, record[key], metric.unit, metric.family, [], metric.scale);
       }
     },
