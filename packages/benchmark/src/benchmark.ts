@@ -191,6 +191,8 @@ export abstract class Benchmark {
       whatIf: options.whatIf ?? false,
       echo: options.echoWorkloadOutput ?? !options.quiet,
       warn: (message) => this.warn(message),
+      // The workload's processes: their own I/O is sampled with this host (`workload_io`).
+      onSpawn: (pid) => this.collector?.trackProcess(pid),
     });
   }
 
@@ -360,6 +362,9 @@ export abstract class Benchmark {
         journalPath: this.journalFilePath,
         warn: (m) => this.warn(`time-series: ${m}`),
         ...(this.options.ssh ? { ssh: this.options.ssh } : {}),
+        // The workload's own I/O rides with this machine's samples: its commands are spawned here (and
+        // tracked as they start), and the built-in engines run in this process.
+        workloadIo: true,
       });
       // Connecting first (bounded by the SSH connect timeout, never rejecting for a host) means the first
       // tick meets warm connections, so a handshake is not recorded as a missed sample.

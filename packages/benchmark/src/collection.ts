@@ -37,6 +37,11 @@ export interface CreateCollectorOptions {
   ssh?: SshOptions;
   /** Where collector warnings go (cap reached, journal write failed). */
   warn?: (message: string) => void;
+  /**
+   * Sample the workload's own I/O (`workload_io`) with this machine's samples: the workload runs here
+   * (in-process engine threads, or commands whose processes are given to `trackProcess`).
+   */
+  workloadIo?: boolean;
 }
 
 /**
@@ -52,6 +57,7 @@ export function createRunCollector(options: CreateCollectorOptions): CreatedColl
     overflow: options.settings.overflow,
     journalPath: options.journalPath,
     ...(options.warn ? { logger: { warn: options.warn } } : {}),
+    ...(options.workloadIo ? { workloadIo: true } : {}),
   };
   if (remote) {
     const collector = new MultiHostTimeSeriesCollector({ ...common, hosts: options.hosts, ssh: options.ssh ?? {} });

@@ -39,6 +39,8 @@ export interface CommandExecutorOptions {
    * a full disk). Default: none.
    */
   warn?: (message: string) => void;
+  /** Told the pid of each workload process as it starts (the run's collector tracks its I/O). */
+  onSpawn?: (pid: number) => void;
 }
 
 /** Options of one {@link CommandExecutor.execute} call. */
@@ -115,10 +117,13 @@ export class CommandExecutor {
   private readonly running = new Set<RunningChild>();
   private interruptedBy: NodeJS.Signals | null = null;
 
+  private readonly onSpawn: ((pid: number) => void) | undefined;
+
   constructor(options: CommandExecutorOptions = {}) {
     this.whatIf = options.whatIf ?? false;
     this.echo = options.echo ?? true;
     this.output = options.output ?? { stdout: process.stdout, stderr: process.stderr };
+    this.onSpawn = options.onSpawn;
     const warn = options.warn;
     this.warn = (message) => {
       try {
@@ -225,6 +230,11 @@ export class CommandExecutor {
       if (child.pid !== undefined) {
         entry = { pid: child.pid, signalled: 0 };
         this.running.add(entry);
+        try {
+          this.onSpawn?.(child.pid);
+        } catch {
+          // An observer must not cost the workload.
+        }
         // A signal that arrived between the check in execute() and the spawn still reaches it.
         if (this.interruptedBy) this.interrupt(this.interruptedBy);
       }
