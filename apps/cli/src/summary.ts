@@ -1,4 +1,4 @@
-import { deriveRates, formatMilliseconds, type TimeSeriesData, type TimeSeriesSample } from '@mlps/timeseries';
+import { deriveRates, formatMilliseconds, type TimeSeriesData, type TimeSeriesSample, type WorkloadIoRecord } from '@mlps/timeseries';
 
 /** Per-host means over a run, from `computeRates`. */
 export interface HostRateSummary {
@@ -9,6 +9,18 @@ export interface HostRateSummary {
   diskWriteMBps: number | null;
   /** Mean CPU busy %, all CPUs. */
   cpuBusyPercent: number | null;
+  /** The workload's own I/O over the run (first to last sample with `workload_io`), bytes; absent without it. */
+  workloadIo?: WorkloadIoTotals;
+}
+
+/** The workload's own I/O over a run, bytes. */
+export interface WorkloadIoTotals {
+  /** From and to storage. */
+  readBytes: number;
+  writeBytes: number;
+  /** Moved by the workload's read and write calls (reads served by the page cache included). */
+  rchar: number;
+  wchar: number;
 }
 
 const VIRTUAL_DEVICE = /^(loop|ram|zram|dm-|md|sr|fd)/;
@@ -52,6 +64,8 @@ export class HostRateAccumulator {
   private readonly reads = new RunningMean();
   private readonly writes = new RunningMean();
   private readonly cpu = new RunningMean();
+  private firstIo: WorkloadIoRecord | undefined;
+  private lastIo: WorkloadIoRecord | undefined;
 
   constructor(readonly host: string) {}
 
@@ -60,6 +74,10 @@ export class HostRateAccumulator {
     const previous = this.previous;
     this.previous = sample;
     this.count++;
+    if (sample.workload_io) {
+      this.firstIo ??= sample.workload_io;
+      this.lastIo = sample.workload_io;
+    }
     if (previous === null) return;
     const r = deriveRates(previous, sample);
     if (r === null) return;
@@ -73,7 +91,14 @@ export class HostRateAccumulator {
 
   /** The means so far. */
   result(): HostRateSummary {
-    return { host: this.host, samples: this.count, diskReadMBps: this.reads.value, diskWriteMBps: this.writes.value, cpuBusyPercent: this.cpu.value };
+    const summary: HostRateSummary = { host: this.host, samples: this.count, diskReadMBps: this.reads.value, diskWriteMBps: this.writes.value, cpuBusyPercent: this.cpu.value };
+    const first = this.firstIo;
+    const last = this.lastIo;
+    if (first && last) {
+      const d = (k: 'read_bytes' | 'write_bytes' | 'rchar' | 'wchar'): number => Math.max(0, (last[k] ?? 0) - (first[k] ?? 0));
+      summary.workloadIo = { readBytes: d('read_bytes'), writeBytes: d('write_bytes'), rchar: d('rchar'), wchar: d('wchar') };
+    }
+    return summary;
   }
 }
 
@@ -187,7 +212,23 @@ export function formatRunSummary(input: {
           `${fmt(r.diskWriteMBps, 2).padStart(10)}  ${fmt(r.cpuBusyPercent, 1).padStart(5)}`,
       );
     }
+    for (const r of rows) if (r.workloadIo) lines.push(formatWorkloadIo(r.host, r.workloadIo, rows.length > 1));
   }
   if (input.warnings > 0) lines.push(`warnings:  ${input.warnings} (see the metadata)`);
   return lines;
+}
+
+const MB = 1e6;
+
+/**
+ * One line of the workload's own I/O: what it moved to and from storage, and what its calls moved (the
+ * part of its reads the page cache served, when it read anything).
+ */
+export function formatWorkloadIo(host: string, io: WorkloadIoTotals, nameHost: boolean): string {
+  // rchar counts every byte a read call returned: from storage, the page cache, pipes or devices.
+  const cached = io.rchar > 0 ? ` (${Math.max(0, Math.min(100, ((io.rchar - io.readBytes) / io.rchar) * 100)).toFixed(0)}% not from storage: page cache, pipes, devices)` : '';
+  return (
+    `  workload I/O${nameHost ? ` (${host})` : ''}: storage read ${(io.readBytes / MB).toFixed(1)} MB, write ${(io.writeBytes / MB).toFixed(1)} MB; ` +
+    `its calls read ${(io.rchar / MB).toFixed(1)} MB${cached} and wrote ${(io.wchar / MB).toFixed(1)} MB`
+  );
 }

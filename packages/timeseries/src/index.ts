@@ -13,6 +13,7 @@ export type {
   PressureLine,
   PressureRecord,
   PressureStats,
+  WorkloadIoRecord,
   NfsByteStats,
   NfsTransportStats,
   NfsOpStats,
@@ -112,7 +113,7 @@ export type {
   SampleContext,
 } from './collector';
 export { deriveRates, computeRates } from './rates';
-export type { SampleRates, DiskRates, NetRates, CpuPercent, MemoryUsage } from './rates';
+export type { SampleRates, DiskRates, NetRates, CpuPercent, MemoryUsage, WorkloadIoRates } from './rates';
 export { deriveNetfsRates, nfsMountRates, cifsShareRates, lustreRates } from './rates-netfs';
 export type { NetfsRates, NfsMountRates, NfsOpRates, CifsShareRates, LustreRates } from './rates-netfs';
 export {

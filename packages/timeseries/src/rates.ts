@@ -8,7 +8,7 @@
 import { deriveNetfsRates, type NetfsRates } from './rates-netfs';
 import { SECTOR_BYTES } from './proc/diskstats';
 import { sampleTimeMs } from './timestamps';
-import type { CpuTimes, DiskStatsRecord, NetDevRecord, TimeSeriesSample } from './types';
+import type { CpuTimes, DiskStatsRecord, NetDevRecord, TimeSeriesSample, WorkloadIoRecord } from './types';
 
 /** Per-device rates over one interval (the fields of `iostat -x`). */
 export interface DiskRates {
@@ -98,6 +98,26 @@ export interface SampleRates {
    * absent when the later sample has none of them.
    */
   netfs?: NetfsRates;
+  /** The workload's own I/O over the interval, when both samples carry `workload_io`. */
+  workloadIo?: WorkloadIoRates;
+}
+
+/**
+ * The workload's own I/O over one interval (from `workload_io`): bytes from and to storage, and bytes its
+ * read and write calls moved (the difference between `rcharPerSec` and `readBytesPerSec` is what the
+ * page cache served).
+ */
+export interface WorkloadIoRates {
+  readBytesPerSec: number;
+  writeBytesPerSec: number;
+  /** Bytes returned by read calls per second (page cache hits included). */
+  rcharPerSec: number;
+  /** Bytes passed to write calls per second. */
+  wcharPerSec: number;
+  readCallsPerSec: number;
+  writeCallsPerSec: number;
+  /** Workload processes alive at the later sample. */
+  processes: number;
 }
 
 /** `cur − prev` when both are finite and it is not negative; else null. */
@@ -311,7 +331,33 @@ export function deriveRates(prev: TimeSeriesSample, cur: TimeSeriesSample): Samp
   };
   const netfs = deriveNetfsRates(prev, cur, seconds);
   if (netfs !== null) rates.netfs = netfs;
+  const workloadIo = workloadIoRates(prev.workload_io, cur.workload_io, seconds);
+  if (workloadIo !== null) rates.workloadIo = workloadIo;
   return rates;
+}
+
+function workloadIoRates(prev: WorkloadIoRecord | undefined, cur: WorkloadIoRecord | undefined, seconds: number): WorkloadIoRates | null {
+  if (!prev || !cur) return null;
+  const per = (a: number | undefined, b: number | undefined): number | null => {
+    const d = delta(a, b);
+    return d === null ? null : d / seconds;
+  };
+  const read = per(prev.read_bytes, cur.read_bytes);
+  const write = per(prev.write_bytes, cur.write_bytes);
+  const rchar = per(prev.rchar, cur.rchar);
+  const wchar = per(prev.wchar, cur.wchar);
+  const syscr = per(prev.syscr, cur.syscr);
+  const syscw = per(prev.syscw, cur.syscw);
+  if (read === null || write === null || rchar === null || wchar === null || syscr === null || syscw === null) return null;
+  return {
+    readBytesPerSec: read,
+    writeBytesPerSec: write,
+    rcharPerSec: rchar,
+    wcharPerSec: wchar,
+    readCallsPerSec: syscr,
+    writeCallsPerSec: syscw,
+    processes: typeof cur.processes === 'number' ? cur.processes : 0,
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as fc from 'fast-check';
 import { TimeSeriesCollector } from '../collector';
+import { computeRates } from '../rates';
 import { PROCESS_IO_FIELDS, parseProcPidIo } from './workload-io';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlps-workload-io-'));
@@ -70,5 +71,27 @@ describe('workload I/O sampled with the host', () => {
     collector.start();
     const samples = await collector.stop();
     expect(samples[0]!.workload_io).toBeUndefined();
+  });
+});
+
+describe('workload I/O rates', () => {
+  it('derives bytes per second from and to storage and through the calls, with the page cache share', () => {
+    const at = (ms: number, io: Partial<Record<string, number>>): import('../types').TimeSeriesSample => ({
+      timestamp: new Date(ms).toISOString(),
+      timestamp_ms: ms,
+      hostname: 'h',
+      workload_io: { rchar: 0, wchar: 0, syscr: 0, syscw: 0, read_bytes: 0, write_bytes: 0, cancelled_write_bytes: 0, processes: 1, ...io },
+    });
+    const [r] = computeRates([at(0, {}), at(2000, { rchar: 400 * MIB, read_bytes: 100 * MIB, wchar: 64 * MIB, write_bytes: 64 * MIB, syscr: 400, syscw: 64, processes: 3 })]).slice(1);
+    expect(r!.workloadIo).toEqual({
+      readBytesPerSec: 50 * MIB,
+      writeBytesPerSec: 32 * MIB,
+      rcharPerSec: 200 * MIB,
+      wcharPerSec: 32 * MIB,
+      readCallsPerSec: 200,
+      writeCallsPerSec: 32,
+      processes: 3,
+    });
+    expect(computeRates([{ timestamp: '2026-01-01T00:00:00Z', hostname: 'h' }, { timestamp: '2026-01-01T00:00:01Z', hostname: 'h' }])[1]!.workloadIo).toBeUndefined();
   });
 });
