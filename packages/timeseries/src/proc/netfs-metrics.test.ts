@@ -1,8 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportTimeSeries } from '../export/export-timeseries';
 import { metricPointsFromSources } from '../export/metric-points';
+import { serializeTimeSeriesData } from '../format';
+import { collectTimeseriesSampleSync } from '../sampling';
 import { isMlpsError } from '../errors';
-import type { TimeSeriesSample } from '../types';
+import type { TimeSeriesData, TimeSeriesSample } from '../types';
+import { itWithTools, toolPath } from '../../../../scripts/test-tools.cjs';
 import { cifsSource } from './cifs';
 import { lustreSource } from './lustre-llite';
 import type { MetricPoint } from './metrics';
@@ -95,5 +101,42 @@ describe('network file system sources declare their export mapping and checks', 
     }
     expect(isMlpsError(caught) && caught.code).toBe('INVALID_FORMAT');
     expect((caught as Error).message.startsWith(message)).toBe(true);
+  });
+
+  itWithTools(['promtool'], 'a run with NFS, CIFS and Lustre records exports OpenMetrics that promtool ingests', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlps-netfs-om-'));
+    try {
+      const netfs = {
+        nfs: nfsSource.build([fixture('mountstats-procfs-nfs4-tcp-statvers1.1')], {}),
+        cifs: cifsSource.build([fixture('cifs-linux-cifs-2020-smb3')], {}),
+        lustre: lustreSource.build([fixture('llite-stats-hpe-2.x-usecs')], {}),
+      };
+      // Two real samples of this machine, 1 s apart, each carrying the captured network file system records.
+      const samples = [0, 1].map((i) => ({ ...collectTimeseriesSampleSync({ wallMs: Date.UTC(2026, 0, 24, 12, 0, i) }), ...netfs }));
+      const data: TimeSeriesData = {
+        collection_interval_seconds: 1,
+        start_time: samples[0]!.timestamp,
+        end_time: samples[1]!.timestamp,
+        num_samples: 2,
+        samples_by_host: { h: samples as TimeSeriesSample[] },
+        collection_method: 'local',
+        hosts_requested: ['h'],
+        hosts_collected: ['h'],
+      };
+      const doc = join(dir, 'netfs_20260124_120000_timeseries.json');
+      writeFileSync(doc, serializeTimeSeriesData(data));
+      const om = join(dir, 'netfs.om');
+      await exportTimeSeries({ input: doc, format: 'openmetrics', output: om });
+      const text = readFileSync(om, 'utf8');
+      for (const family of ['node_mountstats_nfs_operations_response_time_seconds', 'mlps_cifs_smbs', 'mlps_lustre_read_bytes_sum_bytes']) {
+        expect(text).toContain(`# TYPE ${family} `);
+      }
+      const tsdb = join(dir, 'tsdb');
+      const r = spawnSync(toolPath('promtool')!, ['tsdb', 'create-blocks-from', 'openmetrics', om, tsdb], { encoding: 'utf8', timeout: 120_000 });
+      expect(`${r.status} ${r.stderr}`).toMatch(/^0 /);
+      expect(readdirSync(tsdb).some((n) => /^[0-9A-Z]{26}$/.test(n))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
