@@ -62,9 +62,11 @@ export class StreamingStats {
   private readonly reservoir: Float64Array;
   private filled = 0;
   private n = 0;
-  private sum = 0;
-  private minValue = Infinity;
-  private maxValue = -Infinity;
+  /**
+   * Sum, minimum and maximum in a typed array rather than fields: a double field is boxed anew on each
+   * write in unoptimized code, and `add` runs every tick.
+   */
+  private readonly acc = Float64Array.of(0, Infinity, -Infinity);
   private rng = 0x9e3779b9;
 
   constructor(capacity: number = DEFAULT_RESERVOIR_SIZE) {
@@ -75,9 +77,10 @@ export class StreamingStats {
   add(value: number): void {
     if (!Number.isFinite(value)) return;
     this.n++;
-    this.sum += value;
-    if (value < this.minValue) this.minValue = value;
-    if (value > this.maxValue) this.maxValue = value;
+    const acc = this.acc;
+    acc[0] = (acc[0] as number) + value;
+    if (value < (acc[1] as number)) acc[1] = value;
+    if (value > (acc[2] as number)) acc[2] = value;
     if (this.filled < this.reservoir.length) {
       this.reservoir[this.filled++] = value;
       return;
@@ -93,17 +96,17 @@ export class StreamingStats {
 
   /** Exact mean of every value added (0 when none). */
   get mean(): number {
-    return this.n === 0 ? 0 : this.sum / this.n;
+    return this.n === 0 ? 0 : (this.acc[0] as number) / this.n;
   }
 
   /** Exact maximum (`-Infinity` when none). */
   get max(): number {
-    return this.maxValue;
+    return this.acc[2] as number;
   }
 
   /** Exact minimum (`Infinity` when none). */
   get min(): number {
-    return this.minValue;
+    return this.acc[1] as number;
   }
 
   /** A copy of the retained values (all of them while fewer than the capacity were added). */
@@ -116,10 +119,10 @@ export class StreamingStats {
     if (this.n === 0) return null;
     const sorted = this.reservoir.slice(0, this.filled).sort();
     return {
-      mean: this.sum / this.n,
+      mean: (this.acc[0] as number) / this.n,
       p50: percentileSorted(sorted, 50),
       p99: percentileSorted(sorted, 99),
-      max: this.maxValue,
+      max: this.acc[2] as number,
     };
   }
 

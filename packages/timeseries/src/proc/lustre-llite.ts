@@ -87,9 +87,17 @@ function hasKeys(record: object): boolean {
 }
 
 /** Where llite stats directories are: procfs (older Lustre), then debugfs (Lustre 2.12+), relative to the proc root. */
-function lliteDirs(procRoot: string): string[] {
-  return [join(procRoot, 'fs/lustre/llite'), join(procRoot, '..', 'sys/kernel/debug/lustre/llite')];
+function lliteDirs(procRoot: string): readonly string[] {
+  // Made once per proc root: this runs every tick, and on most machines (no Lustre) it is all that runs.
+  let dirs = LLITE_DIRS.get(procRoot);
+  if (dirs === undefined) {
+    dirs = Object.freeze([join(procRoot, 'fs/lustre/llite'), join(procRoot, '..', 'sys/kernel/debug/lustre/llite')]);
+    LLITE_DIRS.set(procRoot, dirs);
+  }
+  return dirs;
 }
+
+const LLITE_DIRS = new Map<string, readonly string[]>();
 
 /** Lines a synthesized text leaves out: wall-clock stamps (19-digit decimals that no template scans). */
 function isTimeLine(line: string): boolean {
@@ -104,9 +112,12 @@ function isTimeLine(line: string): boolean {
  */
 export function synthesizeLustreLlite(procRoot: string, target: { buf: Buffer }, at: number): number {
   let length = 0;
-  const seen = new Set<string>();
-  for (const dir of lliteDirs(procRoot)) {
+  let seen: Set<string> | undefined;
+  const dirs = lliteDirs(procRoot);
+  for (let d = 0; d < dirs.length; d++) {
+    const dir = dirs[d] as string;
     if (!existsSync(dir)) continue;
+    seen ??= new Set<string>();
     let names: string[];
     try {
       names = readdirSync(dir).sort();
