@@ -19,23 +19,11 @@
  * only when both hold, so the fast path gives exactly what the parser gives, or is not used.
  */
 
-const NL = 10;
-const SPACE = 32;
-const TAB = 9;
-const CR = 13;
-const VT = 11;
-const FF = 12;
-const ZERO = 48;
-const NINE = 57;
-const DOT = 46;
-const MINUS = 45;
+import { DOT, EXACT_DIGITS, MINUS, NINE, NL, POW10, ZERO, isBlank } from './scanner';
+
 const SLASH = 47;
 const EQUALS = 61;
 const COLON = 58;
-
-/** Digits a double holds exactly when accumulated by `v * 10 + d` (the parsers' own limit). */
-const EXACT_DIGITS = 15;
-const POW10: readonly number[] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /** Marks are `MARK_BASE + token id`: 15 digits, exact, read the same way by every parser's number reader. */
 export const MARK_BASE = 100_000_000_000_000;
@@ -48,10 +36,6 @@ const OP_BLANKS = 1; // one or more blanks
 const OP_NUMBER = 2; // a: column (-1: ignored), b: flags
 const FLAG_NEGATIVE = 1;
 const FLAG_DECIMAL = 2;
-
-function isBlank(c: number): boolean {
-  return c === SPACE || c === TAB || c === CR || c === VT || c === FF;
-}
 
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;

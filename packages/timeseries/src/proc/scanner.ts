@@ -9,21 +9,23 @@
  * which is what lets the parsers promise the same.
  */
 
-const NL = 10;
-const SPACE = 32;
-const TAB = 9;
-const CR = 13;
-const VT = 11;
-const FF = 12;
-const ZERO = 48;
-const NINE = 57;
-const DOT = 46;
-const MINUS = 45;
+// Char codes of the /proc texts, shared with the byte templates (`byte-template.ts`).
+export const NL = 10;
+export const SPACE = 32;
+export const TAB = 9;
+export const CR = 13;
+export const VT = 11;
+export const FF = 12;
+export const ZERO = 48;
+export const NINE = 57;
+export const DOT = 46;
+export const MINUS = 45;
 
 /** Digits a double holds exactly when accumulated by `v * 10 + d` (10^15 < 2^53). */
-const EXACT_DIGITS = 15;
+export const EXACT_DIGITS = 15;
 
-const POW10: readonly number[] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+/** Powers of ten up to 10^15, exact: `digits / POW10[k]` is a correctly rounded decimal. */
+export const POW10: readonly number[] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /** Blanks separate fields. `\n` is not one: it ends the line. */
 export function isBlank(c: number): boolean {
