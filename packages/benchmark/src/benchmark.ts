@@ -5,7 +5,14 @@ import {
   isMlpsError,
   writeTimeSeriesDocument,
   writeFileAtomic,
+  gatherStorageFacts,
+  parseStorageGatherOutput,
+  resolveStorageUnderTest,
+  storageGatherCommand,
+  unavailableStorageFacts,
   type DocumentWriteResult,
+  type StorageTarget,
+  type StorageUnderTestMap,
   type TimeSeriesData,
   type TimeSeriesSample,
 } from '@mlps/timeseries';
@@ -107,6 +114,11 @@ export interface BenchmarkOptions {
   ssh?: SshOptions;
   /** Directories whose mounts the cluster snapshots record (data dir, checkpoint folder…). */
   dataDirs?: string[];
+  /**
+   * Directories whose storage is recorded as storage under test with role `watch` (`--watch-path`), beside
+   * the benchmark's own (data dir, checkpoint folder, results dir).
+   */
+  watchPaths?: string[];
   /** Every parsed argument, recorded as given in the metadata. */
   args?: Record<string, unknown>;
   events?: BenchmarkEvents;
@@ -170,6 +182,7 @@ export abstract class Benchmark {
   /** What the end-of-run write produced (the document's fields and counts, not its samples). */
   private timeseriesWrite: DocumentWriteResult | null = null;
   private metadataDone = false;
+  private storage: StorageUnderTestMap | null = null;
   private clusterStart: ClusterFacts | null = null;
   private clusterEnd: ClusterFacts | null = null;
   private interruptedBy: NodeJS.Signals | null = null;
@@ -344,6 +357,61 @@ export abstract class Benchmark {
     return [{ host: LOCAL_HOST_NAME, spec: LOCAL_HOST_NAME }, ...this.hosts];
   }
 
+  /**
+   * The directories whose storage is the storage under test: the data directories (role `data`), the
+   * `--watch-path` ones (`watch`) and the run's results directory (`results`). Checkpointing names its
+   * folder `checkpoint`; `timeseries collect` has only its watch paths.
+   */
+  protected storageTargets(): StorageTarget[] {
+    const targets: StorageTarget[] = [];
+    for (const path of this.options.dataDirs ?? []) targets.push({ role: 'data', path });
+    for (const path of this.options.watchPaths ?? []) targets.push({ role: 'watch', path });
+    if (this.runDir !== null) targets.push({ role: 'results', path: this.runResultOutput });
+    return targets;
+  }
+
+  /** The storage under test of every host where the workload runs, once resolved (at the start of a run). */
+  get storageUnderTest(): StorageUnderTestMap | null {
+    return this.storage;
+  }
+
+  /**
+   * Resolves the storage under test on every host of {@link timeseriesHosts}: this machine by reading its
+   * `/proc` and `/sys`, a remote host by one command over ssh (`storageGatherCommand`), in parallel, each
+   * bounded by 15 s. A host that cannot be asked gets entries with `error` set; this never throws.
+   */
+  async resolveStorage(): Promise<StorageUnderTestMap> {
+    const targets = this.storageTargets().filter((t, i, all) => all.findIndex((o) => o.role === t.role && o.path === t.path) === i);
+    const map: StorageUnderTestMap = {};
+    if (targets.length === 0) return map;
+    const paths = [...new Set(targets.map((t) => t.path))];
+    const hosts = this.timeseriesHosts;
+    const results = await Promise.all(
+      hosts.map(async (h) => {
+        try {
+          if (isLocalHost(h.host)) return resolveStorageUnderTest(targets, gatherStorageFacts({ paths }));
+          const runRemote = this.options.remoteRunner ?? ((host: string, command: string) => this.runRemoteSnapshot(host, command));
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new MlpsError('TIMEOUT', `storage facts of ${h.host}: no answer in 15 s`)), 15_000);
+          });
+          try {
+            const out = await Promise.race([runRemote(h.host, storageGatherCommand(paths)), timeout]);
+            return resolveStorageUnderTest(targets, parseStorageGatherOutput(out, paths));
+          } finally {
+            clearTimeout(timer);
+          }
+        } catch (err) {
+          return resolveStorageUnderTest(targets, unavailableStorageFacts(messageOf(err)));
+        }
+      }),
+    );
+    hosts.forEach((h, i) => {
+      map[h.host] = results[i] ?? [];
+    });
+    return map;
+  }
+
   /** Collection only for command `run`, never in what-if mode, never with `--skip-timeseries`. */
   shouldCollectTimeseries(): boolean {
     return this.options.command === 'run' && !this.options.whatIf && !this.timeseriesSettings.skip;
@@ -412,6 +480,7 @@ export abstract class Benchmark {
     const events = this.options.events;
     try {
       this.timeseriesWrite = await writeTimeSeriesDocument(this.timeseriesFilePath, collector, {
+        ...(this.storage ? { storageUnderTest: this.storage } : {}),
         ...(events?.timeseriesSample
           ? {
               onSample: (host: string, sample: TimeSeriesSample) => {
@@ -524,6 +593,7 @@ export abstract class Benchmark {
         overflow: this.timeseriesSettings.overflow,
       },
       ...(timeseries ? { interval_stats: ts?.interval_stats ?? null } : {}),
+      ...(this.storage ? { storage_under_test: this.storage } : {}),
       warnings: [...this.warnings],
     };
   }
@@ -595,6 +665,7 @@ export abstract class Benchmark {
     this.stage('cluster-start');
     this.clusterStart = await this.snapshot();
     await this.writeClusterInfo();
+    this.storage = await this.resolveStorage();
 
     let code: number = EXIT_CODES.WORKLOAD_FAILED;
     if (this.shouldCollectTimeseries()) this.stage('collection-start');

@@ -1,4 +1,4 @@
-import { MlpsError } from '@mlps/timeseries';
+import { MlpsError, type StorageTarget } from '@mlps/timeseries';
 import { Benchmark, type BenchmarkOptions, type ReferenceRunInfo } from './benchmark';
 import { buildDlioCommand, parseParams, type DlioLaunchOptions } from './dlio';
 import { LLM_CHECKPOINT_GB, type LlmModel } from './models';
@@ -44,6 +44,11 @@ export class CheckpointingBenchmark extends Benchmark {
   constructor(options: CheckpointingOptions) {
     super({ ...options, dataDirs: options.dataDirs ?? [options.checkpointFolder] });
     this.checkpointing = options;
+  }
+
+  /** The checkpoint folder is the storage under test of role `checkpoint` (see {@link Benchmark.storageTargets}). */
+  protected override storageTargets(): StorageTarget[] {
+    return super.storageTargets().map((t) => (t.role === 'data' && t.path === this.checkpointing.checkpointFolder ? { ...t, role: 'checkpoint' as const } : t));
   }
 
   /** `--engine`, default `dlio`. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { invalidArgument, isMlpsError } from '@mlps/timeseries';
+import { invalidArgument, isMlpsError, type StorageTarget } from '@mlps/timeseries';
 import { Benchmark, EXIT_CODES, type BenchmarkOptions } from './benchmark';
 
 /** Options of {@link CollectBenchmark}. */
@@ -47,6 +47,11 @@ export class CollectBenchmark extends Benchmark {
     if (this.durationSeconds !== undefined && !(Number.isFinite(this.durationSeconds) && this.durationSeconds > 0)) {
       throw invalidArgument(`--duration must be a positive number of seconds, got ${String(this.durationSeconds)}`);
     }
+  }
+
+  /** Only the `--watch-path` directories: the run directory holds the collector's own files, not the workload's. */
+  protected override storageTargets(): StorageTarget[] {
+    return super.storageTargets().filter((t) => t.role === 'watch');
   }
 
   protected override get fileNamePrefix(): string {

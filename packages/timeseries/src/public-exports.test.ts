@@ -37,6 +37,8 @@ const ENTRIES: Array<[string, Record<string, unknown>, string[]]> = [
     report,
     [
       'buildAllHostSeries', 'buildReport', 'buildReportChartData', 'buildReportFromSeries',
+      'StorageSummaryBuilder', 'buildStorageSummary', 'storageUnderTestOf', 'storageSummaryLines', 'storageEntryLine',
+      'deviceFiguresLine', 'workloadIoLine',
       'chartDataFromSeries', 'findRunFiles', 'loadTimeSeriesRun', 'renderReportHtml',
       'renderReportHtmlFromChartData', 'renderReportJson', 'renderReportMarkdown', 'renderReportText',
       'reportMetaFromMetadata', 'reportStat',

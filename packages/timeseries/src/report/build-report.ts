@@ -7,6 +7,7 @@ import { aggregateDevices, buildHostSeries, diskTotals } from './host-series';
 import type { HostSeries, ReportGap } from './host-series';
 import type { NetfsInterval } from './interval-rates';
 import { fieldTimeMs } from '../timestamps';
+import { buildStorageSummary, type HostStorageSummary } from './storage-summary';
 
 /** mean, p50, p95 and max of one metric over a run's intervals; `count` values went in. */
 export interface ReportStat {
@@ -103,6 +104,11 @@ export interface ReportMeta {
   metadata?: Record<string, unknown>;
   /** Where the data came from (file path). */
   source?: string;
+  /**
+   * `--devices`: comma-separated globs of the devices the storage section is about, instead of the
+   * storage under test recorded in the document (or the metadata).
+   */
+  devicesGlob?: string;
 }
 
 /** The structured summary of a run (see {@link buildReport}). */
@@ -119,6 +125,8 @@ export interface RunReport {
   numSamples: number;
   ticks: number | null;
   skippedTicks: number | null;
+  /** The storage under test per host and its devices' whole-run figures: what every rendering shows first. */
+  storage: HostStorageSummary[];
   hosts: HostReport[];
 }
 
@@ -317,6 +325,7 @@ export function buildReportFromSeries(data: TimeSeriesData, all: readonly HostSe
     numSamples: data.num_samples,
     ticks: data.interval_stats?.ticks ?? null,
     skippedTicks: data.interval_stats?.skipped_ticks ?? null,
+    storage: buildStorageSummary(data, { ...(m.metadata !== undefined ? { metadata: m.metadata } : {}), devicesGlob: m.devicesGlob }),
     hosts: all.map((s) => hostReport(data, s)),
   };
 }

@@ -7,6 +7,7 @@ import type { TimeSeriesData } from '../types';
 import { activeDevices, activeInterfaces, buildAllHostSeries, buildReportFromSeries } from './build-report';
 import type { ReportMeta, RunReport } from './build-report';
 import { chartableDevice } from './host-series';
+import type { HostStorageSummary } from './storage-summary';
 import type { HostSeries } from './host-series';
 import type { DiskInterval } from './interval-rates';
 
@@ -43,6 +44,8 @@ export interface ReportChartData {
   gaps: Array<{ host: string; from: number; to: number }>;
   live: boolean;
   refreshSeconds: number;
+  /** The storage under test and its devices' whole-run figures (shown first, above the charts). */
+  storage?: HostStorageSummary[];
 }
 
 /** Options of {@link buildReportChartData}. */
@@ -237,6 +240,7 @@ export function chartDataFromSeries(report: RunReport, all: readonly HostSeries[
     gaps,
     live: options.live === true,
     refreshSeconds: options.refreshSeconds ?? Math.max(1, Math.min(10, report.intervalSeconds)),
+    storage: report.storage,
   };
 }
 

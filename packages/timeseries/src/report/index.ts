@@ -10,3 +10,13 @@ export { buildReportChartData, chartDataFromSeries } from './chart-data';
 export type { ReportChartData, ChartSpec, ChartSeries, ChartDataOptions } from './chart-data';
 export { findRunFiles, loadTimeSeriesRun, reportMetaFromMetadata } from './run-files';
 export type { RunFiles, LoadedRun } from './run-files';
+export {
+  StorageSummaryBuilder,
+  buildStorageSummary,
+  storageUnderTestOf,
+  storageSummaryLines,
+  storageEntryLine,
+  deviceFiguresLine,
+  workloadIoLine,
+} from './storage-summary';
+export type { HostStorageSummary, WorkloadIoFigures } from './storage-summary';

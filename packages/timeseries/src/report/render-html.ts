@@ -9,6 +9,7 @@ import type { ChartDataOptions, ReportChartData } from './chart-data';
 import type { ReportMeta } from './build-report';
 import { REPORT_CLIENT_SCRIPT } from './html-client';
 import { uplotAssets } from './uplot-assets';
+import { storageEntryLine, workloadIoLine, type HostStorageSummary } from './storage-summary';
 
 const PAGE_CSS = `
 body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; padding: 12px 20px; max-width: 1400px; color: #222; background: #fff; }
@@ -34,6 +35,45 @@ function safeScript(js: string): string {
   return js.replace(/<\/script/gi, '<\\/script');
 }
 
+function fixed(v: number | null, digits: number): string {
+  return v === null ? '-' : v.toFixed(digits);
+}
+
+/**
+ * The storage under test as static HTML (it leads the page, above the charts): per host, where each of the
+ * run's directories lives, then a table of its devices' whole-run figures.
+ */
+export function renderStorageHtml(storage: readonly HostStorageSummary[] | undefined): string {
+  if (storage === undefined || storage.length === 0) return '';
+  const parts: string[] = ['<div id="storage"><h2>Storage under test</h2>'];
+  for (const s of storage) {
+    parts.push(`<h3>${escapeHtml(s.host)}${s.selected === 'glob' ? ` — devices matching ${escapeHtml(s.devicesGlob ?? '')} (--devices)` : ''}</h3>`);
+    if (s.entries.length > 0) parts.push(`<ul>${s.entries.map((e) => `<li>${escapeHtml(storageEntryLine(e))}</li>`).join('')}</ul>`);
+    if (s.devices.length > 0) {
+      parts.push(
+        '<table><tr><th>device</th><th>write MB/s</th><th>read MB/s</th><th>written MB</th><th>read MB</th><th>write IOPS</th><th>read IOPS</th>' +
+          '<th>avg write req KiB</th><th>avg read req KiB</th><th>w_await ms</th><th>r_await ms</th><th>%util</th><th>seconds</th></tr>',
+      );
+      for (const d of s.devices) {
+        const f = d.figures;
+        const cells =
+          f === null
+            ? '<td colspan="12">fewer than two samples with this device</td>'
+            : [f.writeMBps, f.readMBps, f.writeBytes / 1e6, f.readBytes / 1e6, f.writeIops, f.readIops].map((v) => `<td>${v.toFixed(2)}</td>`).join('') +
+              [f.writeAvgRequestKiB, f.readAvgRequestKiB, f.writeAwaitMs, f.readAwaitMs, f.utilPercent].map((v) => `<td>${fixed(v, 2)}</td>`).join('') +
+              `<td>${f.seconds.toFixed(1)}</td>`;
+        parts.push(`<tr><td>${escapeHtml(d.device)}</td>${cells}</tr>`);
+      }
+      parts.push('</table>');
+    }
+    const blockless = s.entries.length > 0 && s.entries.every((e) => e.devices.length === 0);
+    if (s.workloadIo !== null && (blockless || s.selected === 'none')) parts.push(`<p>${escapeHtml(workloadIoLine(s.workloadIo))}</p>`);
+    else if (blockless && s.selected !== 'glob') parts.push('<p>No block device to measure; the workload\'s process I/O was not sampled.</p>');
+  }
+  parts.push('</div>');
+  return parts.join('');
+}
+
 /** Renders the page around already built chart data (see `buildReportChartData`). */
 export function renderReportHtmlFromChartData(chart: ReportChartData): string {
   const { script, css } = uplotAssets();
@@ -47,7 +87,7 @@ export function renderReportHtmlFromChartData(chart: ReportChartData): string {
     `<style>${css}</style>`,
     `<style>${PAGE_CSS}</style>`,
     '</head><body>',
-    '<div id="header"></div><div id="toggles"></div><p id="note"></p><div id="charts"></div>',
+    `<div id="header"></div>${renderStorageHtml(chart.storage)}<div id="toggles"></div><p id="note"></p><div id="charts"></div>`,
     `<script type="application/json" id="mlps-data">${escapeJsonForScript(JSON.stringify(chart))}</script>`,
     `<script>${safeScript(script)}</script>`,
     `<script>${safeScript(REPORT_CLIENT_SCRIPT)}</script>`,

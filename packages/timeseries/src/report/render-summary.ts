@@ -3,6 +3,7 @@
  * tools.
  */
 import type { DiskSummary, HostReport, ReportStat, RunReport } from './build-report';
+import { storageSummaryLines } from './storage-summary';
 
 /** The report as JSON (indent 2, trailing newline). */
 export function renderReportJson(report: RunReport): string {
@@ -72,6 +73,9 @@ function runLines(r: RunReport): string[] {
 /** The report as aligned plain text (one table per host: mean, p50, p95, max). */
 export function renderReportText(r: RunReport): string {
   const out: string[] = [r.title, '='.repeat(Math.min(78, r.title.length)), ...runLines(r), ''];
+  // The storage under test leads (issue 12): what the benchmark's own directories lived on and did.
+  const storage = storageSummaryLines(r.storage);
+  if (storage.length > 0) out.push(...storage, '');
   for (const h of r.hosts) {
     out.push(hostHeadline(h));
     const rows = hostRows(h);
@@ -129,6 +133,8 @@ function mdCell(s: string): string {
 /** The report as GitHub-flavoured Markdown (a table per host). */
 export function renderReportMarkdown(r: RunReport): string {
   const out: string[] = [`# ${mdCell(r.title)}`, '', ...runLines(r).map((l) => `- ${mdCell(l)}`), ''];
+  const storage = storageSummaryLines(r.storage);
+  if (storage.length > 0) out.push('## Storage under test', '', '```', ...storage.slice(1), '```', '');
   for (const h of r.hosts) {
     out.push(`## ${mdCell(hostHeadline(h))}`, '');
     const rows = hostRows(h);

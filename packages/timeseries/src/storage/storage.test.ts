@@ -272,3 +272,46 @@ describe('the document key', () => {
     );
   });
 });
+
+describe('reports lead with the storage under test', () => {
+  test('text, Markdown and HTML show it before the host tables; tmpfs says no block device; --devices picks instead', async () => {
+    const { buildReport, renderReportText, renderReportMarkdown, renderReportHtml } = await import('../report/index');
+    const facts = fixtureFacts();
+    const storage = {
+      h1: resolveStorageUnderTest([{ role: 'checkpoint', path: '/mnt/loop/ckpt' }, { role: 'results', path: '/dev/shm/r' }], facts),
+    };
+    const samples = [
+      sample(1_000_000, 100, [['loop0', 0, 0, 0, 0], ['vda', 0, 0, 0, 0]]),
+      sample(1_010_000, 110, [['loop0', 0, 0, 100, 204800], ['vda', 50, 400, 0, 0]]),
+    ];
+    const data = {
+      collection_interval_seconds: 10,
+      start_time: samples[0]!.timestamp,
+      end_time: samples[1]!.timestamp,
+      num_samples: 2,
+      samples_by_host: { h1: samples },
+      collection_method: 'local' as const,
+      hosts_requested: ['h1'],
+      hosts_collected: ['h1'],
+      storage_under_test: storage,
+    };
+    const text = renderReportText(buildReport(data));
+    const sut = text.indexOf('Storage under test');
+    expect(sut).toBeGreaterThan(0);
+    expect(sut).toBeLessThan(text.indexOf('h1 (h): 2 samples'));
+    expect(text).toContain('checkpoint /mnt/loop/ckpt on /mnt/loop (ext4, /dev/loop0) → loop0 (loop, file /var/images/a b.img)');
+    expect(text).toMatch(/loop0: write 10\.49 MB\/s \(104\.9 MB\), read 0 MB\/s/);
+    expect(text).toContain('results /dev/shm/r on /dev/shm (tmpfs, tmpfs): no block device');
+    expect(text).not.toMatch(/vda: write/);
+    expect(renderReportMarkdown(buildReport(data))).toMatch(/## Storage under test[\s\S]*loop0: write 10\.49[\s\S]*## h1/);
+    const html = renderReportHtml(data);
+    expect(html.indexOf('<div id="storage">')).toBeLessThan(html.indexOf('<div id="charts">'));
+    expect(html).toContain('<td>loop0</td><td>10.49</td>');
+    const picked = renderReportText(buildReport(data, { devicesGlob: 'vd*' }));
+    expect(picked).toContain("devices matching 'vd*' (--devices)");
+    expect(picked).toMatch(/vda: write 0 MB\/s \(0 MB\), read 0\.020 MB\/s/);
+    expect(picked).not.toMatch(/loop0: write/);
+    const tmpfsOnly = renderReportText(buildReport({ ...data, storage_under_test: { h1: [storage.h1[1]!] } }));
+    expect(tmpfsOnly).toContain("no block device to measure; the workload's process I/O was not sampled");
+  });
+});

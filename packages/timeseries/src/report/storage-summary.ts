@@ -1,0 +1,202 @@
+/**
+ * The storage under test of a run, first in every summary: per host, the directories the run used, the
+ * mount and device each lives on, and what those devices did over the run (whole-run MB/s, IOPS, average
+ * request size, await, utilisation), or, for a filesystem without a block device (tmpfs, NFS, Lustre…),
+ * the workload's own process I/O when the samples carry it (`workload_io`). Built one sample at a time,
+ * so the end-of-run summary, `timeseries report` and `reportgen` share it while streaming.
+ */
+import type { TimeSeriesData, TimeSeriesSample } from '../types';
+import { sampleTimeMs } from '../timestamps';
+import { DeviceFiguresAccumulator, storageDeviceSelector, type DeviceRunFigures } from '../storage/figures';
+import type { StorageUnderTest, StorageUnderTestMap } from '../storage/resolve';
+
+/** The workload's own I/O over the run (`/proc/<pid>/io` of its process tree), when sampled. */
+export interface WorkloadIoFigures {
+  seconds: number;
+  /** Bytes the workload made the storage layer read / write (`read_bytes`, `write_bytes`). */
+  readBytes: number;
+  writeBytes: number;
+  readMBps: number;
+  writeMBps: number;
+  /** Bytes passed through read()/write() calls, page cache included (`rchar`, `wchar`); null when not sampled. */
+  rchar: number | null;
+  wchar: number | null;
+}
+
+/** One host's storage summary. */
+export interface HostStorageSummary {
+  host: string;
+  /** The host's storage under test (empty when not recorded). */
+  entries: StorageUnderTest[];
+  /** Which devices the figures are about: `--devices` (glob), the storage under test, or none. */
+  selected: 'glob' | 'storage-under-test' | 'none';
+  devicesGlob: string | null;
+  /** The selected devices found in the samples, with their whole-run figures (null: fewer than two samples). */
+  devices: Array<{ device: string; figures: DeviceRunFigures | null }>;
+  /** The workload's process I/O, when the samples have `workload_io`. */
+  workloadIo: WorkloadIoFigures | null;
+}
+
+const WORKLOAD_FIELDS = ['read_bytes', 'write_bytes', 'rchar', 'wchar'] as const;
+
+/** First and last `workload_io` counters of a host's samples. */
+class WorkloadIoAccumulator {
+  private first: { ms: number; v: Record<string, number> } | null = null;
+  private last: { ms: number; v: Record<string, number> } | null = null;
+
+  add(sample: TimeSeriesSample): void {
+    const io = (sample as unknown as Record<string, unknown>).workload_io;
+    if (typeof io !== 'object' || io === null) return;
+    const ms =
+      typeof sample.uptime_seconds === 'number' && Number.isFinite(sample.uptime_seconds) ? sample.uptime_seconds * 1000 : (sampleTimeMs(sample) ?? NaN);
+    if (!Number.isFinite(ms)) return;
+    const v: Record<string, number> = {};
+    for (const f of WORKLOAD_FIELDS) {
+      const x = (io as Record<string, unknown>)[f];
+      if (typeof x === 'number' && Number.isFinite(x)) v[f] = x;
+    }
+    if (v.read_bytes === undefined || v.write_bytes === undefined) return;
+    const mark = { ms, v };
+    if (this.first === null) this.first = mark;
+    this.last = mark;
+  }
+
+  result(): WorkloadIoFigures | null {
+    const a = this.first;
+    const b = this.last;
+    if (a === null || b === null || !(b.ms > a.ms)) return null;
+    const seconds = (b.ms - a.ms) / 1000;
+    const d = (k: string): number | null => (a.v[k] === undefined || b.v[k] === undefined ? null : Math.max(0, (b.v[k] as number) - (a.v[k] as number)));
+    const readBytes = d('read_bytes') ?? 0;
+    const writeBytes = d('write_bytes') ?? 0;
+    return { seconds, readBytes, writeBytes, readMBps: readBytes / seconds / 1e6, writeMBps: writeBytes / seconds / 1e6, rchar: d('rchar'), wchar: d('wchar') };
+  }
+}
+
+/** The `storage_under_test` of a run: the document's, else the metadata's (a document written by Python has none). */
+export function storageUnderTestOf(data: Pick<TimeSeriesData, 'storage_under_test'> | null, metadata?: Record<string, unknown>): StorageUnderTestMap | null {
+  const fromDoc = data?.storage_under_test;
+  if (fromDoc !== undefined && fromDoc !== null && typeof fromDoc === 'object') return fromDoc;
+  const fromMeta = metadata?.storage_under_test;
+  if (typeof fromMeta === 'object' && fromMeta !== null && !Array.isArray(fromMeta)) return fromMeta as StorageUnderTestMap;
+  return null;
+}
+
+/**
+ * Builds every host's {@link HostStorageSummary} from its samples, one at a time (hosts in any order,
+ * each host's samples in time order). Keeps a few numbers per selected device and host.
+ */
+export class StorageSummaryBuilder {
+  private readonly hosts = new Map<string, { devices: DeviceFiguresAccumulator; workload: WorkloadIoAccumulator; selected: HostStorageSummary['selected'] }>();
+  private readonly storage: StorageUnderTestMap;
+  private readonly devicesGlob: string | null;
+
+  constructor(options: { storage?: StorageUnderTestMap | null; devicesGlob?: string | undefined } = {}) {
+    this.storage = options.storage ?? {};
+    this.devicesGlob = options.devicesGlob !== undefined && options.devicesGlob.trim() !== '' ? options.devicesGlob : null;
+  }
+
+  private track(host: string): { devices: DeviceFiguresAccumulator; workload: WorkloadIoAccumulator; selected: HostStorageSummary['selected'] } {
+    let t = this.hosts.get(host);
+    if (t === undefined) {
+      const sel = storageDeviceSelector({ entries: this.storage[host], devicesGlob: this.devicesGlob ?? undefined });
+      t = { devices: new DeviceFiguresAccumulator(sel.select), workload: new WorkloadIoAccumulator(), selected: sel.selected };
+      this.hosts.set(host, t);
+    }
+    return t;
+  }
+
+  /** `host`'s next sample. Never throws on odd samples. */
+  add(host: string, sample: TimeSeriesSample): void {
+    const t = this.track(host);
+    t.devices.add(sample);
+    t.workload.add(sample);
+  }
+
+  /**
+   * The summaries: hosts of the storage map first (its order), then other sampled hosts when `--devices`
+   * picked something on them. Hosts with nothing to say are left out.
+   */
+  result(): HostStorageSummary[] {
+    const names = [...Object.keys(this.storage)];
+    for (const h of this.hosts.keys()) if (!names.includes(h)) names.push(h);
+    const out: HostStorageSummary[] = [];
+    for (const host of names) {
+      const t = this.track(host);
+      const entries = Array.isArray(this.storage[host]) ? (this.storage[host] as StorageUnderTest[]) : [];
+      const devices = t.devices.result();
+      if (entries.length === 0 && devices.length === 0) continue;
+      out.push({ host, entries, selected: t.selected, devicesGlob: this.devicesGlob, devices, workloadIo: t.workload.result() });
+    }
+    return out;
+  }
+}
+
+/** {@link StorageSummaryBuilder} over a whole document. */
+export function buildStorageSummary(data: TimeSeriesData, options: { metadata?: Record<string, unknown>; devicesGlob?: string | undefined } = {}): HostStorageSummary[] {
+  const builder = new StorageSummaryBuilder({ storage: storageUnderTestOf(data, options.metadata), devicesGlob: options.devicesGlob });
+  for (const [host, samples] of Object.entries(data.samples_by_host ?? {})) {
+    if (Array.isArray(samples)) for (const s of samples) builder.add(host, s);
+  }
+  return builder.result();
+}
+
+function num(v: number): string {
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1000) return v.toFixed(0);
+  if (a >= 100) return v.toFixed(1);
+  if (a >= 1) return v.toFixed(2);
+  return v.toFixed(3);
+}
+
+const opt = (v: number | null, unit = ''): string => (v === null ? '-' : `${num(v)}${unit}`);
+
+/** What an entry lives on, in one line: `checkpoint /mnt/ckpt on /mnt (ext4, /dev/loop3) → loop3 (loop)`. */
+export function storageEntryLine(e: StorageUnderTest): string {
+  const mount = e.mount_point === null ? 'mount unknown' : `on ${e.mount_point} (${e.fstype ?? '?'}, ${e.source ?? '?'})`;
+  let tail: string;
+  if (e.devices.length > 0) {
+    const link = (l: StorageUnderTest['chain'][number]): string => `${l.device} (${l.kind}${l.backing_file !== undefined ? `, file ${l.backing_file}` : ''})`;
+    const [top, ...below] = e.chain;
+    tail = ` → ${top !== undefined ? link(top) : e.devices.join(', ')}${below.length > 0 ? ` over ${below.map(link).join(', ')}` : ''}`;
+  } else if (e.mount_point !== null) {
+    tail = e.network ? ': no block device (network filesystem)' : ': no block device';
+  } else tail = '';
+  return `${e.role} ${e.path} ${mount}${tail}${e.error !== undefined ? ` [${e.error}]` : ''}`;
+}
+
+/** One device's whole-run figures in one line. */
+export function deviceFiguresLine(device: string, f: DeviceRunFigures | null): string {
+  if (f === null) return `${device}: no figures (fewer than two samples with it)`;
+  return (
+    `${device}: write ${num(f.writeMBps)} MB/s (${num(f.writeBytes / 1e6)} MB), read ${num(f.readMBps)} MB/s (${num(f.readBytes / 1e6)} MB); ` +
+    `IOPS w ${num(f.writeIops)} r ${num(f.readIops)}; avg req w ${opt(f.writeAvgRequestKiB)} r ${opt(f.readAvgRequestKiB)} KiB; ` +
+    `await w ${opt(f.writeAwaitMs)} r ${opt(f.readAwaitMs)} ms; util ${opt(f.utilPercent)} %; over ${num(f.seconds)} s`
+  );
+}
+
+/** The workload's process I/O in one line. */
+export function workloadIoLine(w: WorkloadIoFigures): string {
+  const chars = w.rchar !== null || w.wchar !== null ? `; through read()/write() r ${opt(w.rchar === null ? null : w.rchar / 1e6)} MB, w ${opt(w.wchar === null ? null : w.wchar / 1e6)} MB` : '';
+  return `workload process I/O: write ${num(w.writeMBps)} MB/s (${num(w.writeBytes / 1e6)} MB), read ${num(w.readMBps)} MB/s (${num(w.readBytes / 1e6)} MB)${chars}`;
+}
+
+/**
+ * The storage-under-test section as text lines (no trailing blank line): per host, its directories and
+ * where they live, then its devices' whole-run figures, or why there are none. Empty when there is nothing.
+ */
+export function storageSummaryLines(summaries: readonly HostStorageSummary[], indent = '  '): string[] {
+  if (summaries.length === 0) return [];
+  const lines: string[] = ['Storage under test (whole run; MB = 10^6 bytes):'];
+  for (const s of summaries) {
+    lines.push(`${indent}${s.host}:${s.selected === 'glob' ? ` devices matching '${s.devicesGlob ?? ''}' (--devices)` : ''}`);
+    for (const e of s.entries) lines.push(`${indent}${indent}${storageEntryLine(e)}`);
+    for (const d of s.devices) lines.push(`${indent}${indent}${deviceFiguresLine(d.device, d.figures)}`);
+    if (s.selected === 'glob' && s.devices.length === 0) lines.push(`${indent}${indent}no device matches '${s.devicesGlob ?? ''}'`);
+    const blockless = s.entries.length > 0 && s.entries.every((e) => e.devices.length === 0);
+    if (s.workloadIo !== null && (blockless || s.selected === 'none')) lines.push(`${indent}${indent}${workloadIoLine(s.workloadIo)}`);
+    else if (blockless && s.selected !== 'glob') lines.push(`${indent}${indent}no block device to measure; the workload's process I/O was not sampled`);
+  }
+  return lines;
+}
