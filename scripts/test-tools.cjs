@@ -58,6 +58,13 @@ const TOOLS = {
     find: () => (executable('/dev/loop-control') || existsSync('/dev/loop-control') ? onPath('losetup', ['/usr/sbin', '/sbin']) : undefined),
     how: 'a machine with loop devices (/dev/loop-control) and root',
   },
+  // A zram device of the test's own (hot_add/hot_remove of the zram module); `modprobe zram` may be impossible in a container.
+  zram: {
+    debian: null,
+    find: () => (existsSync('/sys/class/zram-control/hot_add') ? '/sys/class/zram-control' : undefined),
+    how: 'the zram module loaded (modprobe zram, as root; not possible in every container)',
+  },
+  'mkfs.ext4': { debian: 'e2fsprogs', find: () => onPath('mkfs.ext4', ['/usr/sbin', '/sbin']) },
 };
 
 /** The Debian packages the full test suite uses, in install order. */

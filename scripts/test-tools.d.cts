@@ -1,7 +1,7 @@
 // Types of scripts/test-tools.cjs for the TypeScript test files that import it.
 
 /** A system tool a test suite may need. */
-export type ToolId = 'root' | 'sshd' | 'ssh' | 'ssh-keygen' | 'ip' | 'ps' | 'chromium' | 'promtool' | 'python3' | 'loop-device';
+export type ToolId = 'root' | 'sshd' | 'ssh' | 'ssh-keygen' | 'ip' | 'ps' | 'chromium' | 'promtool' | 'python3' | 'loop-device' | 'zram' | 'mkfs.ext4';
 
 /** Each tool: the Debian package that provides it (null for root) and how it is found. */
 export declare const TOOLS: Record<ToolId, { debian: string | null; find: () => string | undefined; how?: string }>;

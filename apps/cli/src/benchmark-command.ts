@@ -40,7 +40,7 @@ export async function runBenchmarkCommand<P extends CommonParsed>(ctx: CliContex
   let code = 0;
   for (let loop = 1; loop <= loops; loop++) {
     if (loops > 1 && !quiet) ctx.stderr.write(`mlpstorage: loop ${loop} of ${loops}\n`);
-    code = await runBenchmarkWithProgress(ctx, quiet, (events) => spec.build(p, args, events));
+    code = await runBenchmarkWithProgress(ctx, quiet, (events) => spec.build(p, args, events), { devicesGlob: p.devices });
     if (code !== 0) {
       if (loops > 1) ctx.stderr.write(`mlpstorage: benchmark failed in loop ${loop} of ${loops}; not running the rest\n`);
       break;

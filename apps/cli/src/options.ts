@@ -129,6 +129,8 @@ export function addTimeseriesOptions(cmd: Command): Command {
     new Option('--timeseries-overflow <policy>', 'at the cap: decimate (whole run covered) or keep-first (as mlpstorage)')
       .choices(['decimate', 'keep-first'])
       .default('decimate'),
+    new Option('--watch-path <dir>', 'a directory whose storage is also the storage under test (repeatable): its mount and devices lead the summary').argParser(collectStrings),
+    new Option('--devices <glob>', 'devices the summary leads with instead of the storage under test (comma-separated globs: nvme*n1,dm-*)'),
   ]);
   addServeOptions(cmd, true);
   // The live view belongs with collection in the help, not among the command's own options.
@@ -201,6 +203,8 @@ export interface CommonParsed {
   skipTimeseries?: boolean;
   maxTimeseriesSamples?: number;
   timeseriesOverflow?: 'decimate' | 'keep-first';
+  watchPath?: string[];
+  devices?: string;
   sshUsername?: string;
   sshPort?: number;
   sshIdentity?: string[];
@@ -252,6 +256,7 @@ export function commonBenchmarkOptions(command: string, p: CommonParsed, args?: 
       ...(p.timeseriesOverflow ? { overflow: p.timeseriesOverflow } : {}),
     },
     ssh: sshOptionsFrom(p),
+    ...(p.watchPath && p.watchPath.length > 0 ? { watchPaths: p.watchPath } : {}),
     args: args ?? { command, ...p },
   };
 }

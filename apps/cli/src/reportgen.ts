@@ -1,7 +1,16 @@
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { join, relative } from 'node:path';
-import { deriveRates, MlpsError, type TimeSeriesSample } from '@mlps/timeseries';
+import {
+  DeviceFiguresAccumulator,
+  deriveRates,
+  MlpsError,
+  storageDevices,
+  type DeviceRunFigures,
+  type StorageUnderTestMap,
+  type TimeSeriesSample,
+} from '@mlps/timeseries';
+import { storageEntryLine, storageUnderTestOf } from '@mlps/timeseries/report';
 import { streamTimeSeriesSamples } from '@mlps/timeseries/export';
 import { findRunFiles } from '@mlps/timeseries/report';
 import { wholeDisks } from './summary';
@@ -84,6 +93,8 @@ class MeanMax {
 
 interface HostFigures {
   prev: TimeSeriesSample | null;
+  /** Every device's first and last counters: the storage map is known only after the samples (it follows them in the document). */
+  devices: DeviceFiguresAccumulator;
   read: MeanMax;
   write: MeanMax;
   rx: MeanMax;
@@ -108,7 +119,7 @@ const meanOver = (hosts: HostFigures[], pick: (h: HostFigures) => number | null)
  * run summary's rule: partitions, dm, md, loop not counted twice) and network throughput (not `lo`), then
  * summed over hosts (MB/s, 10^6 bytes), and CPU busy/iowait % averaged over hosts.
  */
-export async function timeseriesFigures(dir: string): Promise<Record<string, unknown> | null> {
+export async function timeseriesFigures(dir: string, metadata?: Record<string, unknown> | null): Promise<Record<string, unknown> | null> {
   const names = readdirSync(dir);
   if (!names.some((n) => n.endsWith('_timeseries.json') || n.endsWith('_timeseries.jsonl'))) return null;
   const files = findRunFiles(dir);
@@ -122,9 +133,10 @@ export async function timeseriesFigures(dir: string): Promise<Record<string, unk
     const { host, sample } = step.value;
     let h = hosts.get(host);
     if (!h) {
-      h = { prev: null, read: new MeanMax(), write: new MeanMax(), rx: new MeanMax(), tx: new MeanMax(), busy: new MeanMax(), iowait: new MeanMax() };
+      h = { prev: null, devices: new DeviceFiguresAccumulator(() => true), read: new MeanMax(), write: new MeanMax(), rx: new MeanMax(), tx: new MeanMax(), busy: new MeanMax(), iowait: new MeanMax() };
       hosts.set(host, h);
     }
+    h.devices.add(sample);
     if (!sample.diskstats && !sample.netdev && !sample.cpu) {
       errorSamples++;
     } else {
@@ -155,7 +167,10 @@ export async function timeseriesFigures(dir: string): Promise<Record<string, unk
   const collected = Array.isArray(fields.hosts_collected) ? fields.hosts_collected.length : null;
   const started = typeof fields.start_time_ms === 'number' ? fields.start_time_ms : Date.parse(String(fields.start_time ?? ''));
   const ended = typeof fields.end_time_ms === 'number' ? fields.end_time_ms : Date.parse(String(fields.end_time ?? ''));
+  const storage = storageFigures(storageUnderTestOf(fields as { storage_under_test?: StorageUnderTestMap }, metadata ?? undefined), hosts);
   return {
+    // The storage under test first (issue 12), then the host totals.
+    ...storage,
     file: relative(dir, source),
     from_journal: source === files.journal,
     num_samples: typeof fields.num_samples === 'number' ? fields.num_samples : step.value.samples,
@@ -173,6 +188,53 @@ export async function timeseriesFigures(dir: string): Promise<Record<string, unk
     net_tx_MBps_mean: sumOver(list, (h) => h.tx.mean),
     cpu_busy_percent_mean: meanOver(list, (h) => h.busy.mean),
     cpu_iowait_percent_mean: meanOver(list, (h) => h.iowait.mean),
+  };
+}
+
+/**
+ * The storage-under-test figures of a run for `results.json`: summed over hosts (`storage_write_MBps`, …,
+ * over each host's storage devices, whole run) and per host (`storage_under_test.<host>`: where each
+ * directory lives and its devices' figures). Nothing when the run recorded no storage under test.
+ */
+function storageFigures(map: StorageUnderTestMap | null, hosts: Map<string, HostFigures>): Record<string, unknown> {
+  if (map === null || Object.keys(map).length === 0) return {};
+  const perHost: Record<string, unknown> = {};
+  const all: DeviceRunFigures[] = [];
+  const names: string[] = [];
+  for (const [host, entries] of Object.entries(map)) {
+    const wanted = new Set(storageDevices(entries));
+    const figures = (hosts.get(host)?.devices.result() ?? []).filter((d) => wanted.has(d.device));
+    const devices: Record<string, unknown> = {};
+    for (const d of figures) {
+      names.push(`${host}:${d.device}`);
+      if (d.figures === null) {
+        devices[d.device] = null;
+        continue;
+      }
+      all.push(d.figures);
+      const f = d.figures;
+      devices[d.device] = {
+        write_MBps: round(f.writeMBps), read_MBps: round(f.readMBps), write_bytes: f.writeBytes, read_bytes: f.readBytes,
+        write_iops: round(f.writeIops), read_iops: round(f.readIops),
+        write_avg_request_KiB: f.writeAvgRequestKiB === null ? null : round(f.writeAvgRequestKiB),
+        read_avg_request_KiB: f.readAvgRequestKiB === null ? null : round(f.readAvgRequestKiB),
+        write_await_ms: f.writeAwaitMs === null ? null : round(f.writeAwaitMs),
+        read_await_ms: f.readAwaitMs === null ? null : round(f.readAwaitMs),
+        util_percent: f.utilPercent === null ? null : round(f.utilPercent),
+        seconds: round(f.seconds),
+      };
+    }
+    perHost[host] = { where: (Array.isArray(entries) ? entries : []).map(storageEntryLine), devices };
+  }
+  const sum = (pick: (f: DeviceRunFigures) => number): number | null => (all.length === 0 ? null : round(all.reduce((a, f) => a + pick(f), 0)));
+  return {
+    storage_devices: names,
+    storage_write_MBps: sum((f) => f.writeMBps),
+    storage_read_MBps: sum((f) => f.readMBps),
+    storage_write_iops: sum((f) => f.writeIops),
+    storage_read_iops: sum((f) => f.readIops),
+    storage_util_percent_max: all.length === 0 ? null : round(Math.max(...all.map((f) => f.utilPercent ?? 0))),
+    storage_under_test: perHost,
   };
 }
 
@@ -217,7 +279,7 @@ export async function runRow(dir: string): Promise<{ row: RunRow } | { reason: s
   row.result_dir = dir;
   if (typeof m.exit_code === 'number') row.exit_code = m.exit_code;
   try {
-    const figures = await timeseriesFigures(dir);
+    const figures = await timeseriesFigures(dir, metadata);
     if (figures) row.timeseries = figures;
   } catch (err) {
     row.timeseries = { error: (err as Error).message };

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Benchmark, BenchmarkEvents } from '@mlps/benchmark';
+import { StorageSummaryBuilder } from '@mlps/timeseries/report';
 import type { CliContext } from './context';
 import { Progress, useColor } from './progress';
 import { HostRateAccumulator, formatRunSummary } from './summary';
@@ -29,12 +30,16 @@ export async function runBenchmarkWithProgress(
   ctx: CliContext,
   quiet: boolean,
   build: (events: BenchmarkEvents) => Benchmark,
+  options: { devicesGlob?: string | undefined } = {},
 ): Promise<number> {
   const progress = createProgress(ctx, quiet);
   const live = new RunLiveView(ctx);
   let benchmark: Benchmark | null = null;
   // The summary's per-host means, folded in while the document is streamed (the benchmark keeps no samples).
   const hostRates = new Map<string, HostRateAccumulator>();
+  // The storage under test's whole-run figures, folded in the same pass (resolved at the run's start, so
+  // known before the first sample is written).
+  let storage: StorageSummaryBuilder | null = null;
   const events: BenchmarkEvents = {
     stage: (stage, detail) => {
       if (stage === 'workload' && benchmark) {
@@ -54,6 +59,8 @@ export async function runBenchmarkWithProgress(
       let acc = hostRates.get(host);
       if (acc === undefined) hostRates.set(host, (acc = new HostRateAccumulator(host)));
       acc.add(sample);
+      if (storage === null) storage = new StorageSummaryBuilder({ storage: benchmark?.storageUnderTest ?? null, devicesGlob: options.devicesGlob });
+      storage.add(host, sample);
     },
   };
   benchmark = build(events);
@@ -85,6 +92,7 @@ export async function runBenchmarkWithProgress(
               hostRates: Object.fromEntries([...hostRates].map(([host, acc]) => [host, acc.result()])),
             }
           : null,
+        storage: (storage ?? new StorageSummaryBuilder({ storage: benchmark.storageUnderTest, devicesGlob: options.devicesGlob })).result(),
         runtimeSeconds: benchmark.runtime,
         warnings: benchmark.runWarnings.length,
       })) {

@@ -1,4 +1,5 @@
 import { deriveRates, formatMilliseconds, type TimeSeriesData, type TimeSeriesSample, type WorkloadIoRecord } from '@mlps/timeseries';
+import { storageSummaryLines, type HostStorageSummary } from '@mlps/timeseries/report';
 
 /** Per-host means over a run, from `computeRates`. */
 export interface HostRateSummary {
@@ -157,6 +158,11 @@ export function formatRunSummary(input: {
   files: SummaryFiles;
   /** The document (small runs, tests) or what the streamed write kept of it; null: not collected. */
   data: TimeSeriesData | StreamedRunSummary | null;
+  /**
+   * The storage under test per host with its devices' whole-run figures (`StorageSummaryBuilder`): printed
+   * first, before the host totals. Absent or empty: nothing printed.
+   */
+  storage?: readonly HostStorageSummary[];
   runtimeSeconds: number;
   warnings: number;
 }): string[] {
@@ -172,6 +178,7 @@ export function formatRunSummary(input: {
   if (workloadCode === null) lines.push(`workload:  no exit code (failed or stopped), ${seconds}; mlpstorage exits ${input.exitCode}`);
   else if (workloadCode !== input.exitCode) lines.push(`workload:  exit code ${workloadCode}, ${seconds}; mlpstorage exits ${input.exitCode}`);
   else lines.push(`workload:  exit code ${workloadCode}, ${seconds}`);
+  lines.push(...storageSummaryLines(input.storage ?? []));
   if (!d || !streamed) {
     lines.push(input.files.journal ? 'time series: no document written (see the warnings); the journal has every sample' : 'time series: not collected');
   } else {

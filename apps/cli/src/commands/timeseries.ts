@@ -71,6 +71,7 @@ function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
 interface ReportParsed {
   format: (typeof REPORT_FORMATS)[number];
   html?: string;
+  devices?: string;
 }
 
 interface ExportParsed {
@@ -105,6 +106,7 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
     .argument('<target>', 'a *_timeseries.json, a *_timeseries.jsonl journal, or a run directory')
     .addOption(new Option('--format <format>', 'summary format on stdout').choices([...REPORT_FORMATS]).default('text'))
     .option('--html <file>', 'also write a self-contained HTML report with charts (opens offline)')
+    .option('--devices <glob>', 'devices the report leads with instead of the recorded storage under test (comma-separated globs: nvme*n1,dm-*)')
     .addHelpText('after', '\nExamples:\n  mlpstorage timeseries report results/training/unet3d/run/20260101_120000 --html report.html\n  mlpstorage timeseries report run_timeseries.json --format markdown\n')
     .action(async (target: string, p: ReportParsed) => {
       const run = await loadTimeSeriesRun(target);
@@ -114,12 +116,13 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
         await assertTimeSeriesFile(run.source);
         ctx.stderr.write(`mlpstorage: no document for this run; read the journal ${run.source}${run.tornLastLine === true ? ' (last line torn, dropped)' : ''}\n`);
       }
-      const report = buildReport(run.data, run.meta);
+      const meta = p.devices !== undefined ? { ...run.meta, devicesGlob: p.devices } : run.meta;
+      const report = buildReport(run.data, meta);
       const text = p.format === 'json' ? renderReportJson(report) : p.format === 'markdown' ? renderReportMarkdown(report) : renderReportText(report);
       await write(ctx.stdout, text);
       if (p.html !== undefined) {
         const out = resolve(p.html);
-        await writeFileAtomic(out, renderReportHtml(run.data, run.meta)).catch((err: unknown) => {
+        await writeFileAtomic(out, renderReportHtml(run.data, meta)).catch((err: unknown) => {
           throw new MlpsError('IO_ERROR', `cannot write ${out}: ${(err as Error).message}`, { cause: err });
         });
         ctx.stderr.write(`mlpstorage: HTML report written to ${out}\n`);
@@ -226,5 +229,5 @@ async function runCollect(ctx: CliContext, argv: string[], p: CollectParsed, com
       ...(p.duration !== undefined ? { durationSeconds: p.duration } : {}),
       events,
     });
-  });
+  }, { devicesGlob: p.devices });
 }
