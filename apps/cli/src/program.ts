@@ -22,6 +22,8 @@ const ROOT_HELP_AFTER = `
 Every \`run\` command has these option groups:
   ${GROUPS.timeseries}  --timeseries-interval <seconds> (default 10), --skip-timeseries,
                            --max-timeseries-samples <n> (default 3600), --timeseries-overflow <decimate|keep-first>
+                           --watch-path <dir> (repeatable), --devices <glob>: the storage under test
+                           (the mount and devices of the data/checkpoint/results dirs) leads the summary
   ${GROUPS.ssh}  --ssh-username, --ssh-port, --ssh-identity, --ssh-timeout,
         --ssh-strict-host-key-checking <yes|accept-new|no> (default accept-new), --ssh-known-hosts
 
