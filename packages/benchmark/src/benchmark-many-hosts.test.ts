@@ -71,5 +71,24 @@ describe("the benchmark's end-of-run document with many hosts", () => {
       total += samples.length;
     }
     expect(doc.num_samples).toBe(total);
+    // The storage under test of every remote host came with its start snapshot (one round trip each): a
+    // host that answered it is resolved from that output; one that did not says so, and is not asked again.
+    const metadata = JSON.parse(readFileSync(bench.metadataFilePath, 'utf8')) as {
+      storage_under_test: Record<string, Array<Record<string, unknown>>>;
+      cluster_information: { start: { hosts: Record<string, { source: string; errors?: Record<string, string> }> } };
+    };
+    expect(Object.keys(metadata.storage_under_test)).toEqual(hosts);
+    for (const host of hosts) {
+      const [entry, ...more] = metadata.storage_under_test[host]!;
+      expect(more).toEqual([]);
+      const snap = metadata.cluster_information.start.hosts[host.replace(/^root@/, '')]!;
+      if (snap.source === 'ssh') {
+        expect(entry!.error).toBeUndefined();
+        expect(entry).toMatchObject({ role: 'results', path: bench.runResultOutput, mount_point: expect.any(String), fstype: expect.any(String) });
+      } else {
+        expect(entry).toMatchObject({ role: 'results', mount_point: null, error: `no answer: ${snap.errors?.snapshot}` });
+      }
+    }
+    expect(doc.storage_under_test).toEqual(metadata.storage_under_test);
   }, 120_000);
 });

@@ -290,7 +290,11 @@ export abstract class Benchmark {
    * a big run, read the file streamed (`@mlps/timeseries/export`).
    */
   get timeseries(): TimeSeriesData | null {
-    return this.timeseriesWrite && this.collector ? buildTimeSeriesData(this.collector) : null;
+    if (!this.timeseriesWrite || !this.collector) return null;
+    const data = buildTimeSeriesData(this.collector);
+    // As written: the storage under test after the reference's keys.
+    if (this.storage) data.storage_under_test = this.storage;
+    return data;
   }
 
   /** Warnings raised during the run (collection failures and the like). */
@@ -375,21 +379,34 @@ export abstract class Benchmark {
     return this.storage;
   }
 
+  /** The deduplicated targets and their paths, or null when the run has none. */
+  private storageRequest(): { targets: StorageTarget[]; paths: string[] } | null {
+    const targets = this.storageTargets().filter((t, i, all) => all.findIndex((o) => o.role === t.role && o.path === t.path) === i);
+    return targets.length === 0 ? null : { targets, paths: [...new Set(targets.map((t) => t.path))] };
+  }
+
   /**
    * Resolves the storage under test on every host of {@link timeseriesHosts}: this machine by reading its
-   * `/proc` and `/sys`, a remote host by one command over ssh (`storageGatherCommand`), in parallel, each
-   * bounded by 15 s. A host that cannot be asked gets entries with `error` set; this never throws.
+   * `/proc` and `/sys`, a remote host from the output of `storageGatherCommand` — `remoteOutputs` (the
+   * start snapshot carries it: one round trip; a host whose start snapshot failed is not asked again), else
+   * one command over ssh, bounded by 15 s. A host that
+   * cannot be asked gets entries with `error` set; this never throws.
    */
-  async resolveStorage(): Promise<StorageUnderTestMap> {
-    const targets = this.storageTargets().filter((t, i, all) => all.findIndex((o) => o.role === t.role && o.path === t.path) === i);
+  async resolveStorage(remoteOutputs: ReadonlyMap<string, string> = new Map(), startSnapshot: ClusterFacts | null = null): Promise<StorageUnderTestMap> {
     const map: StorageUnderTestMap = {};
-    if (targets.length === 0) return map;
-    const paths = [...new Set(targets.map((t) => t.path))];
+    const request = this.storageRequest();
+    if (request === null) return map;
+    const { targets, paths } = request;
     const hosts = this.timeseriesHosts;
     const results = await Promise.all(
       hosts.map(async (h) => {
         try {
           if (isLocalHost(h.host)) return resolveStorageUnderTest(targets, gatherStorageFacts({ paths }));
+          const given = remoteOutputs.get(h.host);
+          if (given !== undefined) return resolveStorageUnderTest(targets, parseStorageGatherOutput(given, paths));
+          // The start snapshot already waited for this host: asking again would only wait again.
+          const failed = startSnapshot?.snapshot.hosts[h.host];
+          if (failed !== undefined) return resolveStorageUnderTest(targets, unavailableStorageFacts(`no answer: ${failed.errors?.snapshot ?? 'the start snapshot of this host failed'}`));
           const runRemote = this.options.remoteRunner ?? ((host: string, command: string) => this.runRemoteSnapshot(host, command));
           let timer: NodeJS.Timeout | undefined;
           const timeout = new Promise<never>((_, reject) => {
@@ -406,8 +423,9 @@ export abstract class Benchmark {
         }
       }),
     );
+    // Filed under the host's name in `samples_by_host` (`user@host` when a user was given).
     hosts.forEach((h, i) => {
-      map[h.host] = results[i] ?? [];
+      map[h.user ? `${h.user}@${h.host}` : h.host] = results[i] ?? [];
     });
     return map;
   }
@@ -663,9 +681,12 @@ export abstract class Benchmark {
     this.spaceReserve = reserveSpace(this.runDir);
 
     this.stage('cluster-start');
-    this.clusterStart = await this.snapshot();
+    // The storage facts of remote hosts come with their start snapshot: one command, one round trip.
+    const storageRequest = this.storageRequest();
+    const storageOutputs = new Map<string, string>();
+    this.clusterStart = await this.snapshot(storageRequest ? { command: storageGatherCommand(storageRequest.paths), outputs: storageOutputs } : undefined);
     await this.writeClusterInfo();
-    this.storage = await this.resolveStorage();
+    this.storage = await this.resolveStorage(storageOutputs, this.clusterStart);
 
     let code: number = EXIT_CODES.WORKLOAD_FAILED;
     if (this.shouldCollectTimeseries()) this.stage('collection-start');
@@ -719,13 +740,26 @@ export abstract class Benchmark {
     return workloadCode === 0 ? EXIT_CODES.OK : EXIT_CODES.WORKLOAD_FAILED;
   }
 
-  private async snapshot(): Promise<ClusterFacts | null> {
+  /**
+   * Snapshots every host. `extra` rides along on each remote host's snapshot command (one round trip:
+   * the storage facts at the start of a run); each host's whole output is kept in `extra.outputs`.
+   */
+  private async snapshot(extra?: { command: string; outputs: Map<string, string> }): Promise<ClusterFacts | null> {
+    const base: RemoteCommandRunner = this.options.remoteRunner ?? ((host, command) => this.runRemoteSnapshot(host, command));
+    const runRemote: RemoteCommandRunner =
+      extra === undefined
+        ? base
+        : async (host, command) => {
+            const out = await base(host, `${command}; ${extra.command}`);
+            extra.outputs.set(host, out);
+            return out;
+          };
     try {
       return await collectClusterFacts({
         hosts: this.hosts.map((h) => h.host),
         isLocal: isLocalHost,
         dataDirs: this.options.dataDirs ?? [],
-        runRemote: this.options.remoteRunner ?? ((host, command) => this.runRemoteSnapshot(host, command)),
+        runRemote,
       });
     } catch (err) {
       this.warn(`cluster snapshot failed: ${messageOf(err)}`);

@@ -1,7 +1,7 @@
 /**
  * Gathering the facts the storage resolution works on: here by reading `/proc` and `/sys` (roots
  * injectable for fixture trees), on a remote host by one shell command run over the host's ssh session
- * (one round trip, `sh` + `cat` + `dirname` only) whose output {@link parseStorageGatherOutput} turns into
+ * (one round trip, `sh` and `cat` only) whose output {@link parseStorageGatherOutput} turns into
  * the very same {@link StorageFacts}.
  */
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
@@ -116,7 +116,7 @@ function shellWord(text: string): string {
 
 /**
  * The one-shot shell command that gathers a remote host's {@link StorageFacts} for `paths` (taken as the
- * remote host sees them). POSIX `sh` with `cat`, `dirname` and `printf`; the output is sections between
+ * remote host sees them). POSIX `sh` with `cat` and `printf`; the output is sections between
  * `@@mlps:` markers, read by {@link parseStorageGatherOutput}. The paths are quoted; nothing else in the
  * command comes from the user. `roots` moves `/proc` and `/sys` (fixture trees, tests).
  */
@@ -137,8 +137,11 @@ export function storageGatherCommand(paths: readonly string[], roots: { procRoot
     'echo @@mlps:paths',
     // The real path of each: up to its deepest existing ancestor (cd -P), the missing rest appended.
     `i=0; for p in ${paths.length === 0 ? "''" : paths.map(shellWord).join(' ')}; do [ -n "$p" ] || continue; r=$p; rest=; ` +
-      'while [ ! -e "$r" ] && [ "$r" != / ] && [ "$r" != . ]; do rest=/${r##*/}$rest; r=$(dirname "$r"); done; ' +
-      'if [ -d "$r" ]; then b=$(cd -P "$r" 2>/dev/null && pwd); else b=$(cd -P "$(dirname "$r")" 2>/dev/null && pwd)/${r##*/}; fi; ' +
+      // Parameter expansion, not dirname: nothing but the shell, and a loop that always ends.
+      'n=0; while [ ! -e "$r" ] && [ -n "$r" ] && [ "$r" != / ] && [ "$r" != . ] && [ $n -lt 256 ]; do rest=/${r##*/}$rest; ' +
+      'case $r in */*) r=${r%/*}; [ -n "$r" ] || r=/;; *) r=.;; esac; n=$((n+1)); done; ' +
+      'if [ -d "$r" ]; then b=$(cd -P "$r" 2>/dev/null && pwd); else d=.; case $r in */*) d=${r%/*}; [ -n "$d" ] || d=/;; esac; ' +
+      'b=$(cd -P "$d" 2>/dev/null && pwd)/${r##*/}; fi; ' +
       '[ "$b" = / ] && [ -n "$rest" ] && b=; printf "path %d %s%s\\n" "$i" "$b" "$rest"; i=$((i+1)); done',
     'echo @@mlps:end',
   ];
@@ -172,7 +175,8 @@ export function parseStorageGatherOutput(output: string, paths: readonly string[
         errors[key] = why.join(' ');
       } else {
         section = rest.trim();
-        seen.add(section);
+        // Complete when `end` follows this command's last section (another command's `end` may precede it).
+        if (section !== 'end' || seen.has('paths')) seen.add(section);
       }
       continue;
     }

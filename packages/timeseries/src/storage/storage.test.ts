@@ -315,3 +315,14 @@ describe('reports lead with the storage under test', () => {
     expect(tmpfsOnly).toContain("no block device to measure; the workload's process I/O was not sampled");
   });
 });
+
+describe('the command riding on another', () => {
+  test("after another command's sections (the start snapshot's), the output parses the same; only its own end completes it", () => {
+    const paths = ['/tmp'];
+    const own = execFileSync('sh', ['-c', storageGatherCommand(paths)], { encoding: 'utf8' });
+    const snapshotLike = '@@mlps:hostname\nh1\n@@mlps:mounts\n/dev/x / ext4 rw 0 0\n@@mlps:end\n';
+    expect(parseStorageGatherOutput(snapshotLike + own, paths)).toEqual(parseStorageGatherOutput(own, paths));
+    const cut = own.slice(0, own.indexOf('@@mlps:paths'));
+    expect(parseStorageGatherOutput(snapshotLike + cut, paths).errors.output).toMatch(/cut short/);
+  });
+});
