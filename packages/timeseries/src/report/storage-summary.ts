@@ -21,6 +21,9 @@ export interface WorkloadIoFigures {
   /** Bytes passed through read()/write() calls, page cache included (`rchar`, `wchar`); null when not sampled. */
   rchar: number | null;
   wchar: number | null;
+  /** `rchar`/`wchar` per second (MB/s): what the workload's calls moved, the figure of a filesystem without a device. */
+  rcharMBps: number | null;
+  wcharMBps: number | null;
 }
 
 /** One host's storage summary. */
@@ -69,7 +72,19 @@ class WorkloadIoAccumulator {
     const d = (k: string): number | null => (a.v[k] === undefined || b.v[k] === undefined ? null : Math.max(0, (b.v[k] as number) - (a.v[k] as number)));
     const readBytes = d('read_bytes') ?? 0;
     const writeBytes = d('write_bytes') ?? 0;
-    return { seconds, readBytes, writeBytes, readMBps: readBytes / seconds / 1e6, writeMBps: writeBytes / seconds / 1e6, rchar: d('rchar'), wchar: d('wchar') };
+    const rchar = d('rchar');
+    const wchar = d('wchar');
+    return {
+      seconds,
+      readBytes,
+      writeBytes,
+      readMBps: readBytes / seconds / 1e6,
+      writeMBps: writeBytes / seconds / 1e6,
+      rchar,
+      wchar,
+      rcharMBps: rchar === null ? null : rchar / seconds / 1e6,
+      wcharMBps: wchar === null ? null : wchar / seconds / 1e6,
+    };
   }
 }
 
@@ -176,10 +191,16 @@ export function deviceFiguresLine(device: string, f: DeviceRunFigures | null): s
   );
 }
 
-/** The workload's process I/O in one line. */
+/**
+ * The workload's process I/O in one line: what its read()/write() calls moved (the figure of tmpfs and
+ * network filesystems, whose bytes never reach a local device), then what of it reached storage.
+ */
 export function workloadIoLine(w: WorkloadIoFigures): string {
-  const chars = w.rchar !== null || w.wchar !== null ? `; through read()/write() r ${opt(w.rchar === null ? null : w.rchar / 1e6)} MB, w ${opt(w.wchar === null ? null : w.wchar / 1e6)} MB` : '';
-  return `workload process I/O: write ${num(w.writeMBps)} MB/s (${num(w.writeBytes / 1e6)} MB), read ${num(w.readMBps)} MB/s (${num(w.readBytes / 1e6)} MB)${chars}`;
+  const calls =
+    w.wchar !== null || w.rchar !== null
+      ? `write() ${opt(w.wcharMBps)} MB/s (${opt(w.wchar === null ? null : w.wchar / 1e6)} MB), read() ${opt(w.rcharMBps)} MB/s (${opt(w.rchar === null ? null : w.rchar / 1e6)} MB); `
+      : '';
+  return `workload process I/O: ${calls}to/from storage: write ${num(w.writeBytes / 1e6)} MB, read ${num(w.readBytes / 1e6)} MB; over ${num(w.seconds)} s`;
 }
 
 /**
