@@ -107,4 +107,13 @@ describe('a run with an NFS mount', () => {
     expect(rate('nfs_write_avg_exe_ms')).toMatch(/,nfs_write_avg_exe_ms,35,ms$/);
     expect(rate('nfs_app_read_bytes_per_sec')).toMatch(/,1000000,bytes\/s$/);
   });
+
+  it('timeseries export writes the counters under node_exporter mountstats names (OpenMetrics)', async () => {
+    const om = (await run(['export', doc, '--format', 'openmetrics'])).out.text;
+    expect(om).toContain('# TYPE node_mountstats_nfs_read_bytes counter');
+    expect(om).toMatch(/^node_mountstats_nfs_read_bytes_total\{[^}]*export="192\.168\.1\.1:\/srv\/test"[^}]*\} 1217640230 /m);
+    expect(om).toMatch(/^node_mountstats_nfs_operations_requests_total\{[^}]*operation="READ"[^}]*\} 1398 /m);
+    // ms in the file, seconds in OpenMetrics, as node_exporter.
+    expect(om).toMatch(/^node_mountstats_nfs_operations_response_time_seconds_total\{[^}]*operation="READ"[^}]*\} 80\.386 /m);
+  });
 });

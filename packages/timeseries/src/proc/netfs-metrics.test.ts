@@ -45,6 +45,13 @@ describe('network file system sources declare their export mapping and checks', 
     expect(rtt?.labels).toContainEqual(['operation', 'READ']);
     expect(find(points, 'READ_ops')?.family.name).toBe('node_mountstats_nfs_operations_requests');
     expect(find(points, 'xprt_sends')?.family.name).toBe('node_mountstats_nfs_transport_sends');
+    // Transport series carry node_exporter's `transport` label (the xprt line's index).
+    expect(find(points, 'xprt_sends')?.labels).toContainEqual(['transport', '0']);
+    // backlog_queue is the cumulative backlog (bklog_u, 0 here), not the cumulative active requests (req_u).
+    expect(find(points, 'xprt_bklog_u')).toMatchObject({ value: 0 });
+    expect(find(points, 'xprt_bklog_u')?.family.name).toBe('node_mountstats_nfs_transport_backlog_queue');
+    expect(find(points, 'xprt_req_u')).toMatchObject({ value: 12154 });
+    expect(find(points, 'xprt_req_u')?.family.name).toBe('');
     // Every OpenMetrics family of a counter has a name OpenMetrics accepts, and the unit suffix it demands.
     for (const p of points) {
       if (p.family.name === '') continue;
@@ -53,12 +60,20 @@ describe('network file system sources declare their export mapping and checks', 
     }
   });
 
-  it('nfs: an rdma mount with per-op errors keeps the errors and the rdma counters (CSV)', () => {
+  it('nfs: an rdma mount with per-op errors exports them (node_exporter operations_errors) and its rdma counters (CSV)', () => {
     const points = pointsOf(nfsSource, fixture('mountstats-procfs-nfs3-rdma-errors'));
     const errors = points.filter((p) => p.metric.endsWith('_errors'));
     expect(errors.length).toBeGreaterThan(0);
-    expect(errors.every((p) => p.family.name === '')).toBe(true);
+    expect(errors.every((p) => p.family.name === 'node_mountstats_nfs_operations_errors')).toBe(true);
     expect(points.some((p) => p.metric.startsWith('xprt_') && p.family.name === '')).toBe(true);
+  });
+
+  it('nfs: the same export mounted twice is exported once (as node_exporter: its series would collide)', () => {
+    const text = fixture('mountstats-procfs-nfs4-tcp-statvers1.1');
+    const twice = `${text}${text.split('\n').filter((l) => !l.startsWith('device ') || l.includes('nfs4')).join('\n').replace('/mnt/nfs/test', '/mnt/again')}`;
+    expect(nfsSource.build([twice], {})).toHaveLength(2);
+    const points = pointsOf(nfsSource, twice);
+    expect(points.filter((p) => p.metric === 'read_bytes')).toHaveLength(1);
   });
 
   it('cifs: one point per counter of each share, labelled share; bytes in bytes', () => {

@@ -244,7 +244,7 @@ const NFS_OP_METRICS: readonly MetricFieldSpec[] = [
   ['execute_ms', 'ms', nfsCounter('operations_request_time_seconds', 'seconds', 'Duration all requests took from when a request was enqueued to when it was completely handled for a given operation, in seconds.'), MS],
 ];
 
-/** node_exporter's transport counters (first `xprt:` line); the rest of a line's fields go to CSV only. */
+/** node_exporter's transport counters (every `xprt:` line, label `transport` = its index); the other fields go to CSV only. */
 const NFS_XPRT_METRICS: readonly MetricFieldSpec[] = [
   ['bind_count', 'count', nfsCounter('transport_bind', '', 'Number of times the client has had to establish a connection from scratch to the NFS server.'), 1],
   ['connect_count', 'count', nfsCounter('transport_connect', '', 'Number of times the client has made a TCP connection to the NFS server.'), 1],
@@ -252,7 +252,9 @@ const NFS_XPRT_METRICS: readonly MetricFieldSpec[] = [
   ['sends', 'count', nfsCounter('transport_sends', '', 'Number of RPC requests for this mount sent to the NFS server.'), 1],
   ['recvs', 'count', nfsCounter('transport_receives', '', 'Number of RPC responses for this mount received from the NFS server.'), 1],
   ['bad_xids', 'count', nfsCounter('transport_bad_transaction_ids', '', 'Number of times the NFS server sent a response with a transaction ID unknown to this client.'), 1],
-  ['req_u', 'count', nfsCounter('transport_backlog_queue', '', 'Total number of items added to the RPC backlog queue.'), 1],
+  // node_exporter's backlog_queue is the cumulative backlog (`bklog_u`); `req_u` (cumulative active
+  // requests) has no node_exporter family and goes to CSV only.
+  ['bklog_u', 'count', nfsCounter('transport_backlog_queue', '', 'Total number of items added to the RPC backlog queue.'), 1],
   ['max_slots', 'count', gaugeFamily('node_mountstats_nfs_transport_maximum_rpc_slots', '', 'Maximum number of simultaneously active RPC requests ever used.'), 1],
   ['sending_u', 'count', nfsCounter('transport_sending_queue', '', 'Total number of items added to the RPC transmission sending queue.'), 1],
   ['pending_u', 'count', nfsCounter('transport_pending_queue', '', 'Total number of items added to the RPC transmission pending queue.'), 1],
@@ -260,21 +262,25 @@ const NFS_XPRT_METRICS: readonly MetricFieldSpec[] = [
 const XPRT_MAPPED = new Set(NFS_XPRT_METRICS.map(([field]) => field));
 
 const NFS_AGE_FAMILY = nfsCounter('age_seconds', 'seconds', 'The age of the NFS mount in seconds.');
+const NFS_OP_ERRORS_FAMILY = nfsCounter('operations_errors', '', 'Number of errors for a given operation');
 /** `node_mountstats_nfs_event_<name>_total`, one family per event. */
 const NFS_EVENT_FAMILIES: ReadonlyMap<string, OpenMetricsFamily> = new Map(
   NFS_EVENT_FIELDS.map((name) => [name, nfsCounter(`event_${name}`, '', `NFS event ${name} (mountstats events:).`)]),
 );
 
 /**
- * The nfs mapping, as node_exporter's mountstats collector (labels `export`, `protocol`, `mountaddr`, and
- * `operation` per RPC operation). CSV rows: device = the export, metric = the field (`read_bytes`), the
- * event (`event_vfs_open`), `<OP>_<field>` per operation (`READ_rtt_ms`) or `xprt_<field>` (`xprt2_…` for
- * the further transports of an `nconnect` mount, CSV only).
+ * The nfs mapping, as node_exporter's mountstats collector: labels `export`, `protocol`, `mountaddr` (the
+ * `mountaddr=` option where the mount has one: node_exporter reads `addr=` from mountinfo), `operation` per
+ * RPC operation and `transport` (the `xprt:` line's index) per transport. As node_exporter, a second mount
+ * of the same export over the same protocol and address is not exported again (its series would be the
+ * same). CSV rows: device = the export, metric = the field (`read_bytes`), the event (`event_vfs_open`),
+ * `<OP>_<field>` per operation (`READ_rtt_ms`) or `xprt_<field>` (`xprt2_…` for further transports).
  */
 const NFS_METRICS: ProcSourceMetrics = Object.freeze({
   exportOrder: 90,
   emit(record: unknown, sink: MetricSink): void {
     if (!Array.isArray(record)) return;
+    const seen = new Set<string>();
     for (const mount of record as unknown[]) {
       if (!isPlainRecord(mount) || typeof mount.device !== 'string') continue;
       const device = mount.device;
@@ -282,6 +288,9 @@ const NFS_METRICS: ProcSourceMetrics = Object.freeze({
       const first = xprts[0];
       const protocol = isPlainRecord(first) && typeof first.protocol === 'string' ? first.protocol : '';
       const mountaddr = typeof mount.mountaddr === 'string' ? mount.mountaddr : '';
+      const identity = `${device}\u0000${protocol}\u0000${mountaddr}`;
+      if (seen.has(identity)) continue;
+      seen.add(identity);
       const labels: MetricLabels = [['export', device], ['protocol', protocol], ['mountaddr', mountaddr]];
       sink.point(device, 'age', mount.age, 's', NFS_AGE_FAMILY, labels, 1);
       if (isPlainRecord(mount.bytes)) {
@@ -298,9 +307,10 @@ const NFS_METRICS: ProcSourceMetrics = Object.freeze({
       xprts.forEach((xprt, i) => {
         if (!isPlainRecord(xprt)) return;
         const prefix = i === 0 ? 'xprt' : `xprt${i + 1}`;
-        if (i === 0) for (const [field, unit, family, scale] of NFS_XPRT_METRICS) sink.point(device, `${prefix}_${field}`, xprt[field], unit, family, labels, scale);
+        const transportLabels: MetricLabels = [...labels, ['transport', String(i)]];
+        for (const [field, unit, family, scale] of NFS_XPRT_METRICS) sink.point(device, `${prefix}_${field}`, xprt[field], unit, family, transportLabels, scale);
         for (const [field, value] of Object.entries(xprt)) {
-          if (i === 0 && XPRT_MAPPED.has(field)) continue;
+          if (XPRT_MAPPED.has(field)) continue;
           sink.csvOnly(device, `${prefix}_${field}`, value, 'count');
         }
       });
@@ -309,7 +319,7 @@ const NFS_METRICS: ProcSourceMetrics = Object.freeze({
           if (!isPlainRecord(stats)) continue;
           const opLabels: MetricLabels = [...labels, ['operation', operation]];
           for (const [field, unit, family, scale] of NFS_OP_METRICS) sink.point(device, `${operation}_${field}`, stats[field], unit, family, opLabels, scale);
-          sink.csvOnly(device, `${operation}_errors`, stats.errors, 'count');
+          sink.point(device, `${operation}_errors`, stats.errors, 'count', NFS_OP_ERRORS_FAMILY, opLabels, 1);
         }
       }
     }
