@@ -37,7 +37,7 @@ const ENTRIES: Array<[string, Record<string, unknown>, string[]]> = [
     report,
     [
       'buildAllHostSeries', 'buildReport', 'buildReportChartData', 'buildReportFromSeries',
-      'StorageSummaryBuilder', 'buildStorageSummary', 'storageUnderTestOf', 'storageSummaryLines', 'storageEntryLine',
+      'StorageSummaryBuilder', 'buildStorageSummary', 'isBlockless', 'storageUnderTestOf', 'storageSummaryLines', 'storageEntryLine',
       'deviceFiguresLine', 'workloadIoLine',
       'chartDataFromSeries', 'findRunFiles', 'loadTimeSeriesRun', 'renderReportHtml',
       'renderReportHtmlFromChartData', 'renderReportJson', 'renderReportMarkdown', 'renderReportText',

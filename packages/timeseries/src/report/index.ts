@@ -15,6 +15,7 @@ export {
   buildStorageSummary,
   storageUnderTestOf,
   storageSummaryLines,
+  isBlockless,
   storageEntryLine,
   deviceFiguresLine,
   workloadIoLine,

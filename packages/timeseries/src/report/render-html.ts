@@ -9,7 +9,7 @@ import type { ChartDataOptions, ReportChartData } from './chart-data';
 import type { ReportMeta } from './build-report';
 import { REPORT_CLIENT_SCRIPT } from './html-client';
 import { uplotAssets } from './uplot-assets';
-import { storageEntryLine, workloadIoLine, type HostStorageSummary } from './storage-summary';
+import { isBlockless, storageEntryLine, workloadIoLine, type HostStorageSummary } from './storage-summary';
 
 const PAGE_CSS = `
 body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; padding: 12px 20px; max-width: 1400px; color: #222; background: #fff; }
@@ -66,7 +66,7 @@ export function renderStorageHtml(storage: readonly HostStorageSummary[] | undef
       }
       parts.push('</table>');
     }
-    const blockless = s.entries.length > 0 && s.entries.every((e) => e.devices.length === 0);
+    const blockless = isBlockless(s);
     if (s.workloadIo !== null && (blockless || s.selected === 'none')) parts.push(`<p>${escapeHtml(workloadIoLine(s.workloadIo))}</p>`);
     else if (blockless && s.selected !== 'glob') parts.push('<p>No block device to measure; the workload\'s process I/O was not sampled.</p>');
   }

@@ -204,6 +204,16 @@ export function workloadIoLine(w: WorkloadIoFigures): string {
 }
 
 /**
+ * True when every directory of the host was resolved and none has a block device (tmpfs, network
+ * filesystems): then the workload's process I/O is what there is to show. Unresolved entries (the host did
+ * not answer) say why on their own line.
+ */
+export function isBlockless(s: HostStorageSummary): boolean {
+  const resolved = s.entries.filter((e) => e.mount_point !== null);
+  return resolved.length > 0 && resolved.length === s.entries.length && resolved.every((e) => e.devices.length === 0);
+}
+
+/**
  * The storage-under-test section as text lines (no trailing blank line): per host, its directories and
  * where they live, then its devices' whole-run figures, or why there are none. Empty when there is nothing.
  */
@@ -215,7 +225,7 @@ export function storageSummaryLines(summaries: readonly HostStorageSummary[], in
     for (const e of s.entries) lines.push(`${indent}${indent}${storageEntryLine(e)}`);
     for (const d of s.devices) lines.push(`${indent}${indent}${deviceFiguresLine(d.device, d.figures)}`);
     if (s.selected === 'glob' && s.devices.length === 0) lines.push(`${indent}${indent}no device matches '${s.devicesGlob ?? ''}'`);
-    const blockless = s.entries.length > 0 && s.entries.every((e) => e.devices.length === 0);
+    const blockless = isBlockless(s);
     if (s.workloadIo !== null && (blockless || s.selected === 'none')) lines.push(`${indent}${indent}${workloadIoLine(s.workloadIo)}`);
     else if (blockless && s.selected !== 'glob') lines.push(`${indent}${indent}no block device to measure; the workload's process I/O was not sampled`);
   }

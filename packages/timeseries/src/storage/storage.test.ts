@@ -326,3 +326,13 @@ describe('the command riding on another', () => {
     expect(parseStorageGatherOutput(snapshotLike + cut, paths).errors.output).toMatch(/cut short/);
   });
 });
+
+describe('a host that did not answer', () => {
+  test('its entries say why; no "no block device" claim is made for it', async () => {
+    const { storageSummaryLines, StorageSummaryBuilder } = await import('../report/index');
+    const { unavailableStorageFacts } = await import('./index');
+    const entries = resolveStorageUnderTest([{ role: 'watch', path: '/data' }], unavailableStorageFacts('no answer: timeout'));
+    const lines = storageSummaryLines(new StorageSummaryBuilder({ storage: { h2: entries } }).result());
+    expect(lines).toEqual(['Storage under test (whole run; MB = 10^6 bytes):', '  h2:', '    watch /data mount unknown [no answer: timeout]']);
+  });
+});
