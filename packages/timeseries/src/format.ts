@@ -6,7 +6,7 @@
 import { MlpsError } from './errors';
 import { formatReferenceTimestamp, toEpochMs } from './timestamps';
 import { SAMPLE_DATA_KEYS as DATA_KEYS, hostStatusFromSamples, isGoodSample } from './host-health';
-import { PROC_SOURCES, type ProcSource } from './proc/registry';
+import { RECORD_SOURCES, type ProcSource } from './proc/registry';
 import {
   expectArray,
   expectCount,
@@ -184,10 +184,10 @@ export function serializeTimeSeriesData(data: TimeSeriesData): string {
 type Obj = JsonObject;
 
 /** The sources that renamed fields in an earlier format (their `normalize` brings old files to today's names). */
-const RENAMING_SOURCES: readonly ProcSource[] = PROC_SOURCES.filter((source) => source.normalize !== undefined);
+const RENAMING_SOURCES: readonly ProcSource[] = RECORD_SOURCES.filter((source) => source.normalize !== undefined);
 
 /** Each source by its sample key: a sample's collected data is checked by the source that wrote it. */
-const SOURCE_BY_FIELD: ReadonlyMap<string, ProcSource> = new Map(PROC_SOURCES.map((source) => [source.field, source]));
+const SOURCE_BY_FIELD: ReadonlyMap<string, ProcSource> = new Map(RECORD_SOURCES.map((source) => [source.field, source]));
 
 /** The optional keys of a sample that Python writes as `null` when the source was not read. */
 const NULLABLE_SAMPLE_KEYS = [...DATA_KEYS, 'errors'] as const;

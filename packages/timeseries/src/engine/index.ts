@@ -13,6 +13,6 @@ export { LocalSampler } from '../local-sampler';
 export type { LocalSamplerOptions, LocalSamplerStats } from '../local-sampler';
 export { PackedSample, isPackedSample } from '../packed-sample';
 export type { SampleShape } from '../packed-sample';
-export { PROC_SOURCES, PROC_SAMPLE_FIELDS } from '../proc/registry';
+export { PROC_SOURCES, PROC_SAMPLE_FIELDS, RECORD_SOURCES } from '../proc/registry';
 export type { ProcSource, ProcSourceFileSpec } from '../proc/registry';
 export { WorkloadIoTracker, parseProcPidIo, PROCESS_IO_FIELDS } from '../proc/workload-io';

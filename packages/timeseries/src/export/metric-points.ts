@@ -7,7 +7,7 @@
  * only iterates the registry, so a new source's points appear here without a line changed.
  */
 import type { MetricLabels, MetricPoint, MetricSink, OpenMetricsFamily } from '../proc/metrics';
-import { PROC_SOURCES, type ProcSource } from '../proc/registry';
+import { RECORD_SOURCES, type ProcSource } from '../proc/registry';
 import type { TimeSeriesSample } from '../types';
 
 export type { MetricPoint, OpenMetricsFamily } from '../proc/metrics';
@@ -20,7 +20,7 @@ function inExportOrder(sources: readonly ProcSource[]): readonly ProcSource[] {
   return Object.freeze([...sources].sort((a, b) => a.metrics.exportOrder - b.metrics.exportOrder));
 }
 
-const REGISTRY_IN_EXPORT_ORDER = inExportOrder(PROC_SOURCES);
+const REGISTRY_IN_EXPORT_ORDER = inExportOrder(RECORD_SOURCES);
 
 /** Collects the points of one sample; `source` is the name of the source being emitted. */
 class PointCollector implements MetricSink {
@@ -44,7 +44,7 @@ class PointCollector implements MetricSink {
  * copy with an extra source to show that nothing else lists sources.
  */
 export function metricPointsFromSources(sample: TimeSeriesSample, sources: readonly ProcSource[]): MetricPoint[] {
-  return collect(sample, sources === PROC_SOURCES ? REGISTRY_IN_EXPORT_ORDER : inExportOrder(sources));
+  return collect(sample, sources === RECORD_SOURCES ? REGISTRY_IN_EXPORT_ORDER : inExportOrder(sources));
 }
 
 function collect(sample: TimeSeriesSample, ordered: readonly ProcSource[]): MetricPoint[] {

@@ -15,6 +15,7 @@ import type { ProcSource } from './source';
 import { cpuSource } from './stat';
 import { uptimeSource } from './uptime';
 import { vmstatSource } from './vmstat';
+import { workloadIoSource } from './workload-io';
 
 export type { ProcSource, ProcSourceFileSpec } from './source';
 
@@ -35,3 +36,10 @@ export const PROC_SOURCES: readonly ProcSource[] = Object.freeze([
 
 /** The sample keys that hold collected data (`diskstats`, …, `uptime_seconds`), in sample key order. */
 export const PROC_SAMPLE_FIELDS: readonly string[] = Object.freeze(PROC_SOURCES.map((s) => s.field));
+
+/**
+ * Every record a sample may carry, in sample key order: the sampled sources, then those a collector adds
+ * on request (`workload_io`, the workload's own I/O). The document validator, reader normalisation and
+ * the exports iterate this list.
+ */
+export const RECORD_SOURCES: readonly ProcSource[] = Object.freeze([...PROC_SOURCES, workloadIoSource]);

@@ -7,6 +7,8 @@ import { Worker } from 'node:worker_threads';
 import * as fc from 'fast-check';
 import { TimeSeriesCollector } from '../collector';
 import { computeRates } from '../rates';
+import { parseTimeSeriesData } from '../format';
+import { sampleMetricPoints } from '../export/metric-points';
 import { PROCESS_IO_FIELDS, parseProcPidIo } from './workload-io';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlps-workload-io-'));
@@ -93,5 +95,24 @@ describe('workload I/O rates', () => {
       processes: 3,
     });
     expect(computeRates([{ timestamp: '2026-01-01T00:00:00Z', hostname: 'h' }, { timestamp: '2026-01-01T00:00:01Z', hostname: 'h' }])[1]!.workloadIo).toBeUndefined();
+  });
+});
+
+describe('workload I/O in documents and exports', () => {
+  const sample = {
+    timestamp: '2026-01-24T12:00:00Z',
+    timestamp_ms: 1_769_256_000_000,
+    hostname: 'h',
+    workload_io: { rchar: 10, wchar: 20, syscr: 1, syscw: 2, read_bytes: 4096, write_bytes: 8192, cancelled_write_bytes: 0, processes: 2 },
+  };
+
+  it('is checked when a document is read, and exported as mlps_workload_io_* families', () => {
+    const points = sampleMetricPoints(sample);
+    const names = points.filter((p) => p.source === 'workload_io').map((p) => `${p.family.name}=${p.baseValue}`);
+    expect(names).toEqual(expect.arrayContaining(['mlps_workload_io_write_bytes=8192', 'mlps_workload_io_processes=2']));
+    const doc = { collection_interval_seconds: 1, start_time: null, end_time: null, num_samples: 1, samples_by_host: { h: [sample] }, hosts_requested: ['h'], hosts_collected: ['h'], collection_method: 'local' };
+    expect(parseTimeSeriesData(JSON.stringify(doc)).samples_by_host.h![0]!.workload_io!.write_bytes).toBe(8192);
+    const bad = { ...doc, samples_by_host: { h: [{ ...sample, workload_io: { write_bytes: 'lots' } }] } };
+    expect(() => parseTimeSeriesData(JSON.stringify(bad))).toThrow(/workload_io/);
   });
 });

@@ -67,6 +67,36 @@ const WORKLOAD_IO_METRICS: ProcSourceMetrics = recordMetrics(120, [
   ['processes', 'count', gaugeFamily('mlps_workload_io_processes', '', 'Processes counted as the workload in the last sample.'), 1],
 ]);
 
+/**
+ * The `workload_io` source as documents know it (fields, checks, export mapping). It is not sampled by
+ * default: a collector that tracks a workload samples it through its {@link WorkloadIoTracker}'s source,
+ * which makes the text; readers, the validator and the exports take it from `RECORD_SOURCES`.
+ */
+export const workloadIoSource: ProcSource = Object.freeze({
+  name: 'workload_io',
+  field: 'workload_io',
+  files: Object.freeze([Object.freeze({ key: 'workload/io', path: 'workload/io', optional: false })]),
+  fields: Object.freeze([...PROCESS_IO_FIELDS, 'processes']),
+  build(texts: readonly (string | undefined)[], errors: Record<string, string>): unknown {
+    const text = texts[0];
+    if (typeof text !== 'string') {
+      if (errors.workload_io === undefined) errors.workload_io = 'missing: workload I/O was not read';
+      return undefined;
+    }
+    const record = parseProcPidIo(text);
+    if (record === null) {
+      errors.workload_io = 'no valid lines in workload I/O';
+      return undefined;
+    }
+    return record as unknown as WorkloadIoRecord;
+  },
+  validate(value: unknown, path: string): unknown {
+    checkNumberMap(value, path);
+    return value;
+  },
+  metrics: WORKLOAD_IO_METRICS,
+});
+
 const N = PROCESS_IO_FIELDS.length;
 /** Most processes walked in one sample: a fork bomb must not stall the sampler. */
 const MAX_PROCESSES = 4096;
@@ -89,35 +119,10 @@ export class WorkloadIoTracker {
 
   constructor() {
     const file: ProcSourceFile = {
-      key: 'workload/io',
-      path: 'workload/io',
-      optional: false,
+      ...(workloadIoSource.files[0] as ProcSourceFile),
       synthesize: (procRoot, target, at) => this.synthesize(procRoot, target, at),
     };
-    this.source = Object.freeze({
-      name: 'workload_io',
-      field: 'workload_io',
-      files: Object.freeze([file]),
-      fields: Object.freeze([...PROCESS_IO_FIELDS, 'processes']),
-      build(texts: readonly (string | undefined)[], errors: Record<string, string>): unknown {
-        const text = texts[0];
-        if (typeof text !== 'string') {
-          if (errors.workload_io === undefined) errors.workload_io = 'missing: workload I/O was not read';
-          return undefined;
-        }
-        const record = parseProcPidIo(text);
-        if (record === null) {
-          errors.workload_io = 'no valid lines in workload I/O';
-          return undefined;
-        }
-        return record as unknown as WorkloadIoRecord;
-      },
-      validate(value: unknown, path: string): unknown {
-        checkNumberMap(value, path);
-        return value;
-      },
-      metrics: WORKLOAD_IO_METRICS,
-    });
+    this.source = Object.freeze({ ...workloadIoSource, files: Object.freeze([file]) });
   }
 
   /** Adds a process (and, live, its descendants) to the workload. */
