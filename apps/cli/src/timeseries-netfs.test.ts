@@ -80,7 +80,13 @@ beforeAll(() => {
     collection_method: 'local',
     hosts_requested: ['nfs-client'],
     hosts_collected: ['nfs-client'],
-  };
+    // What the benchmark records when its data directory is on the NFS mount.
+    storage_under_test: {
+      'nfs-client': [
+        { role: 'data', path: '/mnt/nfs/test/data', resolved_path: '/mnt/nfs/test/data', mount_point: '/mnt/nfs/test', fstype: 'nfs4', source: '192.168.1.1:/srv/test', devices: [], chain: [], network: true },
+      ],
+    },
+  } as TimeSeriesData;
   doc = join(root, 'checkpointing_20261201_120000_timeseries.json');
   writeFileSync(doc, serializeTimeSeriesData(data));
 });
@@ -89,10 +95,19 @@ describe('a run with an NFS mount', () => {
   it('timeseries report shows the mount as nfsiostat would: op/s, MB/s, ops/s, RTT, exe, retransmissions', async () => {
     const r = await run(['report', doc]);
     expect(r.ctx.exitCode).toBe(0);
-    const line = r.out.text.split('\n').find((l) => l.includes('nfs /mnt/nfs/test'));
+    // The host's network filesystems section (mean / max over the intervals).
+    const line = r.out.text.split('\n').find((l) => l.includes('nfs /mnt/nfs/test') && l.includes(': op/s '));
     expect(line).toBe(
       '    nfs /mnt/nfs/test (192.168.1.1:/srv/test): op/s 20.00/20.00, read 1.00/1.00 MB/s 10.00/10.00 ops/s, write 0.419/0.419 MB/s 10.00/10.00 ops/s, ' +
         'RTT r 10.00/10.00 w 30.00/30.00 ms, exe r 12.00/12.00 w 35.00/35.00 ms, retrans/s 0.200/0.200',
+    );
+    // The storage under test leads: the NFS mount it lives on, with its whole-run nfsiostat figures.
+    const lines = r.out.text.split('\n');
+    const sut = lines.findIndex((l) => l.startsWith('Storage under test'));
+    expect(sut).toBeGreaterThanOrEqual(0);
+    expect(lines.slice(sut, sut + 5).join('\n')).toContain(
+      '    nfs /mnt/nfs/test (192.168.1.1:/srv/test): 20.00 op/s; read 1.00 MB/s, 10.00 ops/s, 97.81 kB/op, RTT 10.00 ms, exe 12.00 ms, retrans 2; ' +
+        'write 0.419 MB/s, 10.00 ops/s, 41.24 kB/op, RTT 30.00 ms, exe 35.00 ms, retrans 0; application read 1.00 write 0.410 MB/s',
     );
     const json = JSON.parse((await run(['report', doc, '--format', 'json'])).out.text) as { hosts: Array<{ networkFilesystems: Array<Record<string, unknown>> }> };
     expect(json.hosts[0]!.networkFilesystems).toHaveLength(1);

@@ -2,10 +2,12 @@
  * The storage under test of a run, first in every summary: per host, the directories the run used, the
  * mount and device each lives on, and what those devices did over the run (whole-run MB/s, IOPS, average
  * request size, await, utilisation), or, for a filesystem without a block device (tmpfs, NFS, Lustre…),
- * the workload's own process I/O when the samples carry it (`workload_io`). Built one sample at a time,
+ * the workload's own process I/O when the samples carry it (`workload_io`), and for an NFS mount its
+ * nfsiostat figures over the run (`nfs` samples). Built one sample at a time,
  * so the end-of-run summary, `timeseries report` and `reportgen` share it while streaming.
  */
-import type { TimeSeriesData, TimeSeriesSample } from '../types';
+import type { NfsMountRecord, TimeSeriesData, TimeSeriesSample } from '../types';
+import { nfsMountRates, type NfsMountRates, type NfsOpRates } from '../rates-netfs';
 import { sampleTimeMs } from '../timestamps';
 import { DeviceFiguresAccumulator, storageDeviceSelector, type DeviceRunFigures } from '../storage/figures';
 import type { StorageUnderTest, StorageUnderTestMap } from '../storage/resolve';
@@ -38,6 +40,49 @@ export interface HostStorageSummary {
   devices: Array<{ device: string; figures: DeviceRunFigures | null }>;
   /** The workload's process I/O, when the samples have `workload_io`. */
   workloadIo: WorkloadIoFigures | null;
+  /**
+   * Whole-run nfsiostat figures of each NFS mount the storage under test lives on (`nfs` samples, first
+   * against last); `rates` null when the mount's counters restarted (remount) or it was seen once.
+   */
+  nfsMounts?: Array<{ mountPoint: string; rates: NfsMountRates | null }>;
+}
+
+/** First and last `nfs` record of each wanted mount point of a host's samples. */
+class NfsMountAccumulator {
+  private readonly marks = new Map<string, { first: { ms: number; m: NfsMountRecord }; last: { ms: number; m: NfsMountRecord } }>();
+
+  constructor(private readonly wanted: ReadonlySet<string>) {}
+
+  add(sample: TimeSeriesSample): void {
+    if (this.wanted.size === 0 || !Array.isArray(sample.nfs)) return;
+    const ms =
+      typeof sample.uptime_seconds === 'number' && Number.isFinite(sample.uptime_seconds) ? sample.uptime_seconds * 1000 : (sampleTimeMs(sample) ?? NaN);
+    if (!Number.isFinite(ms)) return;
+    for (const m of sample.nfs) {
+      if (m === null || typeof m !== 'object' || !this.wanted.has(m.mount_point)) continue;
+      const mark = { ms, m };
+      const known = this.marks.get(m.mount_point);
+      if (known === undefined) this.marks.set(m.mount_point, { first: mark, last: mark });
+      else known.last = mark;
+    }
+  }
+
+  result(): Array<{ mountPoint: string; rates: NfsMountRates | null }> {
+    return [...this.wanted].map((mountPoint) => {
+      const k = this.marks.get(mountPoint);
+      const seconds = k === undefined ? 0 : (k.last.ms - k.first.ms) / 1000;
+      return { mountPoint, rates: k === undefined || !(seconds > 0) ? null : nfsMountRates(k.first.m, k.last.m, seconds) };
+    });
+  }
+}
+
+/** The NFS mount points a host's storage under test lives on. */
+function nfsMountPointsOf(entries: readonly StorageUnderTest[] | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const e of Array.isArray(entries) ? entries : []) {
+    if (e !== null && typeof e === 'object' && typeof e.mount_point === 'string' && (e.fstype === 'nfs' || e.fstype === 'nfs4')) out.add(e.mount_point);
+  }
+  return out;
 }
 
 const WORKLOAD_FIELDS = ['read_bytes', 'write_bytes', 'rchar', 'wchar'] as const;
@@ -102,7 +147,7 @@ export function storageUnderTestOf(data: Pick<TimeSeriesData, 'storage_under_tes
  * each host's samples in time order). Keeps a few numbers per selected device and host.
  */
 export class StorageSummaryBuilder {
-  private readonly hosts = new Map<string, { devices: DeviceFiguresAccumulator; workload: WorkloadIoAccumulator; selected: HostStorageSummary['selected'] }>();
+  private readonly hosts = new Map<string, { devices: DeviceFiguresAccumulator; workload: WorkloadIoAccumulator; nfs: NfsMountAccumulator; selected: HostStorageSummary['selected'] }>();
   private readonly storage: StorageUnderTestMap;
   private readonly devicesGlob: string | null;
 
@@ -111,11 +156,12 @@ export class StorageSummaryBuilder {
     this.devicesGlob = options.devicesGlob !== undefined && options.devicesGlob.trim() !== '' ? options.devicesGlob : null;
   }
 
-  private track(host: string): { devices: DeviceFiguresAccumulator; workload: WorkloadIoAccumulator; selected: HostStorageSummary['selected'] } {
+  private track(host: string): { devices: DeviceFiguresAccumulator; workload: WorkloadIoAccumulator; nfs: NfsMountAccumulator; selected: HostStorageSummary['selected'] } {
     let t = this.hosts.get(host);
     if (t === undefined) {
       const sel = storageDeviceSelector({ entries: this.storage[host], devicesGlob: this.devicesGlob ?? undefined });
-      t = { devices: new DeviceFiguresAccumulator(sel.select), workload: new WorkloadIoAccumulator(), selected: sel.selected };
+      const nfs = new NfsMountAccumulator(nfsMountPointsOf(this.storage[host]));
+      t = { devices: new DeviceFiguresAccumulator(sel.select), workload: new WorkloadIoAccumulator(), nfs, selected: sel.selected };
       this.hosts.set(host, t);
     }
     return t;
@@ -126,6 +172,7 @@ export class StorageSummaryBuilder {
     const t = this.track(host);
     t.devices.add(sample);
     t.workload.add(sample);
+    t.nfs.add(sample);
   }
 
   /**
@@ -141,7 +188,10 @@ export class StorageSummaryBuilder {
       const entries = Array.isArray(this.storage[host]) ? (this.storage[host] as StorageUnderTest[]) : [];
       const devices = t.devices.result();
       if (entries.length === 0 && devices.length === 0) continue;
-      out.push({ host, entries, selected: t.selected, devicesGlob: this.devicesGlob, devices, workloadIo: t.workload.result() });
+      const summary: HostStorageSummary = { host, entries, selected: t.selected, devicesGlob: this.devicesGlob, devices, workloadIo: t.workload.result() };
+      const nfsMounts = t.nfs.result();
+      if (nfsMounts.length > 0) summary.nfsMounts = nfsMounts;
+      out.push(summary);
     }
     return out;
   }
@@ -203,6 +253,17 @@ export function workloadIoLine(w: WorkloadIoFigures): string {
   return `workload process I/O: ${calls}to/from storage: write ${num(w.writeBytes / 1e6)} MB, read ${num(w.readBytes / 1e6)} MB; over ${num(w.seconds)} s`;
 }
 
+/** An NFS mount's whole-run figures in one line, as nfsiostat shows them. */
+export function nfsMountLine(mountPoint: string, r: NfsMountRates | null): string {
+  if (r === null) return `nfs ${mountPoint}: no figures (seen in fewer than two samples, or its counters restarted)`;
+  const op = (name: string, o: NfsOpRates | null, bytes: number | null): string =>
+    o === null ? `${name} -` : `${name} ${opt(bytes === null ? null : bytes / 1e6)} MB/s, ${num(o.opsPerSec)} ops/s, ${num(o.kbPerOp)} kB/op, RTT ${opt(o.avgRttMs)} ms, exe ${opt(o.avgExeMs)} ms, retrans ${o.retrans}`;
+  return (
+    `nfs ${mountPoint} (${r.device}): ${num(r.opsPerSec)} op/s; ${op('read', r.read, r.serverReadBytesPerSec)}; ${op('write', r.write, r.serverWriteBytesPerSec)}; ` +
+    `application read ${opt(r.appReadBytesPerSec === null ? null : r.appReadBytesPerSec / 1e6)} write ${opt(r.appWriteBytesPerSec === null ? null : r.appWriteBytesPerSec / 1e6)} MB/s`
+  );
+}
+
 /**
  * True when every directory of the host was resolved and none has a block device (tmpfs, network
  * filesystems): then the workload's process I/O is what there is to show. Unresolved entries (the host did
@@ -225,6 +286,7 @@ export function storageSummaryLines(summaries: readonly HostStorageSummary[], in
     for (const e of s.entries) lines.push(`${indent}${indent}${storageEntryLine(e)}`);
     for (const d of s.devices) lines.push(`${indent}${indent}${deviceFiguresLine(d.device, d.figures)}`);
     if (s.selected === 'glob' && s.devices.length === 0) lines.push(`${indent}${indent}no device matches '${s.devicesGlob ?? ''}'`);
+    for (const n of s.nfsMounts ?? []) lines.push(`${indent}${indent}${nfsMountLine(n.mountPoint, n.rates)}`);
     const blockless = isBlockless(s);
     if (s.workloadIo !== null && (blockless || s.selected === 'none')) lines.push(`${indent}${indent}${workloadIoLine(s.workloadIo)}`);
     else if (blockless && s.selected !== 'glob') lines.push(`${indent}${indent}no block device to measure; the workload's process I/O was not sampled`);
