@@ -109,6 +109,8 @@ describe('a run with an NFS mount', () => {
       '    nfs /mnt/nfs/test (192.168.1.1:/srv/test): 20.00 op/s; read 1.00 MB/s, 10.00 ops/s, 97.81 kB/op, RTT 10.00 ms, exe 12.00 ms, retrans 2; ' +
         'write 0.419 MB/s, 10.00 ops/s, 41.24 kB/op, RTT 30.00 ms, exe 35.00 ms, retrans 0; application read 1.00 write 0.410 MB/s',
     );
+    const md = (await run(['report', doc, '--format', 'markdown'])).out.text;
+    expect(md).toContain('| nfs /mnt/nfs/test (192.168.1.1:/srv/test) | 20.00 / 20.00 | 1.00 / 1.00 | 10.00 / 10.00 | 0.419 / 0.419 | 10.00 / 10.00 | 10.00 / 10.00 | 30.00 / 30.00 | 12.00 / 12.00 | 35.00 / 35.00 |');
     const json = JSON.parse((await run(['report', doc, '--format', 'json'])).out.text) as { hosts: Array<{ networkFilesystems: Array<Record<string, unknown>> }> };
     expect(json.hosts[0]!.networkFilesystems).toHaveLength(1);
     expect(json.hosts[0]!.networkFilesystems[0]).toMatchObject({ kind: 'nfs', name: '/mnt/nfs/test', source: '192.168.1.1:/srv/test', readRttMs: { mean: 10, max: 10, count: 1 } });

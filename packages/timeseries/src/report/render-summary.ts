@@ -154,6 +154,22 @@ export function renderReportMarkdown(r: RunReport): string {
       if (h.devices.some((d) => !d.inTotals)) out.push('', '¹ partition or stacked volume, not counted in the host totals.');
       out.push('');
     }
+    const netfs = h.networkFilesystems ?? [];
+    if (netfs.length > 0) {
+      const f = (x: ReportStat | null): string => (x === null ? '-' : `${num(x.mean)} / ${num(x.max)}`);
+      out.push(
+        '| network filesystem | op/s (mean/max) | read MB/s | read ops/s | write MB/s | write ops/s | read RTT ms | write RTT ms | read exe ms | write exe ms |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      );
+      for (const m of netfs) {
+        const title = m.kind === 'nfs' ? `nfs ${m.name} (${m.source})` : `${m.kind} ${m.name}`;
+        out.push(
+          `| ${mdCell(title)} | ${f(m.opsPerSec)} | ${f(m.readMBps)} | ${f(m.readOpsPerSec)} | ${f(m.writeMBps)} | ${f(m.writeOpsPerSec)} | ` +
+            `${f(m.readRttMs)} | ${f(m.writeRttMs)} | ${f(m.readExeMs)} | ${f(m.writeExeMs)} |`,
+        );
+      }
+      out.push('');
+    }
     if (h.gaps.length > 0) out.push(`Gaps: ${h.gaps.map((g) => `${g.from} (+${num(g.seconds)} s)`).join(', ')}`, '');
   }
   return `${out.join('\n').trimEnd()}\n`;
