@@ -219,7 +219,9 @@ export function formatRunSummary(input: {
           `${fmt(r.diskWriteMBps, 2).padStart(10)}  ${fmt(r.cpuBusyPercent, 1).padStart(5)}`,
       );
     }
-    for (const r of rows) if (r.workloadIo) lines.push(formatWorkloadIo(r.host, r.workloadIo, rows.length > 1));
+    // The storage section above already says it for the hosts it covers.
+    const told = new Set((input.storage ?? []).filter((h) => h.workloadIo !== null).map((h) => h.host));
+    for (const r of rows) if (r.workloadIo && !told.has(r.host)) lines.push(formatWorkloadIo(r.host, r.workloadIo, rows.length > 1));
   }
   if (input.warnings > 0) lines.push(`warnings:  ${input.warnings} (see the metadata)`);
   return lines;

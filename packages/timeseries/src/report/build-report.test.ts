@@ -1,4 +1,5 @@
 import type { DiskStatsRecord, TimeSeriesData, TimeSeriesSample } from '../types';
+import { workloadShareLine } from './storage-summary';
 import { buildReport, reportStat } from './build-report';
 import { aggregateDevices, isPartition } from './host-series';
 import { renderReportJson, renderReportMarkdown, renderReportText } from './render-summary';
@@ -169,5 +170,20 @@ describe('HTML report', () => {
     const c = buildReportChartData(crafted(), { benchmark: 'training', metadata: { runtime: 20.128510936, model: 'unet3d' } });
     expect(c.meta).toContainEqual(['runtime', '20.1 s']);
     expect(c.meta).toContainEqual(['model', 'unet3d']);
+  });
+});
+
+describe('the workload\'s share of the device traffic', () => {
+  const figures = { seconds: 10, readBytes: 50e6, writeBytes: 400e6, readMBps: 5, writeMBps: 40 } as unknown as import('../storage/figures').DeviceRunFigures;
+  const workload = { seconds: 10, readBytes: 10e6, writeBytes: 300e6, readMBps: 1, writeMBps: 30, rchar: 40e6, wchar: 300e6, rcharMBps: 4, wcharMBps: 30 };
+
+  it('says what part of the device writes and reads the workload caused, and what the page cache served', () => {
+    expect(workloadShareLine(workload, [{ device: 'loop0', figures }, { device: 'vda', figures: null }])).toBe(
+      'the workload caused 75.00 % of the device writes and 20.00 % of the device reads; 75.00 % of what it read came from the page cache (or pipes, devices), not storage',
+    );
+    expect(workloadShareLine(workload, [{ device: 'vda', figures: null }])).toBeNull();
+    expect(workloadShareLine({ ...workload, rchar: null }, [{ device: 'loop0', figures: { ...figures, readBytes: 0 } }])).toBe(
+      'the workload caused 75.00 % of the device writes and n/a (none) of the device reads',
+    );
   });
 });

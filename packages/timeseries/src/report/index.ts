@@ -19,5 +19,6 @@ export {
   storageEntryLine,
   deviceFiguresLine,
   workloadIoLine,
+  workloadShareLine,
 } from './storage-summary';
 export type { HostStorageSummary, WorkloadIoFigures } from './storage-summary';

@@ -9,7 +9,7 @@ import type { ChartDataOptions, ReportChartData } from './chart-data';
 import type { ReportMeta } from './build-report';
 import { REPORT_CLIENT_SCRIPT } from './html-client';
 import { uplotAssets } from './uplot-assets';
-import { isBlockless, storageEntryLine, workloadIoLine, type HostStorageSummary } from './storage-summary';
+import { isBlockless, storageEntryLine, workloadIoLine, workloadShareLine, type HostStorageSummary } from './storage-summary';
 
 const PAGE_CSS = `
 body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; padding: 12px 20px; max-width: 1400px; color: #222; background: #fff; }
@@ -67,7 +67,11 @@ export function renderStorageHtml(storage: readonly HostStorageSummary[] | undef
       parts.push('</table>');
     }
     const blockless = isBlockless(s);
-    if (s.workloadIo !== null && (blockless || s.selected === 'none')) parts.push(`<p>${escapeHtml(workloadIoLine(s.workloadIo))}</p>`);
+    if (s.workloadIo !== null) {
+      parts.push(`<p>${escapeHtml(workloadIoLine(s.workloadIo))}</p>`);
+      const share = workloadShareLine(s.workloadIo, s.devices);
+      if (share !== null) parts.push(`<p>${escapeHtml(share)}</p>`);
+    }
     else if (blockless && s.selected !== 'glob') parts.push('<p>No block device to measure; the workload\'s process I/O was not sampled.</p>');
   }
   parts.push('</div>');

@@ -253,6 +253,27 @@ export function workloadIoLine(w: WorkloadIoFigures): string {
   return `workload process I/O: ${calls}to/from storage: write ${num(w.writeBytes / 1e6)} MB, read ${num(w.readBytes / 1e6)} MB; over ${num(w.seconds)} s`;
 }
 
+/**
+ * How much of the devices' traffic the workload itself caused (its `write_bytes`/`read_bytes` against the
+ * bytes the devices moved over the run), and how much of what it read the page cache (or pipes, devices)
+ * served instead of storage (`rchar` above `read_bytes`). Null without devices with figures.
+ */
+export function workloadShareLine(w: WorkloadIoFigures, devices: HostStorageSummary['devices']): string | null {
+  let written = 0;
+  let read = 0;
+  let any = false;
+  for (const d of devices) {
+    if (d.figures === null) continue;
+    any = true;
+    written += d.figures.writeBytes;
+    read += d.figures.readBytes;
+  }
+  if (!any) return null;
+  const pct = (part: number, whole: number): string => (whole > 0 ? `${num(Math.min(100, (part / whole) * 100))} %` : 'n/a (none)');
+  const cached = w.rchar !== null && w.rchar > 0 ? `; ${num(Math.max(0, Math.min(100, ((w.rchar - w.readBytes) / w.rchar) * 100)))} % of what it read came from the page cache (or pipes, devices), not storage` : '';
+  return `the workload caused ${pct(w.writeBytes, written)} of the device writes and ${pct(w.readBytes, read)} of the device reads${cached}`;
+}
+
 /** An NFS mount's whole-run figures in one line, as nfsiostat shows them. */
 export function nfsMountLine(mountPoint: string, r: NfsMountRates | null): string {
   if (r === null) return `nfs ${mountPoint}: no figures (seen in fewer than two samples, or its counters restarted)`;
@@ -288,8 +309,11 @@ export function storageSummaryLines(summaries: readonly HostStorageSummary[], in
     if (s.selected === 'glob' && s.devices.length === 0) lines.push(`${indent}${indent}no device matches '${s.devicesGlob ?? ''}'`);
     for (const n of s.nfsMounts ?? []) lines.push(`${indent}${indent}${nfsMountLine(n.mountPoint, n.rates)}`);
     const blockless = isBlockless(s);
-    if (s.workloadIo !== null && (blockless || s.selected === 'none')) lines.push(`${indent}${indent}${workloadIoLine(s.workloadIo)}`);
-    else if (blockless && s.selected !== 'glob') lines.push(`${indent}${indent}no block device to measure; the workload's process I/O was not sampled`);
+    if (s.workloadIo !== null) {
+      lines.push(`${indent}${indent}${workloadIoLine(s.workloadIo)}`);
+      const share = workloadShareLine(s.workloadIo, s.devices);
+      if (share !== null) lines.push(`${indent}${indent}${share}`);
+    } else if (blockless && s.selected !== 'glob') lines.push(`${indent}${indent}no block device to measure; the workload's process I/O was not sampled`);
   }
   return lines;
 }
