@@ -172,3 +172,39 @@ describe('ProcReader synthesized files', () => {
     expect(errors.bad).toBe('EACCES: cannot read /proc/bad');
   });
 });
+
+describe('ProcReader optional files', () => {
+  it('reads an optional file of any source in a plain tree (not only PSI), and notices one that appears later', () => {
+    const root = mkdtempSync(join(tmpdir(), 'mlps-reader-optional-'));
+    try {
+      writeFileSync(join(root, 'uptime'), '1.00 2.00\n');
+      const files: ProcSourceFile[] = [
+        { key: 'uptime', path: 'uptime', optional: false },
+        { key: 'fs/cifs/Stats', path: 'fs/cifs/Stats', optional: true },
+      ];
+      // A plain tree without pressure/: the optional file is still read.
+      mkdirSync(join(root, 'fs/cifs'), { recursive: true });
+      writeFileSync(join(root, 'fs/cifs/Stats'), 'Resources in use\n');
+      const texts: Record<string, string> = {};
+      new ProcReader(root, files).readAll(texts, {});
+      expect(texts['fs/cifs/Stats']).toBe('Resources in use\n');
+      // Kept descriptors (as on procfs): absent at first, loaded "mid-run", seen within 64 reads.
+      rmSync(join(root, 'fs/cifs/Stats'));
+      const reader = new ProcReader(root, files, { keepOpen: true });
+      let seenAt = -1;
+      for (let n = 1; n <= 70 && seenAt < 0; n++) {
+        if (n === 3) writeFileSync(join(root, 'fs/cifs/Stats'), 'Resources in use\n');
+        const t: Record<string, string> = {};
+        const e: Record<string, string> = {};
+        reader.readAll(t, e);
+        expect(e).toEqual({});
+        if (t['fs/cifs/Stats'] !== undefined) seenAt = n;
+      }
+      reader.close();
+      expect(seenAt).toBeGreaterThan(3);
+      expect(seenAt).toBeLessThanOrEqual(64);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -8,7 +8,7 @@
  * otherwise keep being read through its old inode.
  */
 
-import { closeSync, existsSync, openSync, readSync, statfsSync } from 'node:fs';
+import { closeSync, openSync, readSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** `statfs` type of procfs (`PROC_SUPER_MAGIC`). */
@@ -19,6 +19,9 @@ const PROC_SUPER_MAGIC = 0x9fa0;
  * regular file from growing the buffer without bound.
  */
 const MAX_SOURCE_BYTES = 32 * 1024 * 1024;
+
+/** Reads between two attempts at an optional file found absent (about a minute at 1 s). */
+const ABSENT_RETRY_READS = 64;
 
 /** Errno codes meaning "this kernel has no PSI" rather than "the read failed". */
 const NO_PSI_CODES = new Set(['ENOENT', 'EOPNOTSUPP', 'ENOTSUP']);
@@ -157,6 +160,8 @@ export class ProcReader {
   private readonly absent: boolean[];
   private keepOpen: boolean | undefined;
   private closed = false;
+  /** Reads so far (for the occasional retry of absent optional files). */
+  private reads = 0;
   /** The buffer {@link ProcReader.readAll} reads into. */
   private rawScratch: RawProcRead | undefined;
 
@@ -199,14 +204,16 @@ export class ProcReader {
     if (this.keepOpen === undefined) this.keepOpen = isProcfs(this.procRoot);
     const { files, paths, absent } = this;
     const kept = this.keepOpen && !this.closed;
-    let hasPressure: boolean | undefined;
+    // An optional file found absent is tried again now and then (a module loaded mid-run, cifs), not
+    // every read: a failed open per tick is a cost on the path that is meant to cost nothing.
+    const retryAbsent = ++this.reads % ABSENT_RETRY_READS === 0;
     let at = 0;
     raw.failed = false;
     for (let i = 0; i < files.length; i++) {
       const file = files[i] as ProcSourceFile;
       raw.start[i] = at;
       raw.end[i] = at;
-      if (kept ? absent[i] : file.optional && !(hasPressure ??= existsSync(join(this.procRoot, 'pressure')))) {
+      if (kept && absent[i] && !retryAbsent) {
         raw.state[i] = RAW_ABSENT;
         continue;
       }
@@ -225,6 +232,7 @@ export class ProcReader {
         raw.end[i] = at;
         raw.state[i] = RAW_OK;
         raw.errors[i] = undefined;
+        absent[i] = false;
       } catch (error) {
         if (kept) this.drop(i);
         const code = errnoOf(error);
