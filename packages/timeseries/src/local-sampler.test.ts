@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSampler } from './local-sampler';
 import { isPackedSample } from './packed-sample';
+import { diskstatsSource } from './proc/diskstats';
 import { loadavgSource } from './proc/loadavg';
 import { singleFileSource, type ProcSource } from './proc/source';
 import { collectTimeseriesSampleSync, SAMPLE_SOURCE_FILES } from './sampling';
@@ -212,5 +213,25 @@ describe('LocalSampler with a source that may have nothing to report', () => {
     const fourth = sampler.sample(4000);
     expect(isPackedSample(fourth)).toBe(true);
     expect(asSample(fourth).uptime_seconds).toBe(8192);
+  });
+});
+
+describe('LocalSampler with digits that are names', () => {
+  it('learns a device called 7 (or a mount under /mnt/2024): its digits are a name, compared as text', () => {
+    const root = mkdtempSync(join(tmpdir(), 'mlps-local-sampler-names-'));
+    roots.push(root);
+    writeFileSync(join(root, 'loadavg'), '0.50 0.40 0.30 1/100 42\n');
+    writeFileSync(join(root, 'diskstats'), ' 253       0 7 1 2 3 4 5 6 7 8 9 10 11\n');
+    const sources = [diskstatsSource, loadavgSource];
+    const sampler = new LocalSampler({ procRoot: root, hostname: 'h', sources });
+    expect(asSample(sampler.sample(1000)).diskstats![0]!.device_name).toBe('7');
+    expect(sampler.stats).toMatchObject({ learned: 1, unlearnable: 0 });
+    writeFileSync(join(root, 'diskstats'), ' 253       0 7 11 2 3 4 5 6 7 8 9 10 11\n');
+    const fast = sampler.sample(2000);
+    expect(isPackedSample(fast)).toBe(true);
+    expect(asSample(fast).diskstats![0]).toMatchObject({ device_name: '7', reads_completed: 11 });
+    writeFileSync(join(root, 'diskstats'), ' 253       0 8 11 2 3 4 5 6 7 8 9 10 11\n');
+    expect(asSample(sampler.sample(3000)).diskstats![0]!.device_name).toBe('8');
+    expect(sampler.stats).toMatchObject({ fast: 1, parsed: 2 });
   });
 });

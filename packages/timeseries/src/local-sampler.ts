@@ -10,7 +10,7 @@
 import { buildLayout, type ExternalFields } from './compact';
 import { templateOfSample, matchSample } from './journal-layout';
 import { PackedSample, type SampleShape } from './packed-sample';
-import { columnsFromMarks, flatten, FileTemplate, markedText, tokenize, type TokenizedFile } from './proc/byte-template';
+import { columnsFromMarks, demoteTokens, flatten, FileTemplate, markedText, marksIn, tokenize, type TokenizedFile } from './proc/byte-template';
 import { ProcReader, RawProcRead, RAW_OK, type ProcSourceFile } from './proc/reader';
 import { PROC_SOURCES, type ProcSource } from './proc/registry';
 import { buildSampleFromSourceTexts, formatTimestamp, READER_FILES, readerFilesOf } from './sampling';
@@ -168,32 +168,52 @@ export class LocalSampler {
       fileIndex += source.files.length;
       const value = record[source.field];
       const tokenized: (TokenizedFile | null)[] = [];
-      const marked: (string | undefined)[] = [];
       let tokens = 0;
       for (let i = first; i < fileIndex; i++) {
         if (raw.state[i] !== RAW_OK) {
           tokenized.push(null);
-          marked.push(undefined);
           continue;
         }
         const file = tokenize(raw.buf, raw.start[i] as number, raw.end[i] as number);
         tokenized.push(file);
-        marked.push(markedText(file, tokens));
         tokens += file.tokens.length;
       }
-      const markedRecord = source.build(marked, {});
-      let columns: Int32Array | null;
+      let columns: Int32Array | null = null;
       let leaves = 0;
-      if (value === undefined) {
-        // A source with nothing to report in files that were read (mountstats without an NFS mount): its
-        // files are templates of literals and ignored numbers, so the read that would give it a record
-        // (a new mount line) differs and is parsed.
-        if (markedRecord !== undefined) return null;
-        columns = new Int32Array(tokens).fill(-1);
-      } else {
-        const real = flatten(value);
-        columns = columnsFromMarks(real, flatten(markedRecord), tokens, column);
+      const real = value === undefined ? null : flatten(value);
+      // Digits that belong to a name (`/mnt/nfs/2024`) come back inside the marked record's strings: make
+      // them literals and mark again (twice at most: a name's digits are found the first time).
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const marked: (string | undefined)[] = [];
+        let firstId = 0;
+        for (const file of tokenized) {
+          marked.push(file === null ? undefined : markedText(file, firstId));
+          firstId += file === null ? 0 : file.tokens.length;
+        }
+        const markedRecord = source.build(marked, {});
+        if (real === null) {
+          // A source with nothing to report in files that were read (mountstats without an NFS mount): its
+          // files are templates of literals and ignored numbers, so the read that would give it a record
+          // (a new mount line) differs and is parsed.
+          if (markedRecord !== undefined) return null;
+          columns = new Int32Array(tokens).fill(-1);
+          break;
+        }
+        const markedFlat = flatten(markedRecord);
+        columns = columnsFromMarks(real, markedFlat, tokens, column);
         leaves = real.numbers.length;
+        if (columns !== null) break;
+        const inNames = new Set<number>();
+        for (const text of markedFlat.strings) for (const id of marksIn(text)) inNames.add(id);
+        if (inNames.size === 0) return null;
+        let base = 0;
+        for (const file of tokenized) {
+          if (file === null) continue;
+          const local: number[] = [];
+          for (const id of inNames) if (id >= base && id < base + file.tokens.length) local.push(id - base);
+          demoteTokens(file, local);
+          base += file.tokens.length;
+        }
       }
       if (columns === null) return null;
       let offset = 0;

@@ -57,6 +57,8 @@ interface Token {
   start: number;
   end: number;
   flags: number;
+  /** Demoted to literal text (part of a name). */
+  literal?: boolean;
 }
 
 /** One file's text split into ops, before the columns are known. */
@@ -122,7 +124,10 @@ export function tokenize(bytes: Uint8Array, start: number, end: number): Tokeniz
   return { ops, literals, tokens, bytes: bytes.subarray(start, end) };
 }
 
-/** The text of `file` with number token `i` replaced by `MARK_BASE + firstId + i`. */
+/**
+ * The text of `file` with number token `i` replaced by `MARK_BASE + firstId + i`, except the tokens
+ * demoted to literals (parts of names: see {@link demoteTokens}), which keep their bytes.
+ */
 export function markedText(file: TokenizedFile, firstId: number): string {
   const { bytes, tokens } = file;
   let out = '';
@@ -130,11 +135,38 @@ export function markedText(file: TokenizedFile, firstId: number): string {
   const decoder = new TextDecoder();
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as Token;
+    if (token.literal === true) continue;
     out += decoder.decode(bytes.subarray(at, token.start));
     out += String(MARK_BASE + firstId + i);
     at = token.end;
   }
   return out + decoder.decode(bytes.subarray(at));
+}
+
+/**
+ * Makes number tokens literal text, compared as they are: digits that the parser keeps as part of a name
+ * (`/mnt/nfs/2024`, a device called `7`). Their marks showed up in the marked record's strings.
+ */
+export function demoteTokens(file: TokenizedFile, tokenIndexes: Iterable<number>): void {
+  const demote = new Set(tokenIndexes);
+  const { ops, literals, tokens, bytes } = file;
+  for (let k = 0; k < ops.length; k += 3) {
+    if (ops[k] !== OP_NUMBER || !demote.has(ops[k + 1] as number)) continue;
+    const token = tokens[ops[k + 1] as number] as Token;
+    token.literal = true;
+    ops[k] = OP_LITERAL;
+    ops[k + 1] = literals.length;
+    ops[k + 2] = token.end - token.start;
+    for (let b = token.start; b < token.end; b++) literals.push(bytes[b] as number);
+  }
+}
+
+/** The mark ids (`MARK_BASE + id`) found inside `text`: number tokens that ended up in a name. */
+export function marksIn(text: string): number[] {
+  const ids: number[] = [];
+  const found = text.match(/1\d{14}/g);
+  if (found !== null) for (const m of found) ids.push(Number(m) - MARK_BASE);
+  return ids;
 }
 
 /** A learned template of one file: ops with columns set, and the literal bytes they compare. */
