@@ -38,7 +38,7 @@ const ENTRIES: Array<[string, Record<string, unknown>, string[]]> = [
     [
       'buildAllHostSeries', 'buildReport', 'buildReportChartData', 'buildReportFromSeries',
       'StorageSummaryBuilder', 'buildStorageSummary', 'isBlockless', 'storageUnderTestOf', 'storageSummaryLines', 'storageEntryLine',
-      'deviceFiguresLine', 'workloadIoLine',
+      'deviceFiguresLine', 'workloadIoLine', 'workloadShareLine',
       'chartDataFromSeries', 'findRunFiles', 'loadTimeSeriesRun', 'renderReportHtml',
       'renderReportHtmlFromChartData', 'renderReportJson', 'renderReportMarkdown', 'renderReportText',
       'reportMetaFromMetadata', 'reportStat',
