@@ -165,6 +165,10 @@ PrintLastLog no
 MaxSessions 64
 MaxStartups 64:30:128
 LogLevel ERROR
+# Sessions run root's shell, and Debian's bash sources ~/.bashrc for ssh commands: where that runs
+# 'pyenv init' (this kind of machine), a rehash lock left by a killed session makes every later session
+# wait 60 s for it. Fail that wait at once (pyenv says so on stderr; the shims stay as they were).
+SetEnv PYENV_REHASH_TIMEOUT=0
 EOF
 }
 
