@@ -3,21 +3,13 @@
  * tools.
  */
 import type { DiskSummary, HostReport, ReportStat, RunReport } from './build-report';
-import { storageSummaryLines } from './storage-summary';
+import { num, storageSummaryLines } from './storage-summary';
 
 /** The report as JSON (indent 2, trailing newline). */
 export function renderReportJson(report: RunReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-function num(v: number): string {
-  const a = Math.abs(v);
-  if (a === 0) return '0';
-  if (a >= 1000) return v.toFixed(0);
-  if (a >= 100) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
-  return v.toFixed(3);
-}
 
 type Row = [label: string, stat: ReportStat | null];
 

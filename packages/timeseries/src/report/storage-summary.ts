@@ -206,7 +206,8 @@ export function buildStorageSummary(data: TimeSeriesData, options: { metadata?: 
   return builder.result();
 }
 
-function num(v: number): string {
+/** A figure with the digits that matter for its size (the report's one number format). */
+export function num(v: number): string {
   const a = Math.abs(v);
   if (a === 0) return '0';
   if (a >= 1000) return v.toFixed(0);
