@@ -386,7 +386,7 @@ describe('TimeSeriesCollector on this machine (real time, wide bounds)', () => {
       expect(s.errors).toBeUndefined();
     }
     const err = c.stats.intervalErrorMs!;
-    expect(err.p50).toBeGreaterThanOrEqual(0);
+    expect(err.p50).toBeGreaterThan(-1.5); // a timer may fire within the scheduler's early tolerance
     expect(err.max).toBeGreaterThanOrEqual(err.p50);
     expect(c.stats.ticks).toBe(samples.length - 1); // the closing sample is not a tick
   });
