@@ -5,6 +5,7 @@
  * negative one; a mount present in only one sample has none.
  */
 import type { CifsShareRecord, LustreLliteRecord, NfsMountRecord, NfsOpStats, TimeSeriesSample } from './types';
+import { counterDelta, counterRate } from './counters';
 
 /** One RPC operation over an interval, as a line of `nfsiostat` (`read:`/`write:`) shows it. */
 export interface NfsOpRates {
@@ -94,17 +95,9 @@ export interface NetfsRates {
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** `cur − prev` when both are counts and it is not negative; else null. */
-function delta(prev: unknown, cur: unknown): number | null {
-  if (!isCount(prev) || !isCount(cur)) return null;
-  const d = cur - prev;
-  return d >= 0 ? d : null;
-}
+const delta = counterDelta;
 
-function perSec(prev: unknown, cur: unknown, seconds: number): number | null {
-  const d = delta(prev, cur);
-  return d === null ? null : d / seconds;
-}
+const perSec = counterRate;
 
 function opRates(prev: NfsOpStats | undefined, cur: NfsOpStats | undefined, seconds: number): NfsOpRates | null {
   if (prev === undefined || cur === undefined || prev === null || cur === null) return null;

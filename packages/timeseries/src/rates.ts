@@ -5,6 +5,7 @@
  * arrived. A counter that went backwards (reboot, wrap, device replaced) gives no rate for that device
  * rather than a negative one.
  */
+import { counterDelta, counterRate } from './counters';
 import { deriveNetfsRates, type NetfsRates } from './rates-netfs';
 import { SECTOR_BYTES } from './proc/diskstats';
 import { sampleTimeMs } from './timestamps';
@@ -120,12 +121,7 @@ export interface WorkloadIoRates {
   processes: number;
 }
 
-/** `cur − prev` when both are finite and it is not negative; else null. */
-function delta(prev: number | undefined, cur: number | undefined): number | null {
-  if (typeof prev !== 'number' || typeof cur !== 'number' || !Number.isFinite(prev) || !Number.isFinite(cur)) return null;
-  const d = cur - prev;
-  return d >= 0 ? d : null;
-}
+const delta = counterDelta;
 
 function intervalOf(prev: TimeSeriesSample, cur: TimeSeriesSample): { seconds: number; source: 'uptime' | 'timestamp' } | null {
   const a = prev.uptime_seconds;
@@ -338,16 +334,12 @@ export function deriveRates(prev: TimeSeriesSample, cur: TimeSeriesSample): Samp
 
 function workloadIoRates(prev: WorkloadIoRecord | undefined, cur: WorkloadIoRecord | undefined, seconds: number): WorkloadIoRates | null {
   if (!prev || !cur) return null;
-  const per = (a: number | undefined, b: number | undefined): number | null => {
-    const d = delta(a, b);
-    return d === null ? null : d / seconds;
-  };
-  const read = per(prev.read_bytes, cur.read_bytes);
-  const write = per(prev.write_bytes, cur.write_bytes);
-  const rchar = per(prev.rchar, cur.rchar);
-  const wchar = per(prev.wchar, cur.wchar);
-  const syscr = per(prev.syscr, cur.syscr);
-  const syscw = per(prev.syscw, cur.syscw);
+  const read = counterRate(prev.read_bytes, cur.read_bytes, seconds);
+  const write = counterRate(prev.write_bytes, cur.write_bytes, seconds);
+  const rchar = counterRate(prev.rchar, cur.rchar, seconds);
+  const wchar = counterRate(prev.wchar, cur.wchar, seconds);
+  const syscr = counterRate(prev.syscr, cur.syscr, seconds);
+  const syscw = counterRate(prev.syscw, cur.syscw, seconds);
   if (read === null || write === null || rchar === null || wchar === null || syscr === null || syscw === null) return null;
   return {
     readBytesPerSec: read,
