@@ -116,6 +116,13 @@ export class WorkloadIoTracker {
   private readonly one = new Float64Array(N);
   private readonly buf = Buffer.allocUnsafe(4096);
   private processes = 0;
+  /** Reused by every sample: the walk allocates no set or array of its own. */
+  private readonly seen = new Set<number>();
+  private readonly stack: number[] = [];
+  /** The two paths of this process's figures, made once per proc root. */
+  private pathsFor = '';
+  private selfIoPath = '';
+  private mainIoPath = '';
 
   constructor() {
     const file: ProcSourceFile = {
@@ -138,16 +145,24 @@ export class WorkloadIoTracker {
   private synthesize(procRoot: string, target: { buf: Buffer }, at: number): number {
     const sums = this.sums;
     sums.fill(0);
+    if (this.pathsFor !== procRoot) {
+      this.pathsFor = procRoot;
+      this.selfIoPath = join(procRoot, 'self/io');
+      this.mainIoPath = join(procRoot, 'thread-self/io');
+    }
     // This process, less its sampling thread (the one running this code): in-process workers, reaped children.
-    if (!this.readIo(join(procRoot, 'self/io'), this.own)) throw Object.assign(new Error('cannot read self/io'), { code: 'ENOENT' });
-    this.readIo(join(procRoot, 'thread-self/io'), this.main);
+    if (!this.readIo(this.selfIoPath, this.own)) throw Object.assign(new Error('cannot read self/io'), { code: 'ENOENT' });
+    this.readIo(this.mainIoPath, this.main);
     for (let k = 0; k < N; k++) sums[k] = (this.own[k] as number) - (this.main[k] as number);
     this.baseline ??= Float64Array.from(sums);
     for (let k = 0; k < N; k++) sums[k] = Math.max(0, (sums[k] as number) - (this.baseline[k] as number));
     // The live trees of the tracked processes, parents before children (see the module comment).
     this.processes = 0;
-    const seen = new Set<number>();
-    const stack = [...this.roots];
+    const seen = this.seen;
+    const stack = this.stack;
+    seen.clear();
+    stack.length = 0;
+    for (const pid of this.roots) stack.push(pid);
     while (stack.length > 0 && seen.size < MAX_PROCESSES) {
       const pid = stack.pop() as number;
       if (seen.has(pid)) continue;
@@ -165,49 +180,87 @@ export class WorkloadIoTracker {
     return target.buf.write(text, at, 'latin1');
   }
 
-  /** Reads a `/proc/<pid>/io` into `out` (file order); false when it cannot be read (the process is gone). */
+  /**
+   * Reads a `/proc/<pid>/io` into `out` (file order) straight from its bytes, as {@link parseProcPidIo}
+   * reads its text (this runs for several files every tick); false when it cannot be read (the process
+   * is gone). A counter line missing from the file counts 0.
+   */
   private readIo(path: string, out: Float64Array): boolean {
-    const text = this.readSmall(path);
-    if (text === null) return false;
-    const record = parseProcPidIo(text);
-    if (record === null) return false;
-    for (let k = 0; k < N; k++) out[k] = record[PROCESS_IO_FIELDS[k] as string] ?? 0;
-    return true;
+    const n = this.readBytes(path);
+    if (n < 0) return false;
+    out.fill(0);
+    const buf = this.buf;
+    let found = false;
+    let p = 0;
+    while (p < n) {
+      let colon = p;
+      while (colon < n && buf[colon] !== COLON && buf[colon] !== 10) colon++;
+      let end = colon;
+      while (end < n && buf[end] !== 10) end++;
+      if (colon < end) {
+        const field = fieldAt(buf, p, colon);
+        let q = colon + 1;
+        while (q < end && buf[q] === 32) q++;
+        let value = 0;
+        let digits = 0;
+        while (q < end && (buf[q] as number) >= 48 && (buf[q] as number) <= 57) {
+          value = value * 10 + ((buf[q] as number) - 48);
+          digits++;
+          q++;
+        }
+        if (field >= 0 && digits > 0 && q === end) {
+          out[field] = value;
+          found = true;
+        }
+      }
+      p = end + 1;
+    }
+    return found;
   }
 
   /** Pushes the children of every thread of the process at `dir` onto `stack`. */
   private childrenOf(dir: string, stack: number[]): void {
-    const tasks = this.readSmall(join(dir, 'task'), true);
-    if (tasks === null) return;
-    for (const tid of tasks.split('\n')) {
-      if (tid === '') continue;
-      const text = this.readSmall(join(dir, 'task', tid, 'children'));
-      if (text === null) continue;
-      for (const child of text.split(' ')) {
-        const pid = Number(child);
-        if (Number.isSafeInteger(pid) && pid > 0) stack.push(pid);
+    let tids: string[];
+    try {
+      tids = readdirSync(join(dir, 'task'));
+    } catch {
+      return; // gone
+    }
+    for (const tid of tids) {
+      const n = this.readBytes(join(dir, 'task', tid, 'children'));
+      let pid = 0;
+      for (let i = 0; i <= n; i++) {
+        const c = i < n ? (this.buf[i] as number) : 32;
+        if (c >= 48 && c <= 57) pid = pid * 10 + (c - 48);
+        else {
+          if (pid > 0) stack.push(pid);
+          pid = 0;
+        }
       }
     }
   }
 
-  /** A small file's text (or, for a directory, its entries one per line); null when it cannot be read. */
-  private readSmall(path: string, directory = false): string | null {
-    if (directory) {
-      try {
-        return readdirSync(path).join('\n');
-      } catch {
-        return null;
-      }
-    }
+  /** Reads a small file into the tracker's buffer; its length, or -1 when it cannot be read. */
+  private readBytes(path: string): number {
     let fd = -1;
     try {
       fd = openSync(path, 'r');
-      const n = readSync(fd, this.buf, 0, this.buf.length, 0);
-      return this.buf.toString('latin1', 0, n);
+      return readSync(fd, this.buf, 0, this.buf.length, 0);
     } catch {
-      return null;
+      return -1;
     } finally {
       if (fd >= 0) closeSync(fd);
     }
   }
 }
+
+/** The `/proc/<pid>/io` field named by `buf[start, end)`: its index in {@link PROCESS_IO_FIELDS}, or -1. */
+function fieldAt(buf: Buffer, start: number, end: number): number {
+  for (let k = 0; k < N; k++) {
+    const name = FIELD_BYTES[k] as Buffer;
+    if (name.length === end - start && buf.compare(name, 0, name.length, start, end) === 0) return k;
+  }
+  return -1;
+}
+
+const FIELD_BYTES: readonly Buffer[] = PROCESS_IO_FIELDS.map((f) => Buffer.from(f, 'latin1'));
