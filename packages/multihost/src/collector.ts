@@ -60,6 +60,11 @@ export interface MultiHostTimeSeriesCollectorOptions {
   overflow?: OverflowPolicy;
   /** Journal file to create (never overwritten); every sample of every host is appended, flushed each tick. */
   journalPath?: string;
+  /**
+   * Most journal bytes kept for retry while its disk refuses them (a full disk); past it the journal stops,
+   * keeping the samples it has, and later samples are in memory only (`stats.journalStopped`). Default 4 MiB.
+   */
+  journalMaxPendingBytes?: number;
   /** SSH settings for remote hosts. */
   ssh?: SshOptions;
   /** Most SSH handshakes (connects and reconnects) running at once. Default 32. */
@@ -266,6 +271,7 @@ export class MultiHostTimeSeriesCollector extends EngineCollector {
         maxSamples,
         overflow,
         journalPath: o.journalPath,
+        journalMaxPendingBytes: o.journalMaxPendingBytes,
         clock,
         logger: { warn },
         unref: o.unref ?? false,

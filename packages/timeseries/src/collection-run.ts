@@ -70,6 +70,8 @@ export interface CollectionRunOptions {
   maxSamples: number;
   overflow: OverflowPolicy;
   journalPath?: string | undefined;
+  /** The journal's `maxPendingBytes` (see `JournalWriterOptions`); default `DEFAULT_JOURNAL_MAX_PENDING_BYTES`. */
+  journalMaxPendingBytes?: number | undefined;
   clock: Clock;
   logger: CollectionLogger;
   unref: boolean;
@@ -99,6 +101,13 @@ export interface CollectorStats {
   droppedSamples: number;
   /** Journal writes that failed (the samples stay in memory). */
   journalErrors: number;
+  /**
+   * True when the journal stopped: the disk refused its writes past `journalMaxPendingBytes`, so it
+   * holds only the samples before that; the later ones are in memory only (and in the document).
+   */
+  journalStopped: boolean;
+  /** Samples not in the journal because it stopped (0 while it is complete). */
+  journalDroppedLines: number;
   /** Time between consecutive tick starts, in seconds; null before two ticks. */
   measuredIntervalSeconds: Summary | null;
   /** Start of each tick minus its due time, in milliseconds; null before the first tick. */
@@ -111,6 +120,22 @@ export interface CollectionRunStats extends CollectorStats {
   sampleLatencyMs: Summary | null;
   /** Tick start to the last host's sample of the tick, in milliseconds. */
   tickLatencyMs: Summary | null;
+}
+
+/** How a run's journal fared: what {@link RunCollector.journalStatus} reports. */
+export interface JournalStatus {
+  /** The journal's path. */
+  path: string;
+  /** Sample lines in the file (rows and whole samples), complete. */
+  lines: number;
+  /** Journal writes that failed (retried on the next tick until the journal stopped). */
+  errors: number;
+  /** True when the journal gave up before the end of the run: it does not hold every sample. */
+  stopped: boolean;
+  /** Samples not in the journal because it stopped. */
+  droppedLines: number;
+  /** True when every sample taken is in the file (no stop, nothing dropped, closed cleanly). */
+  complete: boolean;
 }
 
 /** Live view of a running collection, for progress lines: samples per host and hosts per health. */
@@ -147,6 +172,11 @@ export interface RunCollector extends DescribesRun {
    * (`workload_io`), when the collector was made to track it (`workloadIo: true`); otherwise a no-op.
    */
   trackProcess(pid: number): void;
+  /**
+   * How the journal fared (null without a journal or before `start()`): whether it holds every sample or
+   * stopped on a full disk. Optional for other implementations; both shipped collectors have it.
+   */
+  journalStatus?(): JournalStatus | null;
 }
 
 /** `local`, `ssh` or `mixed` from the methods of the hosts given. */
@@ -158,6 +188,12 @@ export function collectionMethodOf(methods: Iterable<'local' | 'ssh'>): Collecti
     else ssh = true;
   }
   return local && ssh ? 'mixed' : ssh ? 'ssh' : 'local';
+}
+
+/** Bytes as MiB for messages: `4 MiB`, `0.06 MiB`. */
+function formatMiB(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return `${Number.isInteger(mib) ? mib : Number(mib.toFixed(2))} MiB`;
 }
 
 function messageOf(error: unknown): string {
@@ -216,7 +252,11 @@ export class CollectionRun {
   private readonly tickLatency = new StreamingStats();
   private state: State = 'idle';
   private journal: JournalWriter | null = null;
+  /** The journal for its figures, also after it was closed. */
+  private journalWriter: JournalWriter | null = null;
   private journalErrors = 0;
+  private journalStopWarned = false;
+  private journalCloseFailed = false;
   private capWarned = false;
   private started: Date | null = null;
   private ended: Date | null = null;
@@ -290,7 +330,8 @@ export class CollectionRun {
         collection_method: collectionMethodOf(this.hosts.map((h) => h.source.method)),
         start_time: formatReferenceTimestamp(started.getTime()),
         start_time_ms: toEpochMs(started.getTime()),
-      });
+      }, this.o.journalMaxPendingBytes === undefined ? {} : { maxPendingBytes: this.o.journalMaxPendingBytes });
+      this.journalWriter = this.journal;
     }
     this.started = started;
     this.state = 'running';
@@ -422,12 +463,29 @@ export class CollectionRun {
       storedSamples: stored,
       droppedSamples: dropped,
       journalErrors: this.journalErrors,
+      journalStopped: this.journalWriter?.stopped ?? false,
+      journalDroppedLines: this.journalWriter?.droppedLines ?? 0,
       measuredIntervalSeconds: interval
         ? { mean: interval.mean / 1000, p50: interval.p50 / 1000, p99: interval.p99 / 1000, max: interval.max / 1000 }
         : null,
       intervalErrorMs: s.intervalErrorMs,
       sampleLatencyMs: this.sampleLatency.summary(),
       tickLatencyMs: this.tickLatency.summary(),
+    };
+  }
+
+  /** How the journal fared; null without a journal or before `start()`. */
+  journalStatus(): JournalStatus | null {
+    const j = this.journalWriter;
+    if (j === null) return null;
+    const stopped = j.stopped;
+    return {
+      path: j.path,
+      lines: j.linesWritten,
+      errors: this.journalErrors,
+      stopped,
+      droppedLines: j.droppedLines,
+      complete: !stopped && j.droppedLines === 0 && !this.journalCloseFailed,
     };
   }
 
@@ -576,11 +634,30 @@ export class CollectionRun {
     } catch (error) {
       this.journalFailed(error);
     }
+    if (journal.stopped) this.journalStoppedWarning(journal);
   }
 
   private journalFailed(error: unknown): void {
-    // The samples stay in memory; the journal retries unwritten bytes on the next flush.
-    if (this.journalErrors++ === 0) this.warn(`${this.o.name}: journal write failed (${messageOf(error)}); samples stay in memory`);
+    // The samples stay in memory; the journal retries unwritten bytes on the next flush, up to its bound.
+    if (this.journalErrors++ === 0) {
+      this.warn(
+        `${this.o.name}: journal write failed (${messageOf(error)}); samples stay in memory, the journal retries ` +
+          `each tick (up to ${formatMiB(this.journalWriter?.maxPendingBytes ?? 0)} unwritten)`,
+      );
+    }
+  }
+
+  /** Once: the journal gave up; says what it holds and where the rest is, so the user can act. */
+  private journalStoppedWarning(journal: JournalWriter): void {
+    if (this.journalStopWarned) return;
+    this.journalStopWarned = true;
+    const reason = journal.stopReason === null ? '' : ` (${journal.stopReason.message})`;
+    this.warn(
+      `${this.o.name}: journal ${journal.path} stopped: its file system refused ${formatMiB(journal.maxPendingBytes)} of ` +
+        `unwritten lines${reason}. It holds the first ${journal.linesWritten} samples; later samples are kept ` +
+        `in memory only (up to maxSamples per host) and go into the document at the end. Free space on that ` +
+        `file system so the document can be written`,
+    );
   }
 
   private closeJournal(): void {
@@ -591,8 +668,10 @@ export class CollectionRun {
       journal.close();
     } catch (error) {
       this.journalErrors++;
+      this.journalCloseFailed = true;
       this.warn(`${this.o.name}: closing journal ${journal.path} failed: ${messageOf(error)}`);
     }
+    if (journal.stopped) this.journalStoppedWarning(journal);
   }
 
   private warnCap(host: string, info: CapReachedInfo): void {
@@ -728,5 +807,13 @@ export abstract class EngineCollector implements RunCollector {
   /** The run as the document builder needs it (`buildTimeSeriesData(collector)`). */
   describeRun(): RunDescription {
     return this.run.describeRun();
+  }
+
+  /**
+   * How the journal fared (null without a journal or before `start()`): `complete` when it holds every
+   * sample; `stopped` with `droppedLines` when a full disk made it give up (see `journalMaxPendingBytes`).
+   */
+  journalStatus(): JournalStatus | null {
+    return this.run.journalStatus();
   }
 }

@@ -44,6 +44,12 @@ export interface TimeSeriesCollectorOptions {
   overflow?: OverflowPolicy;
   /** Journal file to create (never overwritten); every sample is appended and flushed each tick. */
   journalPath?: string;
+  /**
+   * Most journal bytes kept for retry while its disk refuses them (a full disk); past it the journal stops,
+   * keeping the samples it has, and later samples are in memory only (`stats.journalStopped`). Default
+   * 4 MiB (`DEFAULT_JOURNAL_MAX_PENDING_BYTES`).
+   */
+  journalMaxPendingBytes?: number;
   /** Where `/proc` is mounted. Default `/proc`. */
   procRoot?: string;
   /** Clock for the schedule and timestamps (tests inject a `ManualClock`). Default the system clock. */
@@ -169,6 +175,7 @@ export class TimeSeriesCollector extends EngineCollector {
         maxSamples: o.maxSamples,
         overflow: o.overflow,
         journalPath: o.journalPath,
+        journalMaxPendingBytes: o.journalMaxPendingBytes,
         clock: o.clock ?? systemClock,
         logger: o.logger ?? { warn: (message: string) => console.warn(message) },
         unref: o.unref ?? false,

@@ -104,7 +104,7 @@ export { formatMilliseconds } from './stats';
 export type { Summary } from './stats';
 export { TimeSeriesCollector } from './collector';
 export { collectionMethodOf } from './collection-run';
-export type { CollectionProgress, RunCollector } from './collection-run';
+export type { CollectionProgress, JournalStatus, RunCollector } from './collection-run';
 export type {
   TimeSeriesCollectorOptions,
   CollectorStats,

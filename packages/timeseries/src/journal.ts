@@ -46,6 +46,11 @@ export interface JournalHeader {
   start_time_ms?: number | null;
 }
 
+/** Whether `value` is a usable {@link JournalWriterOptions.maxPendingBytes}: a non-negative safe integer. */
+function validMaxPending(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
 function ioError(target: string, action: string, err: unknown): MlpsError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const reason = err instanceof Error ? err.message : String(err);
@@ -59,6 +64,24 @@ function ioError(target: string, action: string, err: unknown): MlpsError {
 
 /** Rows buffered before the first flush grow the write buffer from this size (doubling). */
 const FIRST_BUFFER_BYTES = 64 * 1024;
+
+/**
+ * Default {@link JournalWriterOptions.maxPendingBytes}: unwritten journal bytes kept for retry while the disk
+ * refuses them (~1,300 rows of a local sample; 64 hosts x ~20 ticks).
+ */
+export const DEFAULT_JOURNAL_MAX_PENDING_BYTES = 4 * 1024 * 1024;
+
+/** Options of {@link JournalWriter.open}. */
+export interface JournalWriterOptions {
+  /**
+   * Most bytes buffered and not yet handed to the kernel (lines whose write failed, e.g. a full disk, and
+   * the lines of the tick being built). When a line would pass it, the buffer is written at once; if that
+   * write fails, the journal stops for good ({@link JournalWriter.stopped}): the file keeps every complete
+   * line it got, later lines are counted in {@link JournalWriter.droppedLines}, nothing more is buffered.
+   * A single line longer than the bound is still taken. Default {@link DEFAULT_JOURNAL_MAX_PENDING_BYTES}.
+   */
+  maxPendingBytes?: number;
+}
 /** Most recent layouts tried per host before a new one is declared (devices that come and go). */
 const RECENT_LAYOUTS_PER_HOST = 4;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -67,7 +90,9 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
  * Appends samples to a journal file (format v2: layouts and rows, see the module comment).
  * {@link JournalWriter.append} and the row methods only buffer; {@link JournalWriter.flush} (called once
  * per tick) hands every buffered line to the kernel in a single `write`, so the data survives the process
- * being killed (not a power cut: that needs the fsync done by `close()`).
+ * being killed (not a power cut: that needs the fsync done by `close()`). Lines the disk refuses are
+ * retried each flush, up to {@link JournalWriterOptions.maxPendingBytes}; past it the journal stops (see
+ * {@link JournalWriter.stopped}) rather than grow without bound.
  *
  * Two ways in: `append(host, sample)` takes a sample object and derives its layout and row itself
  * (declaring a layout only when the host's shape changed); `appendLayout(host, template)` and
@@ -84,30 +109,42 @@ export class JournalWriter {
   private pending = 0;
   private lines = 0;
   private bytes = 0;
+  // File offset just past the last complete line: where a stopped journal is cut back to.
+  private completeBytes = 0;
+  private readonly maxPending: number;
+  private isStopped = false;
+  private dropped = 0;
+  private stopError: MlpsError | null = null;
   private nextLayoutId = 1;
   private readonly leavesById = new Map<number, number>();
   private readonly recentByHost = new Map<string, WriterLayout[]>();
   private scratch = new Float64Array(1024);
 
-  private constructor(target: string, fd: number) {
+  private constructor(target: string, fd: number, maxPendingBytes: number) {
     this.path = target;
     this.fd = fd;
+    this.maxPending = maxPendingBytes;
   }
 
   /**
    * Creates the journal (never overwrites an existing file) and writes the header line. The directory
    * must exist.
    *
-   * @throws MlpsError `IO_ERROR` naming the path (missing directory, file exists, not writable).
+   * @throws MlpsError `IO_ERROR` naming the path (missing directory, file exists, not writable);
+   *   `INVALID_ARGUMENT` for a `maxPendingBytes` that is not a non-negative integer.
    */
-  static open(target: string, header: JournalHeader): JournalWriter {
+  static open(target: string, header: JournalHeader, options: JournalWriterOptions = {}): JournalWriter {
+    const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_JOURNAL_MAX_PENDING_BYTES;
+    if (!validMaxPending(maxPendingBytes)) {
+      throw invalidArgument(`maxPendingBytes must be a non-negative integer, got ${String(maxPendingBytes)}`);
+    }
     let fd: number;
     try {
       fd = fs.openSync(target, 'wx', 0o644);
     } catch (err) {
       throw ioError(target, 'create', err);
     }
-    const writer = new JournalWriter(target, fd);
+    const writer = new JournalWriter(target, fd, maxPendingBytes);
     const line = {
       type: 'header',
       format: JOURNAL_FORMAT,
@@ -136,7 +173,10 @@ export class JournalWriter {
    * a timestamp not in the reference form of its `timestamp_ms`, odd values).
    */
   append(host: string, sample: TimeSeriesSample): void {
-    this.checkOpen();
+    if (!this.checkOpen()) {
+      this.dropped++;
+      return;
+    }
     let recent = this.recentByHost.get(host);
     if (recent === undefined) this.recentByHost.set(host, (recent = []));
     for (let r = 0; r < recent.length; r++) {
@@ -163,8 +203,8 @@ export class JournalWriter {
         return;
       }
     }
-    this.text(`${JSON.stringify({ host, sample })}\n`);
-    this.pending++;
+    if (this.text(`${JSON.stringify({ host, sample })}\n`)) this.pending++;
+    else this.dropped++;
   }
 
   /**
@@ -175,9 +215,11 @@ export class JournalWriter {
    * @throws MlpsError `INVALID_ARGUMENT` when `template` is not such a skeleton (a number in it, not an object).
    */
   appendLayout(host: string, template: unknown): number {
-    this.checkOpen();
+    const open = this.checkOpen();
     const parsed = JournalLayout.fromTemplate(0, host, template);
     if (parsed === null) throw invalidArgument('appendLayout: the template must be a JSON object whose numeric leaves are null');
+    // A stopped journal hands out ids all the same: the rows of it are counted as dropped.
+    if (!open) return this.nextLayoutId++;
     return this.declareLayout(host, JSON.stringify(template), parsed.leaves);
   }
 
@@ -189,12 +231,18 @@ export class JournalWriter {
    * @throws MlpsError `INVALID_ARGUMENT` for an unknown layout or a count that does not fit it.
    */
   appendRow(layoutId: number, values: ArrayLike<number>, count: number): void {
-    this.checkOpen();
+    if (!this.checkOpen()) {
+      this.dropped++;
+      return;
+    }
     const leaves = this.leavesById.get(layoutId);
     if (leaves === undefined || count !== leaves + 1 || values.length < count) {
       throw invalidArgument(`appendRow: layout ${layoutId} takes ${leaves === undefined ? '(unknown layout)' : leaves + 1} values, got ${count}`);
     }
-    this.reserve(24 * (count + 1) + 4);
+    if (!this.reserve(24 * (count + 1) + 4)) {
+      this.dropped++;
+      return;
+    }
     this.buf[this.len++] = 0x5b; // [
     this.integer(layoutId);
     for (let i = 0; i < count; i++) {
@@ -221,14 +269,45 @@ export class JournalWriter {
     return this.bytes;
   }
 
-  /** True after {@link JournalWriter.close}. */
+  /** Bytes buffered and not yet handed to the kernel (bounded by `maxPendingBytes`, plus one line). */
+  get pendingBytes(): number {
+    return this.len;
+  }
+
+  /** The `maxPendingBytes` bound in force. */
+  get maxPendingBytes(): number {
+    return this.maxPending;
+  }
+
+  /**
+   * True once the journal gave up (see {@link JournalWriterOptions.maxPendingBytes}): the file holds
+   * {@link JournalWriter.linesWritten} complete sample lines and no more will be added; appends are
+   * counted in {@link JournalWriter.droppedLines} and do nothing else.
+   */
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  /** Sample lines (rows and whole samples) that are not in the file because the journal stopped. */
+  get droppedLines(): number {
+    return this.dropped;
+  }
+
+  /** The write failure that stopped the journal, or null. */
+  get stopReason(): MlpsError | null {
+    return this.stopError;
+  }
+
+  /** True after {@link JournalWriter.close} (or once the journal stopped, which closes the file). */
   get closed(): boolean {
     return this.fd === null;
   }
 
   /**
-   * Writes every buffered line with one `write(2)`. On failure (disk full…) the unwritten bytes stay
-   * buffered and are written first by the next flush, so the file never gets a torn line from us.
+   * Writes every buffered line with one `write(2)`. On failure (disk full…) the lines written whole stay
+   * in the file, a line cut by the failure is cut back out of it, and the rest stays buffered and is
+   * written first by the next flush, so the file never ends in a torn line of ours. Does nothing once
+   * the journal stopped or closed.
    *
    * @throws MlpsError `IO_ERROR`.
    */
@@ -238,12 +317,11 @@ export class JournalWriter {
     try {
       while (offset < this.len) offset += fs.writeSync(this.fd, this.buf, offset, this.len - offset);
     } catch (err) {
-      this.bytes += offset;
-      this.buf.copyWithin(0, offset, this.len);
-      this.len -= offset;
+      this.keepCompleteLines(this.fd, offset);
       throw ioError(this.path, 'write', err);
     }
     this.bytes += offset;
+    this.completeBytes = this.bytes;
     this.len = 0;
     this.lines += this.pending;
     this.pending = 0;
@@ -266,8 +344,73 @@ export class JournalWriter {
     this.closeQuietly();
   }
 
-  private checkOpen(): void {
+  /** True when lines may be appended; false once stopped (the caller counts the line as dropped). */
+  private checkOpen(): boolean {
+    if (this.isStopped) return false;
     if (this.fd === null) throw new MlpsError('INVALID_STATE', `journal ${this.path} is closed; cannot append`);
+    return true;
+  }
+
+  /**
+   * After a write that failed having written `written` bytes of the buffer: keeps the lines written whole
+   * (counted), cuts a line the failure tore back out of the file (`ftruncate`; if even that fails, the
+   * rest of the line stays buffered to complete it) and keeps the unwritten rest buffered. Runs only on
+   * failure, so scanning the written bytes for line starts costs nothing in a healthy run.
+   */
+  private keepCompleteLines(fd: number, written: number): void {
+    let whole = written;
+    while (whole > 0 && this.buf[whole - 1] !== NEWLINE) whole--;
+    let kept = written;
+    if (whole < written) {
+      try {
+        fs.ftruncateSync(fd, this.bytes + whole);
+        kept = whole;
+      } catch {
+        // The torn part stays in the file; its rest stays buffered and completes it on a later write.
+      }
+    }
+    const samples = this.countSampleLines(0, whole);
+    this.lines += samples;
+    this.pending -= samples;
+    this.bytes += kept;
+    this.completeBytes += whole;
+    this.buf.copyWithin(0, kept, this.len);
+    this.len -= kept;
+  }
+
+  /** Sample lines (a row `[…` or a whole sample `{"host"…`, not a header or layout `{"type"…`) in buf[from, to). */
+  private countSampleLines(from: number, to: number): number {
+    let n = 0;
+    let start = from;
+    for (let i = from; i < to; i++) {
+      if (this.buf[i] !== NEWLINE) continue;
+      const first = this.buf[start];
+      if (first === 0x5b || (first === 0x7b && this.buf[start + 2] === 0x68)) n++;
+      start = i + 1;
+    }
+    return n;
+  }
+
+  /**
+   * Gives up for good (the bound was reached and the disk still refuses): every buffered line is dropped
+   * and counted, the file is cut back to its last complete line, fsynced if possible and closed.
+   */
+  private stop(error: MlpsError): void {
+    this.isStopped = true;
+    this.stopError = error;
+    this.dropped += this.pending;
+    this.pending = 0;
+    this.len = 0;
+    this.buf = Buffer.alloc(0);
+    const fd = this.fd;
+    if (fd === null) return;
+    try {
+      if (this.completeBytes < this.bytes) fs.ftruncateSync(fd, this.completeBytes);
+      fs.fsyncSync(fd);
+    } catch {
+      // The lines it has are in the page cache all the same; close() below releases the descriptor.
+    }
+    this.closeQuietly();
   }
 
   private declareLayout(host: string, templateText: string, leaves: number): number {
@@ -281,18 +424,34 @@ export class JournalWriter {
     if (this.scratch.length < n) this.scratch = new Float64Array(Math.max(n, this.scratch.length * 2));
   }
 
-  private reserve(extra: number): void {
-    if (this.len + extra <= this.buf.length) return;
+  /**
+   * Makes room for `extra` more bytes; false when the journal stopped instead. Past `maxPendingBytes` the
+   * buffer is written at once (a tick bigger than the bound); if that fails the journal stops. Allocates
+   * only when the buffer grows.
+   */
+  private reserve(extra: number): boolean {
+    if (this.len > 0 && this.len + extra > this.maxPending) {
+      try {
+        this.flush();
+      } catch (err) {
+        this.stop(err instanceof MlpsError ? err : ioError(this.path, 'write', err));
+        return false;
+      }
+    }
+    if (this.len + extra <= this.buf.length) return true;
     let size = Math.max(FIRST_BUFFER_BYTES, this.buf.length * 2);
     while (size < this.len + extra) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
+    return true;
   }
 
-  private text(line: string): void {
-    this.reserve(Buffer.byteLength(line, 'utf8'));
+  /** Buffers a whole line; false when the journal stopped instead. */
+  private text(line: string): boolean {
+    if (!this.reserve(Buffer.byteLength(line, 'utf8'))) return false;
     this.len += this.buf.write(line, this.len, 'utf8');
+    return true;
   }
 
   // Digits written backwards then reversed: no string for the common integer counter.

@@ -63,7 +63,7 @@ const ENTRIES: Array<[string, Record<string, unknown>, string[]]> = [
     '@mlps/timeseries/engine',
     engine,
     [
-      'CollectionRun', 'EngineCollector', 'JournalWriter', 'LocalSampler', 'PROC_SAMPLE_FIELDS', 'PROC_SOURCES', 'RECORD_SOURCES',
+      'CollectionRun', 'DEFAULT_JOURNAL_MAX_PENDING_BYTES', 'EngineCollector', 'JournalWriter', 'LocalSampler', 'PROC_SAMPLE_FIELDS', 'PROC_SOURCES', 'RECORD_SOURCES',
       'PackedSample', 'PROCESS_IO_FIELDS', 'SampleStore', 'StreamingStats', 'TickScheduler', 'WorkloadIoTracker', 'isPackedSample',
       'parseProcPidIo', 'percentileSorted', 'summarize',
     ],

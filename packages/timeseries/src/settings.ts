@@ -29,8 +29,8 @@ export interface CollectionSettings {
  * Applies the defaults and validates `intervalSeconds` (finite, {@link MIN_INTERVAL_SECONDS} to
  * {@link MAX_INTERVAL_SECONDS}),
  * `maxSamples` (an integer ≥ 1) and `overflow` (`decimate` | `keep-first`), and, when given, the options
- * every collector shares: `journalPath` and `procRoot` (non-empty paths), `logger` (has `warn`) and `clock`
- * (implements {@link Clock}).
+ * every collector shares: `journalPath` and `procRoot` (non-empty paths), `journalMaxPendingBytes` (an
+ * integer ≥ 0), `logger` (has `warn`) and `clock` (implements {@link Clock}).
  *
  * @throws MlpsError `INVALID_ARGUMENT` whose message names the option and the value given.
  */
@@ -39,6 +39,7 @@ export function validateCollectionSettings(options: {
   maxSamples?: unknown;
   overflow?: unknown;
   journalPath?: unknown;
+  journalMaxPendingBytes?: unknown;
   procRoot?: unknown;
   logger?: unknown;
   clock?: unknown;
@@ -67,6 +68,10 @@ export function validateCollectionSettings(options: {
     if (path !== undefined && (typeof path !== 'string' || path === '')) {
       throw invalidArgument(`${name} must be a non-empty path, got ${describeValue(path)}`);
     }
+  }
+  const pendingBound = options.journalMaxPendingBytes;
+  if (pendingBound !== undefined && (typeof pendingBound !== 'number' || !Number.isSafeInteger(pendingBound) || pendingBound < 0)) {
+    throw invalidArgument(`journalMaxPendingBytes must be an integer >= 0 (bytes), got ${describeValue(pendingBound)}`);
   }
   const logger = options.logger as { warn?: unknown } | null | undefined;
   if (logger !== undefined && (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function')) {
