@@ -81,9 +81,11 @@ export async function runBenchmarkWithProgress(
         files: {
           runDir: benchmark.runResultOutput,
           document: ts ? ts.path : null,
-          // A journal without a document (the write failed) is named too: it has every sample.
+          // A journal without a document (the write failed) is named too: it may have every sample.
           journal: ts || existsSync(benchmark.journalFilePath) ? benchmark.journalFilePath : null,
-          metadata: benchmark.metadataFilePath,
+          // Rescued to another file system when the run directory's was full.
+          metadata: benchmark.metadataWrittenPath ?? benchmark.metadataFilePath,
+          journalComplete: benchmark.journalStatus?.complete !== false,
         },
         data: ts
           ? {

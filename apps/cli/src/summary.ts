@@ -144,6 +144,11 @@ export interface SummaryFiles {
   document: string | null;
   journal: string | null;
   metadata: string;
+  /**
+   * False when the journal stopped on a full disk and holds only the first samples (then the summary does
+   * not say it has every sample). Default true.
+   */
+  journalComplete?: boolean;
 }
 
 /** The end-of-run summary lines. */
@@ -169,6 +174,7 @@ export function formatRunSummary(input: {
   const lines: string[] = [];
   const streamed = input.data === null ? null : summaryOf(input.data);
   const d = streamed?.fields ?? null;
+  const journalComplete = input.files.journalComplete !== false;
   lines.push(`results:   ${input.files.runDir}`);
   if (input.files.document) lines.push(`  time series: ${input.files.document}`);
   if (input.files.journal) lines.push(`  journal:     ${input.files.journal}`);
@@ -180,7 +186,11 @@ export function formatRunSummary(input: {
   else lines.push(`workload:  exit code ${workloadCode}, ${seconds}`);
   lines.push(...storageSummaryLines(input.storage ?? []));
   if (!d || !streamed) {
-    lines.push(input.files.journal ? 'time series: no document written (see the warnings); the journal has every sample' : 'time series: not collected');
+    lines.push(
+      input.files.journal === null
+        ? 'time series: not collected'
+        : `time series: no document written (see the warnings); the journal has ${journalComplete ? 'every sample' : 'only the first samples (it stopped on a full disk)'}`,
+    );
   } else {
     const skipped = d.interval_stats?.skipped_ticks ?? 0;
     // At the --max-timeseries-samples cap the document keeps fewer samples than were taken; the journal
@@ -193,7 +203,7 @@ export function formatRunSummary(input: {
     const split = errorSamples > 0 ? ` (${collected - errorSamples} good, ${errorSamples} error samples)` : '';
     const count =
       collected > d.num_samples
-        ? `${collected} samples${split} (${d.num_samples} kept in the document at the --max-timeseries-samples cap; the journal has all)`
+        ? `${collected} samples${split} (${d.num_samples} kept in the document at the --max-timeseries-samples cap; ${journalComplete ? 'the journal has all' : 'the journal stopped on a full disk'})`
         : `${d.num_samples} samples${split}`;
     lines.push(
       `time series: ${count}, hosts ${d.hosts_collected.length}/${d.hosts_requested.length} collected ` +

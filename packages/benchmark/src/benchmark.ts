@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import {
   MlpsError,
   buildTimeSeriesData,
@@ -11,6 +13,7 @@ import {
   storageGatherCommand,
   unavailableStorageFacts,
   type DocumentWriteResult,
+  type JournalStatus,
   type StorageTarget,
   type StorageUnderTestMap,
   type TimeSeriesData,
@@ -130,12 +133,35 @@ export interface BenchmarkOptions {
   handleSignals?: boolean;
   /** The run's start time (tests). Default: now. */
   now?: Date;
+  /**
+   * Where the document and the metadata go when the run directory cannot take them even on a second try
+   * (its disk is full): `<rescueDir>/mlps-rescued-<benchmark_type>-<datetime>/`, same file names, named in
+   * one warning and in the metadata (`rescued_files`). Best on another file system. Default `os.tmpdir()`.
+   */
+  rescueDir?: string;
+}
+
+/** `rescued_files` of the metadata: the run's files written outside the run directory, and why. */
+export interface RescuedFilesMetadata {
+  /** The directory they are in (`<rescueDir>/mlps-rescued-<benchmark_type>-<datetime>`). */
+  directory: string;
+  /** Their names (the run's reference names). */
+  files: string[];
+  /** Why the run directory did not take them (the last failure there). */
+  reason: string;
 }
 
 /** `timeseries_data` of the metadata: where the document is and what it holds. */
 export interface TimeseriesMetadata {
   file: string;
   journal_file: string;
+  /**
+   * True when the journal holds every sample taken; false when it stopped on a full disk (it holds the
+   * first `journal_num_samples`; the document has the rest, up to the cap). Absent when not known.
+   */
+  journal_complete?: boolean;
+  /** Samples the journal holds. */
+  journal_num_samples?: number;
   /** Every sample in the document, error samples included (the reference's meaning). */
   num_samples: number;
   /** Samples with data, over every sample taken (the journal's count when the document is capped). */
@@ -194,6 +220,10 @@ export abstract class Benchmark {
   private readonly warnings: string[] = [];
   /** The run directory's space reserve (see space-reserve.ts), until the workload ends. */
   private spaceReserve: string | null = null;
+  /** The files written to the rescue directory (the run directory refused them), null when none. */
+  private rescued: RescuedFilesMetadata | null = null;
+  /** Where the metadata was written (the run directory, or the rescue directory), null before. */
+  private metadataPath: string | null = null;
 
   constructor(options: BenchmarkOptions) {
     this.options = options;
@@ -276,8 +306,10 @@ export abstract class Benchmark {
   /**
    * The end-of-run time-series document as written: its path, size, fields (everything but
    * `samples_by_host`: `num_samples`, `hosts_collected`, `host_status`, `interval_stats`…) and samples per
-   * host. Null before the write, when not collected, or when the write failed (the journal has every
-   * sample then). A few KB however long the run: the samples themselves are only in the file.
+   * host. `path` is where it is: the run directory, or the {@link rescueDirectory} when the run directory's
+   * disk refused it. Null before the write, when not collected, or when it could not be written anywhere
+   * (see {@link journalStatus} for what the journal holds then). A few KB however long the run: the
+   * samples themselves are only in the file.
    */
   get timeseriesDocument(): DocumentWriteResult | null {
     return this.timeseriesWrite;
@@ -310,9 +342,36 @@ export abstract class Benchmark {
     return this.workloadExitCode;
   }
 
-  /** True once the metadata file is on disk (the run's last step). */
+  /** True once the metadata file is on disk (the run's last step), in the run directory or rescued. */
   get metadataWritten(): boolean {
     return this.metadataDone;
+  }
+
+  /** Where the metadata was written: {@link metadataFilePath}, or its rescued copy; null when not written. */
+  get metadataWrittenPath(): string | null {
+    return this.metadataPath;
+  }
+
+  /**
+   * The files that went to the rescue directory because the run directory refused them (a full disk;
+   * see {@link BenchmarkOptions.rescueDir}), as the metadata's `rescued_files`; null when none did.
+   */
+  get rescuedFiles(): RescuedFilesMetadata | null {
+    return this.rescued === null ? null : { ...this.rescued, files: [...this.rescued.files] };
+  }
+
+  /** How the journal fared (whether it holds every sample), null when nothing was collected. */
+  get journalStatus(): JournalStatus | null {
+    try {
+      return this.collector?.journalStatus?.() ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** `<rescueDir>/mlps-rescued-<benchmark_type>-<datetime>`: where files go that the run directory refuses. */
+  get rescueDirectory(): string {
+    return join(this.options.rescueDir ?? tmpdir(), `mlps-rescued-${this.fileNamePrefix}-${this.datetime}`);
   }
 
   /** The signal that interrupted the run, if any. */
@@ -490,29 +549,84 @@ export abstract class Benchmark {
   /**
    * Writes the time-series document from the stopped collector, host by host and sample by sample
    * (`writeTimeSeriesDocument`: temporary file, fsync, rename), holding one decoded sample at a time and
-   * keeping only the document's fields ({@link timeseriesDocument}). A failure is a warning.
+   * keeping only the document's fields ({@link timeseriesDocument}). When the run directory refuses it
+   * (a full disk), it is tried once more there, then written to the {@link rescueDirectory} (one warning
+   * naming the path, `rescued_files` in the metadata); if that fails too, one warning. Never throws.
    */
   async writeTimeseriesData(): Promise<void> {
     const collector = this.collector;
     if (!collector || !this.collectionStopped || this.timeseriesWrite) return;
     const events = this.options.events;
-    try {
-      this.timeseriesWrite = await writeTimeSeriesDocument(this.timeseriesFilePath, collector, {
-        ...(this.storage ? { storageUnderTest: this.storage } : {}),
-        ...(events?.timeseriesSample
-          ? {
-              onSample: (host: string, sample: TimeSeriesSample) => {
-                try {
-                  events.timeseriesSample?.(host, sample);
-                } catch {
-                  // An observer must not cost the document.
-                }
-              },
+    // Each sample reaches the observer once, however many attempts the write takes: an attempt that failed
+    // half way already showed the first samples of some hosts, in the order every attempt writes them.
+    const observed = new Map<string, number>();
+    const onSample = events?.timeseriesSample
+      ? (): ((host: string, sample: TimeSeriesSample) => void) => {
+          const index = new Map<string, number>();
+          return (host, sample) => {
+            const i = index.get(host) ?? 0;
+            index.set(host, i + 1);
+            if (i < (observed.get(host) ?? 0)) return;
+            observed.set(host, i + 1);
+            try {
+              events.timeseriesSample?.(host, sample);
+            } catch {
+              // An observer must not cost the document.
             }
-          : {}),
+          };
+        }
+      : null;
+    const write = (target: string): Promise<DocumentWriteResult> =>
+      writeTimeSeriesDocument(target, collector, {
+        ...(this.storage ? { storageUnderTest: this.storage } : {}),
+        ...(onSample ? { onSample: onSample() } : {}),
       });
+    const outcome = await this.writeWithRescue(this.timeseriesFilePath, write);
+    if (outcome.written !== null) {
+      this.timeseriesWrite = outcome.written;
+      if (outcome.rescuedTo !== null) {
+        this.warn(`time-series document could not be written to ${this.runResultOutput} (${outcome.reason}); written to ${outcome.rescuedTo} instead`);
+      }
+      return;
+    }
+    this.warn(`time-series document not written: ${outcome.reason}${outcome.rescueReason ? `; not to ${this.rescueDirectory} either: ${outcome.rescueReason}` : ''}${this.journalNote()}`);
+  }
+
+  /** What the journal offers when the document is missing: every sample, or only the first ones. */
+  private journalNote(): string {
+    const journal = this.journalStatus;
+    if (journal === null) return '';
+    if (journal.complete) return ` (the journal ${this.journalFilename} has every sample: mlpstorage timeseries recover rebuilds the document)`;
+    return ` (the journal ${this.journalFilename} holds only the first ${journal.lines} samples; the later ones are lost)`;
+  }
+
+  /**
+   * Writes `target` with `write`, once more if that fails, then under the same name in the
+   * {@link rescueDirectory} (created on demand), recording a rescued file in `rescued_files`. Never throws.
+   */
+  private async writeWithRescue<T>(
+    target: string,
+    write: (target: string) => Promise<T>,
+  ): Promise<{ written: T | null; rescuedTo: string | null; reason: string; rescueReason: string | null }> {
+    let reason = '';
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        return { written: await write(target), rescuedTo: null, reason: '', rescueReason: null };
+      } catch (err) {
+        reason = messageOf(err);
+      }
+    }
+    const name = basename(target);
+    const rescuedTo = join(this.rescueDirectory, name);
+    const record = (this.rescued ??= { directory: this.rescueDirectory, files: [], reason });
+    if (!record.files.includes(name)) record.files.push(name);
+    try {
+      mkdirSync(this.rescueDirectory, { recursive: true, mode: 0o755 });
+      return { written: await write(rescuedTo), rescuedTo, reason, rescueReason: null };
     } catch (err) {
-      this.warn(`time-series document not written: ${messageOf(err)} (the journal ${this.journalFilename} has every sample)`);
+      record.files = record.files.filter((f) => f !== name);
+      if (record.files.length === 0) this.rescued = null;
+      return { written: null, rescuedTo: null, reason, rescueReason: messageOf(err) };
     }
   }
 
@@ -551,11 +665,13 @@ export abstract class Benchmark {
    */
   get metadata(): Record<string, unknown> {
     const ts = this.timeseriesWrite?.fields ?? null;
+    const journal = this.journalStatus;
     const timeseries: TimeseriesMetadata | null =
       ts
         ? {
             file: this.timeseriesFilename,
             journal_file: this.journalFilename,
+            ...(journal ? { journal_complete: journal.complete, journal_num_samples: journal.lines } : {}),
             num_samples: ts.num_samples,
             ...countGoodAndErrorSamples(ts),
             interval_seconds: ts.collection_interval_seconds,
@@ -609,8 +725,12 @@ export abstract class Benchmark {
         interval_seconds: this.timeseriesSettings.intervalSeconds,
         max_samples: this.timeseriesSettings.maxSamples,
         overflow: this.timeseriesSettings.overflow,
+        // Also when no document was written: whether `timeseries recover` of the journal gives every sample.
+        journal_complete: journal?.complete ?? null,
+        journal_num_samples: journal?.lines ?? null,
       },
       ...(timeseries ? { interval_stats: ts?.interval_stats ?? null } : {}),
+      ...(this.rescued ? { rescued_files: { ...this.rescued, files: [...this.rescued.files] } } : {}),
       ...(this.storage ? { storage_under_test: this.storage } : {}),
       warnings: [...this.warnings],
     };
@@ -631,14 +751,20 @@ export abstract class Benchmark {
     }
   }
 
-  /** Writes the metadata atomically; the last file of a run. */
+  /**
+   * Writes the metadata atomically; the last file of a run. Like the document: tried once more, then
+   * written to the {@link rescueDirectory} (its `rescued_files` naming itself), with one warning. Never throws.
+   */
   async writeMetadata(): Promise<void> {
-    try {
-      await writeFileAtomic(this.metadataFilePath, `${JSON.stringify(this.metadata, null, 2)}\n`);
+    // Made per attempt: a rescued copy records itself in `rescued_files`.
+    const outcome = await this.writeWithRescue(this.metadataFilePath, (target) => writeFileAtomic(target, `${JSON.stringify(this.metadata, null, 2)}\n`));
+    if (outcome.rescueReason === null) {
       this.metadataDone = true;
-    } catch (err) {
-      this.warn(`metadata not written: ${messageOf(err)}`);
+      this.metadataPath = outcome.rescuedTo ?? this.metadataFilePath;
+      if (outcome.rescuedTo !== null) this.warn(`metadata could not be written to ${this.runResultOutput} (${outcome.reason}); written to ${outcome.rescuedTo} instead`);
+      return;
     }
+    this.warn(`metadata not written: ${outcome.reason}; not to ${this.rescueDirectory} either: ${outcome.rescueReason}`);
   }
 
   /**

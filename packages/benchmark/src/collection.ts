@@ -11,6 +11,11 @@ export interface TimeseriesSettings {
   maxSamples: number;
   /** What happens at the cap (`--timeseries-overflow`, default `decimate`). */
   overflow: 'decimate' | 'keep-first';
+  /**
+   * Journal bytes kept for retry while its disk refuses them before the journal stops (the collectors'
+   * `journalMaxPendingBytes`). Default: the collectors' (4 MiB).
+   */
+  journalMaxPendingBytes?: number;
 }
 
 /** The defaults of `mlpstorage`, plus decimation (DESIGN §4). */
@@ -56,6 +61,7 @@ export function createRunCollector(options: CreateCollectorOptions): CreatedColl
     maxSamples: options.settings.maxSamples,
     overflow: options.settings.overflow,
     journalPath: options.journalPath,
+    ...(options.settings.journalMaxPendingBytes === undefined ? {} : { journalMaxPendingBytes: options.settings.journalMaxPendingBytes }),
     ...(options.warn ? { logger: { warn: options.warn } } : {}),
     ...(options.workloadIo ? { workloadIo: true } : {}),
   };

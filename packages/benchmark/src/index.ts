@@ -1,6 +1,6 @@
 // Public API of benchmark. Only what is exported here is public.
 export { Benchmark, EXIT_CODES, countGoodAndErrorSamples } from './benchmark';
-export type { BenchmarkOptions, BenchmarkEvents, BenchmarkStage, TimeseriesMetadata, ReferenceRunInfo } from './benchmark';
+export type { BenchmarkOptions, BenchmarkEvents, BenchmarkStage, TimeseriesMetadata, ReferenceRunInfo, RescuedFilesMetadata } from './benchmark';
 export { BENCHMARK_TYPES, formatRunDatetime, resultsParentDirectory, allocateRunDirectory, runFileNames } from './run-directory';
 export type { BenchmarkType, ResultsLocation, AllocatedRunDirectory } from './run-directory';
 export { DEFAULT_TIMESERIES_SETTINGS, createRunCollector, readCollectionProgress } from './collection';
