@@ -29,6 +29,22 @@ class FnBenchmark extends Benchmark {
   }
 }
 
+/** Processes of process group `pgid` now, from /proc/<pid>/stat (field 5). */
+function processGroupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(name));
+    } catch {
+      // Gone while listed.
+    }
+  }
+  return members;
+}
+
 function metadataIn(dir: string): Record<string, unknown> {
   const name = readdirSync(dir).find((n) => n.endsWith('_metadata.json'));
   if (name === undefined) throw new Error(`no metadata in ${dir}: ${readdirSync(dir).join(', ')}`);
@@ -211,5 +227,39 @@ describeWithTools(['root'], 'benchmark on a results disk that stays full (real t
     expect(meta).toHaveLength(1);
     expect(meta[0]).toMatch(/^metadata not written: .*; not to .* either: /);
     expect(existsSync(join(notADir, 'x'))).toBe(false);
+  });
+
+  it('the workload fails while a command of it keeps writing stderr to the full disk: its whole process group is stopped, files complete', async () => {
+    const warnings: string[] = [];
+    const pidFile = join(rescueRoot, 'workload.pid');
+    const bench = new FnBenchmark(
+      {
+        command: 'run',
+        resultsDir: join(fsys.path, 'results'),
+        rescueDir: rescueRoot,
+        timeseries: { intervalSeconds: 0.05 },
+        echoWorkloadOutput: false,
+        events: { warning: (m) => warnings.push(m) },
+      },
+      async (b) => {
+        // A command that fills the disk, leaves a child behind, and writes to stderr without end.
+        const script = `echo $$ > ${pidFile}; dd if=/dev/zero of=${join(fsys.path, 'fill')} bs=64k 2>/dev/null; sleep 300 & while :; do echo "stderr line of the workload" >&2; done`;
+        void b.executor.execute(['sh', '-c', script], { logDir: b.runResultOutput, logPrefix: 'kv_cache_run' });
+        for (let waited = 0; !warnings.some((w) => w.includes('not written further')) && waited < 20_000; waited += 20) await sleep(20);
+        throw new Error('the engine failed');
+      },
+    );
+    expect(await bench.run()).toBe(1);
+    const pgid = Number(readFileSync(pidFile, 'utf8'));
+    expect(pgid).toBeGreaterThan(1);
+    expect(processGroupMembers(pgid)).toEqual([]);
+    expect(warnings.filter((w) => w.includes('kv_cache_run.stderr.log not written further (the file system is full)'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.includes('still running when the workload ended'))).toEqual([
+      '1 workload command was still running when the workload ended: stopped with its process group (SIGTERM, then SIGKILL after 5 s)',
+    ]);
+    // The document and the metadata are written (the reserve's room), the journal complete.
+    expect(bench.timeseriesDocument?.path).toBe(bench.timeseriesFilePath);
+    const meta = metadataIn(bench.runResultOutput);
+    expect(meta).toMatchObject({ exit_code: 1, workload_error: 'the engine failed', timeseries_data: { journal_complete: true } });
   });
 });

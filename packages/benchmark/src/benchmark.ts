@@ -857,6 +857,12 @@ export abstract class Benchmark {
       return EXIT_CODES.WORKLOAD_FAILED;
     } finally {
       this.runtime = Math.round(performance.now() - started) / 1000;
+      // The run ends here: a command the workload left running (it threw, or gave up on it) is stopped with
+      // its whole process group, never left behind writing to a disk the run no longer watches.
+      if (this.executor.runningCount > 0) {
+        const n = await this.executor.stopRunning();
+        if (n > 0) this.warn(`${n} workload command${n === 1 ? ' was' : 's were'} still running when the workload ended: stopped with ${n === 1 ? 'its' : 'their'} process group${n === 1 ? '' : 's'} (SIGTERM, then SIGKILL after 5 s)`);
+      }
     }
   }
 

@@ -96,6 +96,47 @@ describe('CommandExecutor', () => {
     ex.interrupt('SIGTERM');
     expect(await running).toBe(137);
   });
+
+  it('stopRunning stops what is still running with its process group: SIGTERM, then SIGKILL after the grace', async () => {
+    const ex = new CommandExecutor({ echo: false });
+    const pids = join(dir, 'pids');
+    // One command that honours SIGTERM (with a child), one that ignores it.
+    const polite = ex.execute(['sh', '-c', `sleep 30 & echo $! >> ${pids}; wait`]);
+    const stubborn = ex.execute(['sh', '-c', `trap '' TERM; sleep 30 & echo $! >> ${pids}; while :; do sleep 0.05; done`]);
+    for (let i = 0; i < 100 && (!existsSync(pids) || readFileSync(pids, 'utf8').trim().split('\n').length < 2); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(ex.runningCount).toBe(2);
+    const t0 = Date.now();
+    expect(await ex.stopRunning(300)).toBe(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(await polite).toBe(143);
+    expect(await stubborn).toBe(137);
+    expect(ex.runningCount).toBe(0);
+    await new Promise((r) => setTimeout(r, 100));
+    for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) expect(processAlive(pid)).toBe(false);
+    expect(await ex.stopRunning()).toBe(0);
+  });
+
+  it('a process that exits (crashes) while commands run takes their process groups with it', async () => {
+    const dist = join(__dirname, '..', 'dist', 'index.cjs');
+    if (!existsSync(dist)) throw new Error(`@mlps/benchmark not built: ${dist} (run the build first)`);
+    const pids = join(dir, 'pids');
+    const script = [
+      `const { CommandExecutor } = require(${JSON.stringify(dist)});`,
+      'const ex = new CommandExecutor({ echo: false });',
+      `void ex.execute(['sh', '-c', 'sleep 30 & echo $! >> ${pids}; echo $$ >> ${pids}; wait']);`,
+      `const t = setInterval(() => { try { if (require('node:fs').readFileSync(${JSON.stringify(pids)}, 'utf8').split('\\n').length > 2) { clearInterval(t); throw new Error('the run crashed'); } } catch (e) { if (e.message === 'the run crashed') throw e; } }, 20);`,
+    ].join('\n');
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toContain('the run crashed');
+    expect(r.status).toBe(1);
+    await new Promise((res) => setTimeout(res, 100));
+    const alive = readFileSync(pids, 'utf8').trim().split('\n').map(Number).filter(processAlive);
+    expect(alive).toEqual([]);
+  });
 });
 
 describe('resolveProgram', () => {

@@ -55,6 +55,21 @@ export interface ExecuteOptions {
 interface RunningChild {
   pid: number;
   signalled: number;
+  /** Resolves when the command closed (exited and its output ended). */
+  closed: Promise<void>;
+}
+
+/** Sends `signal` to the process group led by `pid` (the command and everything it started), else to `pid`. */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone: nothing to signal.
+    }
+  }
 }
 
 function signalNumber(signal: NodeJS.Signals): number {
@@ -116,6 +131,11 @@ export class CommandExecutor {
   private readonly warn: (message: string) => void;
   private readonly running = new Set<RunningChild>();
   private interruptedBy: NodeJS.Signals | null = null;
+  /**
+   * While commands run: kills their process groups if this process exits first (a crash, `process.exit`),
+   * since they run detached (own process group) and would otherwise outlive it.
+   */
+  private exitHook: (() => void) | null = null;
 
   private readonly onSpawn: ((pid: number) => void) | undefined;
 
@@ -199,15 +219,54 @@ export class CommandExecutor {
     for (const child of this.running) {
       const sig = escalate || child.signalled > 0 ? 'SIGKILL' : signal;
       child.signalled++;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        try {
-          process.kill(child.pid, sig);
-        } catch {
-          // Already gone: nothing to forward to.
-        }
-      }
+      signalGroup(child.pid, sig);
+    }
+  }
+
+  /** Commands running now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Stops every command still running, for a run that ends while they run (its workload threw or gave up
+   * on them): SIGTERM to each process group, SIGKILL to those still there after `graceMs`. Resolves with
+   * how many were running, once they closed (or 2 s after the SIGKILL). Never throws.
+   */
+  async stopRunning(graceMs = 5000): Promise<number> {
+    const children = [...this.running];
+    if (children.length === 0) return 0;
+    const wait = (ms: number): Promise<void> =>
+      new Promise((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        timer.unref();
+      });
+    const allClosed = Promise.all(children.map((c) => c.closed));
+    for (const child of children) signalGroup(child.pid, 'SIGTERM');
+    const closedInTime = await Promise.race([allClosed.then(() => true), wait(graceMs).then(() => false)]);
+    if (!closedInTime) {
+      for (const child of children) if (this.running.has(child)) signalGroup(child.pid, 'SIGKILL');
+      await Promise.race([allClosed, wait(2000)]);
+    }
+    return children.length;
+  }
+
+  private track(entry: RunningChild): void {
+    this.running.add(entry);
+    if (this.exitHook === null) {
+      const hook = (): void => {
+        for (const child of this.running) signalGroup(child.pid, 'SIGKILL');
+      };
+      this.exitHook = hook;
+      process.on('exit', hook);
+    }
+  }
+
+  private untrack(entry: RunningChild): void {
+    this.running.delete(entry);
+    if (this.running.size === 0 && this.exitHook !== null) {
+      process.off('exit', this.exitHook);
+      this.exitHook = null;
     }
   }
 
@@ -227,9 +286,10 @@ export class CommandExecutor {
         shell: false,
       });
       let entry: RunningChild | undefined;
+      let markClosed: () => void = () => undefined;
       if (child.pid !== undefined) {
-        entry = { pid: child.pid, signalled: 0 };
-        this.running.add(entry);
+        entry = { pid: child.pid, signalled: 0, closed: new Promise<void>((r) => (markClosed = r)) };
+        this.track(entry);
         try {
           this.onSpawn?.(child.pid);
         } catch {
@@ -247,11 +307,13 @@ export class CommandExecutor {
         if (this.echo) this.output.stderr.write(chunk);
       });
       child.once('error', (cause) => {
-        if (entry) this.running.delete(entry);
+        if (entry) this.untrack(entry);
+        markClosed();
         reject(new MlpsError('SPAWN_FAILED', `cannot run ${argv[0]}: ${cause.message}`, { cause }));
       });
       child.once('close', (code, signal) => {
-        if (entry) this.running.delete(entry);
+        if (entry) this.untrack(entry);
+        markClosed();
         resolve({ code, signal });
       });
     });
