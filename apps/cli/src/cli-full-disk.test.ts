@@ -1,19 +1,23 @@
 // A results disk the workload fills (issue 11): on a 20 MB tmpfs mounted for the test, `exec` and
 // `timeseries collect` with a workload that writes 100 MB to the same file system end with the document,
 // the metadata and a complete journal written, one warning per write path, the exit code as documented,
-// no stack trace and no workload left running. Needs root (mount): skipped with the reason otherwise, a
-// failure under CI=true.
+// no stack trace and no workload left running; a document bigger than the space reserve is rescued to
+// $TMPDIR; a run interrupted while its workload floods stderr on the full disk leaves no process behind.
+// The tmpfs is unmounted also when the test is killed (a watchdog). Needs root (mount): skipped with the
+// reason otherwise, a failure under CI=true.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTimeSeriesData, readJournalWithReport } from '@mlps/timeseries';
-import { runCliProcess } from './test-cli';
+import { runCliProcess, startCli } from './test-cli';
 import { describeWithTools } from '../../../scripts/test-tools.cjs';
+import { mountTestTmpfs, type TestTmpfs } from '../../../scripts/test-tmpfs.cjs';
 
 jest.setTimeout(90_000);
 
 let mountPoint: string;
+let fsys: TestTmpfs | undefined;
 
 function onlyRunDir(parent: string): string {
   const dirs = readdirSync(parent);
@@ -49,23 +53,23 @@ function expectNoStackTrace(stderr: string): void {
 }
 
 describeWithTools(['root', 'ps'], 'a results disk the workload fills', () => {
+  // The rescue directory's parent ($TMPDIR of the CLI): on the root file system, not the full tmpfs.
+  let rescueRoot: string;
   beforeAll(() => {
-    mountPoint = mkdtempSync(join(tmpdir(), 'mlps-full-disk-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', mountPoint]);
+    fsys = mountTestTmpfs('mlps-full-disk', 20 * 1024);
+    mountPoint = fsys.path;
   });
 
-  afterAll(() => {
-    if (!mountPoint) return;
-    try {
-      execFileSync('umount', ['-l', mountPoint]);
-    } finally {
-      rmSync(mountPoint, { recursive: true, force: true });
-    }
+  afterAll(() => fsys?.unmount());
+
+  beforeEach(() => {
+    rescueRoot = mkdtempSync(join(tmpdir(), 'mlps-full-disk-rescue-'));
   });
 
   afterEach(() => {
     // Each case starts with an empty file system.
     for (const name of readdirSync(mountPoint)) rmSync(join(mountPoint, name), { recursive: true, force: true });
+    rmSync(rescueRoot, { recursive: true, force: true });
   });
 
   it('exec -- dd 100 MB into a 20 MB results fs: document and metadata written, exit 1 (the workload failed)', async () => {
@@ -104,4 +108,83 @@ describeWithTools(['root', 'ps'], 'a results disk the workload fills', () => {
     expect(existsSync(join(mountPoint, 'fill'))).toBe(true);
     expect(fillersRunning()).toEqual([]);
   });
+
+  it('exec: the disk stays full and the document is bigger than the reserve: rescued to $TMPDIR, one warning naming it, metadata says where, exit code the workload\'s', async () => {
+    const results = join(mountPoint, 'results');
+    const r = await runCliProcess(
+      [
+        'exec', '--results-dir', results, '--timeseries-interval', '0.01', '--',
+        'sh', '-c', `dd if=/dev/zero of=${mountPoint}/fill bs=1M count=100 2>/dev/null; sleep 6; exit 0`,
+      ],
+      { TMPDIR: rescueRoot },
+    );
+    expectNoStackTrace(r.stderr);
+    expect(r.code).toBe(0);
+    const runDir = onlyRunDir(join(results, 'training', 'exec', 'run'));
+    const dt = runDir.slice(-15);
+    const rescueDir = join(rescueRoot, `mlps-rescued-training-${dt}`);
+    const docName = `training_${dt}_timeseries.json`;
+    const rescuedDoc = join(rescueDir, docName);
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('mlpstorage: warning:'));
+    const docWarnings = warnings.filter((w) => w.includes('time-series document'));
+    expect(docWarnings).toHaveLength(1);
+    expect(docWarnings[0]).toContain(`written to ${rescuedDoc} instead`);
+    expect(docWarnings[0]).toMatch(/No space left on device|the filesystem is full/);
+    // Nothing half-written left in the run directory; the journal there has every sample.
+    expect(readdirSync(runDir).filter((n) => n === docName || n.endsWith('.tmp') || n.startsWith('.mlps'))).toEqual([]);
+    const doc = parseTimeSeriesData(readFileSync(rescuedDoc, 'utf8'));
+    expect(doc.num_samples).toBeGreaterThan(300);
+    const journal = await readJournalWithReport(join(runDir, `training_${dt}_timeseries.jsonl`));
+    expect(journal.tornLastLine).toBe(false);
+    expect(journal.data.num_samples).toBe(doc.num_samples);
+    // The metadata fitted in the run directory once the failed attempts were cleaned up; it says where the document is.
+    const meta = JSON.parse(readFileSync(join(runDir, `training_${dt}_metadata.json`), 'utf8')) as Record<string, unknown>;
+    expect(meta).toMatchObject({
+      exit_code: 0,
+      rescued_files: { directory: rescueDir, files: [docName] },
+      timeseries_data: { file: docName, num_samples: doc.num_samples, journal_complete: true, journal_num_samples: doc.num_samples },
+    });
+    // The summary names where the document is.
+    expect(r.stderr).toContain(`time series: ${rescuedDoc}`);
+    expect(fillersRunning()).toEqual([]);
+  });
+
+  it('exec interrupted (SIGTERM) while the workload floods stderr on the full disk: 143, files complete, no process of its group left', async () => {
+    const results = join(mountPoint, 'results');
+    const pidFile = join(rescueRoot, 'workload.pid');
+    const script =
+      `echo $$ > ${pidFile}; dd if=/dev/zero of=${mountPoint}/fill bs=1M count=100 2>/dev/null; sleep 300 & ` +
+      'i=0; while :; do echo "stderr line $i of the workload" >&2; i=$((i+1)); [ $((i % 100)) -eq 0 ] && sleep 0.01; done';
+    const cli = startCli(['exec', '--results-dir', results, '--timeseries-interval', '0.1', '--', 'sh', '-c', script], { TMPDIR: rescueRoot });
+    for (let waited = 0; !cli.stderr().includes('not written further') && waited < 30_000; waited += 50) await new Promise((res) => setTimeout(res, 50));
+    expect(cli.stderr()).toContain('.stderr.log not written further (the file system is full)');
+    await new Promise((res) => setTimeout(res, 300));
+    cli.child.kill('SIGTERM');
+    const r = await cli.done;
+    expectNoStackTrace(r.stderr);
+    expect(r.code).toBe(143);
+    const pgid = Number(readFileSync(pidFile, 'utf8'));
+    expect(pgid).toBeGreaterThan(1);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(processGroupMembers(pgid)).toEqual([]);
+    const meta = await expectCompleteFiles(onlyRunDir(join(results, 'training', 'exec', 'run')), 'training');
+    expect(meta).toMatchObject({ exit_code: 143, interrupted_by: 'SIGTERM' });
+    expect(fillersRunning()).toEqual([]);
+  });
 });
+
+/** Live (not zombie) processes of process group `pgid`, from /proc/<pid>/stat. */
+function processGroupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(name));
+    } catch {
+      // Gone while listed.
+    }
+  }
+  return members;
+}
