@@ -84,4 +84,10 @@ describe('the summary of a streamed document (the benchmark keeps no samples)', 
     const none = formatRunSummary({ exitCode: 0, files: { ...files, document: null, journal: null }, data: null, runtimeSeconds: 1, warnings: 0 });
     expect(none).toContain('time series: not collected');
   });
+
+  it('does not claim the journal has every sample when it stopped on a full disk', () => {
+    const lines = formatRunSummary({ exitCode: 0, files: { ...files, document: null, journalComplete: false }, data: null, runtimeSeconds: 1, warnings: 2 });
+    expect(lines).toContain('time series: no document written (see the warnings); the journal has only the first samples (it stopped on a full disk)');
+    expect(lines.join('\n')).not.toContain('every sample');
+  });
 });
