@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import {
@@ -625,7 +625,14 @@ export abstract class Benchmark {
       return { written: await write(rescuedTo), rescuedTo, reason, rescueReason: null };
     } catch (err) {
       record.files = record.files.filter((f) => f !== name);
-      if (record.files.length === 0) this.rescued = null;
+      if (record.files.length === 0) {
+        this.rescued = null;
+        try {
+          rmdirSync(this.rescueDirectory); // only if empty: nothing was rescued into it
+        } catch {
+          // Not empty, or never made.
+        }
+      }
       return { written: null, rescuedTo: null, reason, rescueReason: messageOf(err) };
     }
   }
