@@ -262,4 +262,30 @@ describeWithTools(['root'], 'benchmark on a results disk that stays full (real t
     const meta = metadataIn(bench.runResultOutput);
     expect(meta).toMatchObject({ exit_code: 1, workload_error: 'the engine failed', timeseries_data: { journal_complete: true } });
   });
+
+  it('the disk is full before the run starts: collection runs without a journal (one warning), document and metadata rescued with every sample', async () => {
+    const results = join(fsys.path, 'results');
+    const fill = join(fsys.path, 'fill');
+    fillFileSystem(fill);
+    const warnings: string[] = [];
+    const bench = new FnBenchmark(
+      { command: 'run', resultsDir: results, rescueDir: rescueRoot, timeseries: { intervalSeconds: 0.05 }, events: { warning: (m) => warnings.push(m) } },
+      async () => {
+        await sleep(300);
+        return 0;
+      },
+    );
+    expect(await bench.run()).toBe(0);
+    expect(bench.journalStatus).toBeNull();
+    expect(existsSync(bench.journalFilePath)).toBe(false);
+    const journalWarnings = warnings.filter((w) => w.includes('journal'));
+    expect(journalWarnings).toEqual([expect.stringMatching(/^time-series journal not created \(cannot write journal .*\): collecting without it; samples are kept in memory only/)]);
+    expect(warnings.filter((w) => w.includes('could not start'))).toEqual([]);
+    const doc = bench.timeseriesDocument!;
+    expect(doc.path).toBe(join(bench.rescueDirectory, bench.timeseriesFilename));
+    expect(doc.samples).toBeGreaterThanOrEqual(5);
+    const meta = metadataIn(bench.rescueDirectory);
+    expect(meta.timeseries_data).toMatchObject({ journal_file: null, journal_complete: false, journal_num_samples: 0, num_samples: doc.samples });
+    expect(meta.rescued_files).toMatchObject({ files: [bench.timeseriesFilename, bench.metadataFilename] });
+  });
 });

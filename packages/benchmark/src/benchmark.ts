@@ -53,6 +53,9 @@ export interface ReferenceRunInfo {
   overrideParameters: Record<string, string>;
 }
 
+/** Write errors that mean "no room" (or a failing disk), not a wrong path or permission: the run goes on without the file. */
+const NO_ROOM_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EFBIG']);
+
 /** The name this machine is filed under when no `--hosts` entry names it (`mlpstorage`'s default host). */
 const LOCAL_HOST_NAME = '127.0.0.1';
 
@@ -154,7 +157,8 @@ export interface RescuedFilesMetadata {
 /** `timeseries_data` of the metadata: where the document is and what it holds. */
 export interface TimeseriesMetadata {
   file: string;
-  journal_file: string;
+  /** The journal's file name; null when it could not be created (collection ran without it). */
+  journal_file: string | null;
   /**
    * True when the journal holds every sample taken; false when it stopped on a full disk (it holds the
    * first `journal_num_samples`; the document has the rest, up to the cap). Absent when not known.
@@ -224,6 +228,8 @@ export abstract class Benchmark {
   private rescued: RescuedFilesMetadata | null = null;
   /** Where the metadata was written (the run directory, or the rescue directory), null before. */
   private metadataPath: string | null = null;
+  /** True when collection runs without a journal (it could not be created). */
+  private journalMissing = false;
 
   constructor(options: BenchmarkOptions) {
     this.options = options;
@@ -495,33 +501,59 @@ export abstract class Benchmark {
   }
 
   /**
-   * Starts background collection (single- or multi-host) with the journal in the run directory. A failure
-   * is a warning: the benchmark goes on without time series.
+   * Starts background collection (single- or multi-host) with the journal in the run directory. When the
+   * journal cannot be written for want of room (ENOSPC, EDQUOT, EIO: a results disk already full) collection starts without it:
+   * samples are kept in memory (up to the cap) for the document, with one warning. Any other failure is a
+   * warning too: the benchmark goes on without time series.
    */
   async startTimeseriesCollection(): Promise<void> {
     if (!this.shouldCollectTimeseries() || this.collector) return;
     try {
-      const created = this.createTimeseriesCollector({
-        hosts: this.timeseriesHosts,
-        settings: this.timeseriesSettings,
-        journalPath: this.journalFilePath,
-        warn: (m) => this.warn(`time-series: ${m}`),
-        ...(this.options.ssh ? { ssh: this.options.ssh } : {}),
-        // The workload's own I/O rides with this machine's samples: its commands are spawned here (and
-        // tracked as they start), and the built-in engines run in this process.
-        workloadIo: true,
-      });
+      await this.startCollector(this.journalFilePath);
+    } catch (err) {
+      if (isMlpsError(err) && err.code === 'IO_ERROR' && NO_ROOM_CODES.has((err.cause as NodeJS.ErrnoException | undefined)?.code ?? '')) {
+        try {
+          await this.startCollector(undefined);
+          this.journalMissing = true;
+          this.warn(
+            `time-series journal not created (${messageOf(err)}): collecting without it; samples are kept in memory ` +
+              `only (up to ${this.timeseriesSettings.maxSamples} per host) and go into the document at the end`,
+          );
+          return;
+        } catch (again) {
+          err = again;
+        }
+      }
+      this.warn(`time-series collection could not start: ${messageOf(err)}`);
+      this.collector = null;
+    }
+  }
+
+  /** Creates, connects and starts the run's collector; one that fails to start is closed (its connections too). */
+  private async startCollector(journalPath: string | undefined): Promise<void> {
+    const created = this.createTimeseriesCollector({
+      hosts: this.timeseriesHosts,
+      settings: this.timeseriesSettings,
+      ...(journalPath === undefined ? {} : { journalPath }),
+      warn: (m) => this.warn(`time-series: ${m}`),
+      ...(this.options.ssh ? { ssh: this.options.ssh } : {}),
+      // The workload's own I/O rides with this machine's samples: its commands are spawned here (and
+      // tracked as they start), and the built-in engines run in this process.
+      workloadIo: true,
+    });
+    try {
       // Connecting first (bounded by the SSH connect timeout, never rejecting for a host) means the first
       // tick meets warm connections, so a handshake is not recorded as a missed sample.
       await created.collector.connect();
       await created.collector.start();
-      this.collector = created.collector;
-      this.collectorKind = created.kind;
-      this.collectionStartMs = performance.now();
     } catch (err) {
-      this.warn(`time-series collection could not start: ${messageOf(err)}`);
-      this.collector = null;
+      // Not started: stopping rejects (INVALID_STATE) but closes what connect() opened.
+      await created.collector.stopCollection().catch(() => undefined);
+      throw err;
     }
+    this.collector = created.collector;
+    this.collectorKind = created.kind;
+    this.collectionStartMs = performance.now();
   }
 
   /**
@@ -595,7 +627,7 @@ export abstract class Benchmark {
   /** What the journal offers when the document is missing: every sample, or only the first ones. */
   private journalNote(): string {
     const journal = this.journalStatus;
-    if (journal === null) return '';
+    if (journal === null) return this.journalMissing ? ' (there is no journal either: the samples are lost)' : '';
     if (journal.complete) return ` (the journal ${this.journalFilename} has every sample: mlpstorage timeseries recover rebuilds the document)`;
     return ` (the journal ${this.journalFilename} holds only the first ${journal.lines} samples; the later ones are lost)`;
   }
@@ -677,8 +709,12 @@ export abstract class Benchmark {
       ts
         ? {
             file: this.timeseriesFilename,
-            journal_file: this.journalFilename,
-            ...(journal ? { journal_complete: journal.complete, journal_num_samples: journal.lines } : {}),
+            journal_file: this.journalMissing ? null : this.journalFilename,
+            ...(journal
+              ? { journal_complete: journal.complete, journal_num_samples: journal.lines }
+              : this.journalMissing
+                ? { journal_complete: false, journal_num_samples: 0 }
+                : {}),
             num_samples: ts.num_samples,
             ...countGoodAndErrorSamples(ts),
             interval_seconds: ts.collection_interval_seconds,
@@ -733,8 +769,8 @@ export abstract class Benchmark {
         max_samples: this.timeseriesSettings.maxSamples,
         overflow: this.timeseriesSettings.overflow,
         // Also when no document was written: whether `timeseries recover` of the journal gives every sample.
-        journal_complete: journal?.complete ?? null,
-        journal_num_samples: journal?.lines ?? null,
+        journal_complete: journal?.complete ?? (this.journalMissing ? false : null),
+        journal_num_samples: journal?.lines ?? (this.journalMissing ? 0 : null),
       },
       ...(timeseries ? { interval_stats: ts?.interval_stats ?? null } : {}),
       ...(this.rescued ? { rescued_files: { ...this.rescued, files: [...this.rescued.files] } } : {}),

@@ -38,7 +38,8 @@ export interface CreatedCollector {
 export interface CreateCollectorOptions {
   hosts: HostSpec[];
   settings: TimeseriesSettings;
-  journalPath: string;
+  /** The journal to stream to; absent: no journal (it could not be created). */
+  journalPath?: string;
   ssh?: SshOptions;
   /** Where collector warnings go (cap reached, journal write failed). */
   warn?: (message: string) => void;
@@ -60,7 +61,7 @@ export function createRunCollector(options: CreateCollectorOptions): CreatedColl
     intervalSeconds: options.settings.intervalSeconds,
     maxSamples: options.settings.maxSamples,
     overflow: options.settings.overflow,
-    journalPath: options.journalPath,
+    ...(options.journalPath === undefined ? {} : { journalPath: options.journalPath }),
     ...(options.settings.journalMaxPendingBytes === undefined ? {} : { journalMaxPendingBytes: options.settings.journalMaxPendingBytes }),
     ...(options.warn ? { logger: { warn: options.warn } } : {}),
     ...(options.workloadIo ? { workloadIo: true } : {}),

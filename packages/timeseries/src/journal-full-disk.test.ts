@@ -134,6 +134,15 @@ describeWithTools(['root'], 'journal on a full disk (real tmpfs)', () => {
     expect((read.data.samples_by_host.h1 ?? []).map((s) => s.timestamp_ms)).toEqual([0, 1, 2, 3].map((i) => T0 + i * 1000));
   });
 
+  it('a disk full before the journal is opened: IO_ERROR naming it, and no headerless file left behind', () => {
+    fillFileSystem(path.join(fsys.path, 'fill'));
+    const target = path.join(fsys.path, 'run_timeseries.jsonl');
+    const err = errorOf(() => JournalWriter.open(target, header));
+    expect(err.code).toBe('IO_ERROR');
+    expect(err.message).toContain(`cannot write journal ${target}`);
+    expect(fs.existsSync(target)).toBe(false);
+  });
+
   it('maxPendingBytes must be a non-negative integer', () => {
     const target = path.join(fsys.path, 'bad.jsonl');
     expect(errorOf(() => JournalWriter.open(target, header, { maxPendingBytes: -1 })).code).toBe('INVALID_ARGUMENT');

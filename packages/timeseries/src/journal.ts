@@ -160,6 +160,12 @@ export class JournalWriter {
       writer.flush();
     } catch (err) {
       writer.closeQuietly();
+      // Ours and without its header (a full disk): no file is left that a reader would take for a journal.
+      try {
+        fs.unlinkSync(target);
+      } catch {
+        // Already gone.
+      }
       throw err;
     }
     writer.lines = 0;
