@@ -143,6 +143,23 @@ describeWithTools(['root'], 'journal on a full disk (real tmpfs)', () => {
     expect(fs.existsSync(target)).toBe(false);
   });
 
+  it('close() on a disk still full: IO_ERROR, and the lines it could not write are counted as dropped', async () => {
+    const target = path.join(fsys.path, 'run_timeseries.jsonl');
+    const j = JournalWriter.open(target, header);
+    const id = j.appendLayout('h1', template);
+    j.appendRow(id, rowValues(0), LEAVES + 1);
+    j.flush();
+    fillFileSystem(path.join(fsys.path, 'fill'));
+    for (let k = 1; k < 4; k++) j.appendRow(id, rowValues(k), LEAVES + 1);
+    expect(errorOf(() => j.close()).code).toBe('IO_ERROR');
+    expect(j.closed).toBe(true);
+    expect(j.stopped).toBe(false);
+    expect([j.linesWritten, j.droppedLines, j.pendingLines]).toEqual([1, 3, 0]);
+    const read = await readJournalWithReport(target);
+    expect(read.tornLastLine).toBe(false);
+    expect(read.samplesPerHost.h1).toBe(1);
+  });
+
   it('maxPendingBytes must be a non-negative integer', () => {
     const target = path.join(fsys.path, 'bad.jsonl');
     expect(errorOf(() => JournalWriter.open(target, header, { maxPendingBytes: -1 })).code).toBe('INVALID_ARGUMENT');

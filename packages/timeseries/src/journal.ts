@@ -294,7 +294,7 @@ export class JournalWriter {
     return this.isStopped;
   }
 
-  /** Sample lines (rows and whole samples) that are not in the file because the journal stopped. */
+  /** Sample lines (rows and whole samples) that are not in the file: the journal stopped, or `close()` could not write them. */
   get droppedLines(): number {
     return this.dropped;
   }
@@ -344,6 +344,10 @@ export class JournalWriter {
       this.flush();
       fs.fsyncSync(this.fd);
     } catch (err) {
+      // What the last write could not take is lost with the descriptor: counted, like a stopped journal's.
+      this.dropped += this.pending;
+      this.pending = 0;
+      this.len = 0;
       this.closeQuietly();
       throw err instanceof MlpsError ? err : ioError(this.path, 'fsync', err);
     }
