@@ -1,8 +1,9 @@
 import { runCli } from './program';
+import { exitWhenIdle, installExitOnSignal } from './signals';
 
-// The `mlpstorage` / `mlps` binary. The exit code is set rather than forced, so buffered output to pipes
-// is flushed; a late unref'd timer makes sure a stray handle cannot keep the process alive.
+// The `mlpstorage` / `mlps` binary. SIGINT/SIGTERM are handled from the first instant to the last (see
+// signals.ts): a Ctrl-C never kills it without its documented exit code, nor while a run finishes its files.
+installExitOnSignal();
 void runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, exitCode: 0 }).then((code) => {
-  process.exitCode = code;
-  setTimeout(() => process.exit(code), 3000).unref();
+  exitWhenIdle(code);
 });

@@ -5,6 +5,7 @@ import type { CliContext } from './context';
 import { Progress, useColor } from './progress';
 import { HostRateAccumulator, formatRunSummary } from './summary';
 import { RunLiveView } from './live';
+import { holdSignalsForRun } from './signals';
 
 /** Seconds between status lines (`MLPS_STATUS_INTERVAL` overrides, e.g. for tests). Default 5. */
 export function statusIntervalSeconds(env: NodeJS.ProcessEnv): number {
@@ -40,6 +41,7 @@ export async function runBenchmarkWithProgress(
   // The storage under test's whole-run figures, folded in the same pass (resolved at the run's start, so
   // known before the first sample is written).
   let storage: StorageSummaryBuilder | null = null;
+  let signalsReceived = 0;
   const events: BenchmarkEvents = {
     stage: (stage, detail) => {
       if (stage === 'workload' && benchmark) {
@@ -54,7 +56,12 @@ export async function runBenchmarkWithProgress(
     },
     warning: (m) => progress.warning(m),
     info: (m) => progress.line(`mlpstorage: ${m}`),
-    interrupted: (signal) => progress.warning(`received ${signal}: stopping the workload and finishing the result files`),
+    interrupted: (signal) => {
+      // One line for the first signal and one for the second (the one that kills); a held-down Ctrl-C adds no more.
+      signalsReceived++;
+      if (signalsReceived === 1) progress.warning(`received ${signal}: stopping the workload and finishing the result files`);
+      else if (signalsReceived === 2) progress.warning(`received ${signal} again: the workload's processes get SIGKILL; the result files are still finished`);
+    },
     timeseriesSample: (host, sample) => {
       let acc = hostRates.get(host);
       if (acc === undefined) hostRates.set(host, (acc = new HostRateAccumulator(host)));
@@ -65,13 +72,16 @@ export async function runBenchmarkWithProgress(
   };
   benchmark = build(events);
   try {
-    const code = await benchmark.run();
-    // The run removed its signal handlers and every file is complete: a signal that arrives while the summary is
-    // printed (e.g. the second Ctrl-C of an impatient user) ends the CLI with the signal's exit code, never by
-    // Node's default (a kill with no exit status).
-    const exitOnSignal = (signal: NodeJS.Signals): void => process.exit(signal === 'SIGINT' ? 130 : 143);
-    process.once('SIGINT', exitOnSignal);
-    process.once('SIGTERM', exitOnSignal);
+    // While the run goes, its own handlers own SIGINT/SIGTERM (stop the workload, a second one kills it, the
+    // files are finished). Once it settled every file is complete: in the binary, a signal while the summary
+    // prints ends the process with 130/143 at once (signals.ts).
+    const releaseSignals = holdSignalsForRun();
+    let code: number;
+    try {
+      code = await benchmark.run();
+    } finally {
+      releaseSignals();
+    }
     progress.stopStatus();
     if (benchmark.metadataWritten) {
       const ts = benchmark.timeseriesDocument;

@@ -57,6 +57,43 @@ describe('timeseries collect on the run lifecycle', () => {
     expect(meta.timeseries_data.journal_file).toBe(`collect_${dt}_timeseries.jsonl`);
   });
 
+  // Ctrl-C held down: signals reach the CLI in every phase, also the last milliseconds of its exit, where Node
+  // restores the default action before the real exit (the "SIGINT twice" flake: killed by SIGINT, code null).
+  // Before the fix every run of this test ended killed by SIGINT; it must always be 130 with complete files.
+  it('a SIGINT every 2 ms until the process is gone: exit 130, never killed, files complete, two warning lines', async () => {
+    const results = join(root, 'held');
+    const cli = startCli(['timeseries', 'collect', '--results-dir', results, '--timeseries-interval', '0.1', '--', 'sh', '-c', 'sleep 20; echo done']);
+    await waitFor(() => journalLines(results) >= 4, 20_000, 'journal samples');
+    let closed = false;
+    void cli.done.then(() => (closed = true));
+    let sent = 0;
+    while (!closed) {
+      try {
+        cli.child.kill('SIGINT');
+        sent++;
+      } catch {
+        // Gone between the check and the kill.
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const r = await cli.done;
+    expect(sent).toBeGreaterThanOrEqual(2);
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 130, signal: null });
+    expect(r.stdout).not.toContain('done');
+    // The first signal stops the workload, the second kills it; more add no lines.
+    expect(r.stderr.split('\n').filter((l) => l.includes('received SIGINT'))).toEqual([
+      'mlpstorage: warning: received SIGINT: stopping the workload and finishing the result files',
+      "mlpstorage: warning: received SIGINT again: the workload's processes get SIGKILL; the result files are still finished",
+    ]);
+    const dir = runDirOf(results) as string;
+    const dt = dir.slice(-15);
+    const doc = parseTimeSeriesData(readFileSync(join(dir, `collect_${dt}_timeseries.json`), 'utf8'));
+    expect(doc.num_samples).toBeGreaterThanOrEqual(3);
+    const meta = JSON.parse(readFileSync(join(dir, `collect_${dt}_metadata.json`), 'utf8'));
+    expect(meta).toMatchObject({ benchmark_type: 'collect', exit_code: 130, interrupted_by: 'SIGINT' });
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp') || f.includes('.tmp-'))).toEqual([]);
+  });
+
   it('SIGTERM exits 143 and leaves no sleep running', async () => {
     const results = join(root, 'term');
     const marker = '23.4567';
