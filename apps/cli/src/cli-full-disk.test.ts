@@ -165,7 +165,9 @@ describeWithTools(['root', 'ps'], 'a results disk the workload fills', () => {
     expect(r.code).toBe(143);
     const pgid = Number(readFileSync(pidFile, 'utf8'));
     expect(pgid).toBeGreaterThan(1);
-    await new Promise((res) => setTimeout(res, 100));
+    // Signalled processes end when the (maybe loaded) machine schedules them: wait for that, not a fixed time;
+    // an unsignalled `sleep 300` would still be there after the wait.
+    for (const t0 = Date.now(); processGroupMembers(pgid).length > 0 && Date.now() - t0 < 5000; ) await new Promise((res) => setTimeout(res, 20));
     expect(processGroupMembers(pgid)).toEqual([]);
     const meta = await expectCompleteFiles(onlyRunDir(join(results, 'training', 'exec', 'run')), 'training');
     expect(meta).toMatchObject({ exit_code: 143, interrupted_by: 'SIGTERM' });

@@ -105,8 +105,11 @@ describe('mlpstorage timeseries collect', () => {
     const files = runFiles(dir);
     expect(files.document).toMatch(/dur_\d{8}_\d{6}_timeseries\.json$/);
     const data = parseTimeSeriesData(readFileSync(files.document, 'utf8'));
-    // Samples at 0, 0.5, 1, 1.5 and (if the stop lands after it) 2 s, then the closing sample at stop.
-    expect(data.num_samples).toBeGreaterThanOrEqual(5);
+    // Samples at 0, 0.5, 1, 1.5 and (if the stop lands after it) 2 s, then the closing sample at stop. A tick
+    // that a loaded machine started too late is skipped and counted (interval_stats): the schedule still
+    // covered the 2 s.
+    expect(data.num_samples + (data.interval_stats?.skipped_ticks ?? Number.NaN)).toBeGreaterThanOrEqual(5);
+    expect(data.num_samples).toBeGreaterThanOrEqual(3);
     expect(data.num_samples).toBeLessThanOrEqual(7);
     expect(data.collection_interval_seconds).toBe(0.5);
   });

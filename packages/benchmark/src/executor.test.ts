@@ -23,6 +23,25 @@ function processAlive(pid: number): boolean {
   }
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls until `done()` holds or `timeoutMs` passed (then the caller's assertion fails with its own message).
+ * Waits for an outcome instead of a fixed sleep: a loaded 2-core CI machine may take longer than any sleep
+ * to schedule a signalled process's exit, while a process that was never signalled stays alive however long.
+ */
+async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!done() && Date.now() - t0 < timeoutMs) await sleep(20);
+}
+
+/** The complete lines of `file` (a shell's `echo` may have created it and not yet written). */
+function completeLines(file: string): string[] {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, 'utf8');
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l !== '');
+}
+
 describe('CommandExecutor', () => {
   let dir: string;
   beforeEach(() => {
@@ -72,13 +91,16 @@ describe('CommandExecutor', () => {
     // The shell's child `sleep` must die too: the signal goes to the group, not just the shell.
     const pidFile = join(dir, 'sleep.pid');
     const running = ex.execute(['sh', '-c', `sleep 30 & echo $! > ${pidFile}; wait`]);
-    for (let i = 0; i < 100 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 20));
-    const sleepPid = Number(readFileSync(pidFile, 'utf8'));
+    await until(() => completeLines(pidFile).length === 1);
+    const sleepPid = Number(completeLines(pidFile)[0]);
+    expect(sleepPid).toBeGreaterThan(1);
+    expect(processAlive(sleepPid)).toBe(true);
     const t0 = Date.now();
     ex.interrupt('SIGTERM');
     expect(await running).toBe(143);
+    // The shell waits for nothing: it ended with its `sleep 30`, not 30 s later.
     expect(Date.now() - t0).toBeLessThan(5000);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => !processAlive(sleepPid), 5000);
     expect(processAlive(sleepPid)).toBe(false);
     expect(ex.records[0]?.signal).toBe('SIGTERM');
     // After an interrupt nothing new starts.
@@ -90,7 +112,7 @@ describe('CommandExecutor', () => {
     const ex = new CommandExecutor({ echo: false });
     const ready = join(dir, 'ready');
     const running = ex.execute(['sh', '-c', `trap '' TERM; touch ${ready}; while :; do sleep 0.05; done`]);
-    for (let i = 0; i < 100 && !existsSync(ready); i++) await new Promise((r) => setTimeout(r, 20));
+    await until(() => existsSync(ready));
     ex.interrupt('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     ex.interrupt('SIGTERM');
@@ -103,9 +125,7 @@ describe('CommandExecutor', () => {
     // One command that honours SIGTERM (with a child), one that ignores it.
     const polite = ex.execute(['sh', '-c', `sleep 30 & echo $! >> ${pids}; wait`]);
     const stubborn = ex.execute(['sh', '-c', `trap '' TERM; sleep 30 & echo $! >> ${pids}; while :; do sleep 0.05; done`]);
-    for (let i = 0; i < 100 && (!existsSync(pids) || readFileSync(pids, 'utf8').trim().split('\n').length < 2); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => completeLines(pids).length === 2);
     expect(ex.runningCount).toBe(2);
     const t0 = Date.now();
     expect(await ex.stopRunning(300)).toBe(2);
@@ -114,8 +134,10 @@ describe('CommandExecutor', () => {
     expect(await polite).toBe(143);
     expect(await stubborn).toBe(137);
     expect(ex.runningCount).toBe(0);
-    await new Promise((r) => setTimeout(r, 100));
-    for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) expect(processAlive(pid)).toBe(false);
+    const sleeps = completeLines(pids).map(Number);
+    expect(sleeps).toHaveLength(2);
+    await until(() => sleeps.every((pid) => !processAlive(pid)), 5000);
+    expect(sleeps.filter(processAlive)).toEqual([]);
     expect(await ex.stopRunning()).toBe(0);
   });
 
@@ -133,9 +155,10 @@ describe('CommandExecutor', () => {
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 });
     expect(r.stderr).toContain('the run crashed');
     expect(r.status).toBe(1);
-    await new Promise((res) => setTimeout(res, 100));
-    const alive = readFileSync(pids, 'utf8').trim().split('\n').map(Number).filter(processAlive);
-    expect(alive).toEqual([]);
+    const started = completeLines(pids).map(Number);
+    expect(started).toHaveLength(2);
+    await until(() => started.every((pid) => !processAlive(pid)), 5000);
+    expect(started.filter(processAlive)).toEqual([]);
   });
 });
 
