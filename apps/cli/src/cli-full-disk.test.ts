@@ -8,13 +8,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseTimeSeriesData, readJournalWithReport } from '@mlps/timeseries';
 import { runCliProcess, startCli } from './test-cli';
-import { describeWithTools } from '../../../scripts/test-tools.cjs';
+import { describeWithTools, itWithTools } from '../../../scripts/test-tools.cjs';
 import { mountTestTmpfs, type TestTmpfs } from '../../../scripts/test-tmpfs.cjs';
 
 jest.setTimeout(90_000);
+
+/** Python mlpstorage's readers (a mirror of its own, see the script). */
+const READERS = resolve(__dirname, '__fixtures__', 'python_reference_readers.py');
 
 let mountPoint: string;
 let fsys: TestTmpfs | undefined;
@@ -172,6 +175,57 @@ describeWithTools(['root', 'ps'], 'a results disk the workload fills', () => {
     const meta = await expectCompleteFiles(onlyRunDir(join(results, 'training', 'exec', 'run')), 'training');
     expect(meta).toMatchObject({ exit_code: 143, interrupted_by: 'SIGTERM' });
     expect(fillersRunning()).toEqual([]);
+  });
+});
+
+describeWithTools(['root'], 'a results disk full from the start', () => {
+  let full: TestTmpfs | undefined;
+  let rescueRoot: string;
+  beforeAll(() => {
+    full = mountTestTmpfs('mlps-full-at-start', 20 * 1024);
+    rescueRoot = mkdtempSync(join(tmpdir(), 'mlps-full-at-start-rescue-'));
+  });
+  afterAll(() => {
+    full?.unmount();
+    rmSync(rescueRoot, { recursive: true, force: true });
+  });
+
+  // Issue 10 with the full-disk keys: metadata whose journal_file is null, with journal_complete false,
+  // journal_num_samples 0 and rescued_files, still loads in Python mlpstorage's readers, times and all.
+  itWithTools(['python3'], 'no journal (journal_file null), document and metadata rescued; Python mlpstorage readers load both', async () => {
+    const mnt = (full as TestTmpfs).path;
+    // dd stops at ENOSPC (exit 1): the file system is full before the run starts.
+    execFileSync('sh', ['-c', `dd if=/dev/zero of=${mnt}/fill bs=1M count=40 2>/dev/null; true`]);
+    const results = join(mnt, 'results');
+    const r = await runCliProcess(['exec', '--results-dir', results, '--timeseries-interval', '0.1', '--', 'sleep', '0.5'], { TMPDIR: rescueRoot });
+    expectNoStackTrace(r.stderr);
+    expect(r.code).toBe(0);
+    const runDir = onlyRunDir(join(results, 'training', 'exec', 'run'));
+    const dt = runDir.slice(-15);
+    const docName = `training_${dt}_timeseries.json`;
+    const metaName = `training_${dt}_metadata.json`;
+    const rescueDir = join(rescueRoot, `mlps-rescued-training-${dt}`);
+    expect(readdirSync(rescueDir).sort()).toEqual([metaName, docName]);
+    expect(existsSync(join(runDir, `training_${dt}_timeseries.jsonl`))).toBe(false);
+    // The summary names the files that exist: no journal line for a journal never created.
+    expect(r.stderr).toContain(`  time series: ${join(rescueDir, docName)}`);
+    expect(r.stderr).not.toMatch(/^ {2}journal: /m);
+
+    const report = JSON.parse(execFileSync('python3', [READERS, rescueDir], { encoding: 'utf8' })) as Record<string, unknown>;
+    expect(report).toMatchObject({
+      ok: true,
+      benchmark_type: 'training',
+      journal_file: null,
+      journal_complete: false,
+      journal_num_samples: 0,
+      rescued_files: [metaName, docName].sort(),
+      document_path: join(rescueDir, docName),
+      samples_by_host: ['127.0.0.1'],
+      document_timestamps_reference_form: true,
+      host_status_kept: true,
+      interval_stats_kept: true,
+    });
+    expect(report.num_samples as number).toBeGreaterThanOrEqual(3);
   });
 });
 

@@ -91,8 +91,9 @@ export async function runBenchmarkWithProgress(
         files: {
           runDir: benchmark.runResultOutput,
           document: ts ? ts.path : null,
-          // A journal without a document (the write failed) is named too: it may have every sample.
-          journal: ts || existsSync(benchmark.journalFilePath) ? benchmark.journalFilePath : null,
+          // Named when it exists, also without a document (the write failed): it may have every sample. A
+          // journal the full disk never let be created (metadata journal_file null) is not named.
+          journal: existsSync(benchmark.journalFilePath) ? benchmark.journalFilePath : null,
           // Rescued to another file system when the run directory's was full.
           metadata: benchmark.metadataWrittenPath ?? benchmark.metadataFilePath,
           journalComplete: benchmark.journalStatus?.complete !== false,
