@@ -71,4 +71,37 @@ describe('interrupted runs', () => {
     const meta = readdirSync(runDir);
     expect(meta.some((f) => f.endsWith('_metadata.json'))).toBe(false);
   });
+
+  // A signal after one loop's files are finished must not cut the next loop's: each run owns the signals
+  // until its files are written (once, the first loop left an exit-at-once listener that ended loop 2 with
+  // no document and no metadata).
+  it('--loops 2: SIGINT in the second loop stops it and still finishes its files, exit 130', async () => {
+    const results = join(root, 'results');
+    const parent = join(results, 'training', 'exec', 'run');
+    const marker = join(root, 'first-loop-done');
+    // The first loop returns at once, the second sleeps until interrupted.
+    const script = `if [ -e ${marker} ]; then sleep 60; else touch ${marker}; fi`;
+    const cli = startCli(['exec', '--loops', '2', '--results-dir', results, '--timeseries-interval', '0.1', '--', 'sh', '-c', script]);
+    const secondRunSamples = (): number => {
+      if (!existsSync(parent)) return 0;
+      const dirs = readdirSync(parent).sort();
+      if (dirs.length < 2) return 0;
+      const f = join(parent, dirs[1] as string, `training_${dirs[1]}_timeseries.jsonl`);
+      return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{"type":"layout"')).length : 0;
+    };
+    await waitFor(() => secondRunSamples() >= 4, 20000, 'the second loop collecting');
+    cli.child.kill('SIGINT');
+    const r = await cli.done;
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 130, signal: null });
+    expect(r.stderr).toContain('received SIGINT');
+    const dirs = readdirSync(parent).sort();
+    expect(dirs).toHaveLength(2);
+    const metaOf = (d: string): Record<string, unknown> => JSON.parse(readFileSync(join(parent, d, `training_${d}_metadata.json`), 'utf8'));
+    expect(metaOf(dirs[0] as string)).toMatchObject({ exit_code: 0, interrupted_by: null });
+    const second = dirs[1] as string;
+    expect(metaOf(second)).toMatchObject({ exit_code: 130, interrupted_by: 'SIGINT' });
+    const doc = parseTimeSeriesData(readFileSync(join(parent, second, `training_${second}_timeseries.json`), 'utf8'));
+    expect(doc.num_samples).toBeGreaterThanOrEqual(4);
+    expect(doc.end_time).not.toBeNull();
+  });
 });

@@ -65,7 +65,11 @@ describe('Benchmark lifecycle', () => {
     expect(bench.timeseriesFilename).toBe(`kv_cache_${bench.runDatetime}_timeseries.json`);
     expect(bench.runtime).toBeGreaterThanOrEqual(0.25);
     const doc = parseTimeSeriesData(readFileSync(bench.timeseriesFilePath, 'utf8'));
-    expect(doc.num_samples).toBeGreaterThanOrEqual(4);
+    // ~6 ticks in the 300 ms workload at 0.05 s, plus the first and the closing sample. A tick that a loaded
+    // machine (this test shares the jest worker's event loop) started too late is skipped and counted: the
+    // schedule, samples plus skipped ticks, still covers the workload.
+    expect(doc.num_samples + (doc.interval_stats?.skipped_ticks ?? Number.NaN)).toBeGreaterThanOrEqual(4);
+    expect(doc.num_samples).toBeGreaterThanOrEqual(3);
     const meta = JSON.parse(readFileSync(bench.metadataFilePath, 'utf8'));
     expect(meta.timeseries_data).toMatchObject({ file: bench.timeseriesFilename, num_samples: doc.num_samples, interval_seconds: 0.05 });
     expect(meta.timeseries_data.host_status).toEqual(doc.host_status);
