@@ -13,7 +13,23 @@
 // `selfCheck`, which shows both). Only the wrapper of such a buffer (~90–190 B) is counted.
 // Whatever else the process does in the window (timers, the profiler itself) is counted too: the
 // self-check's empty case measures that floor and its spread (~±100–200 B per tick).
-import { GCProfiler, getHeapStatistics } from 'node:v8';
+// Compiled code is NOT counted as allocation: V8 places the machine code of functions it optimizes in
+// the heap's code space, and a function tiering up inside the window (a one-time event, which at 1 s
+// can land anywhere in the first minutes) would otherwise read as kilobytes "per tick". The growth of
+// the code space over the window is subtracted and returned apart (`codeBytes`). A GC that frees code
+// (deoptimized code collected) still adds those bytes back as freed: rare, and at most over-counts.
+import { GCProfiler, getHeapSpaceStatistics } from 'node:v8';
+
+/** Bytes in use in the heap, apart (`data`) from its code spaces (`code`: V8's compiled machine code). */
+function spaceUse() {
+  let data = 0;
+  let code = 0;
+  for (const space of getHeapSpaceStatistics()) {
+    if (space.space_name.startsWith('code_')) code += space.space_used_size;
+    else data += space.space_used_size;
+  }
+  return { data, code };
+}
 
 /** Heap bytes of `new Array(128)` with 8-byte slots (Node's default build: no pointer compression). */
 const ARRAY_BYTES = 32 + 16 + 128 * 8;
@@ -25,20 +41,26 @@ const MINOR_GC = new Set(['Scavenge', 'MinorMarkCompact', 'MinorMarkSweep']);
 export class AllocationMeter {
   #profiler = null;
   #startUsed = 0;
+  #startCode = 0;
 
   start() {
     global.gc();
     this.#profiler = new GCProfiler();
     this.#profiler.start();
-    this.#startUsed = getHeapStatistics().used_heap_size;
+    const use = spaceUse();
+    this.#startUsed = use.data;
+    this.#startCode = use.code;
   }
 
-  /** → { allocatedBytes, minorGcs, majorGcs, gcs } over the window. */
+  /** → { allocatedBytes, codeBytes, minorGcs, majorGcs, gcs } over the window. */
   stop() {
     // Read before stopping: stop() builds the profile's objects (a few KB per GC) on the heap.
-    const endUsed = getHeapStatistics().used_heap_size;
+    // The spaces' own figures on both ends (the heap's used_heap_size is counted a little differently,
+    // ~150 B per tick apart on an idle timer, which would mix two rulers).
+    const use = spaceUse();
+    const codeBytes = use.code - this.#startCode;
     const profile = this.#profiler.stop();
-    let allocatedBytes = endUsed - this.#startUsed;
+    let allocatedBytes = use.data - this.#startUsed;
     let minorGcs = 0;
     let majorGcs = 0;
     for (const gc of profile?.statistics ?? []) {
@@ -47,7 +69,7 @@ export class AllocationMeter {
       else if (gc.gcType === 'MarkSweepCompact') majorGcs++;
     }
     this.#profiler = null;
-    return { allocatedBytes, minorGcs, majorGcs, gcs: profile?.statistics.length ?? 0 };
+    return { allocatedBytes, codeBytes, minorGcs, majorGcs, gcs: profile?.statistics.length ?? 0 };
   }
 }
 

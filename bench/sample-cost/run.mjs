@@ -6,9 +6,11 @@
 // (round 2 runs the intervals in the other order); each round is printed, then the medians, the ratios
 // and a markdown table with the goals of issue 9. Asserts nothing; exit 0 unless a child failed.
 //
-// Usage: node bench/sample-cost/run.mjs [--seconds 30] [--rounds 2] [--no-baseline] [--self-check]
-//   --seconds N     length of each window in seconds (default 30, 2…600; each window is N − interval/2,
-//                   so it ends between two ticks)
+// Usage: node bench/sample-cost/run.mjs [--seconds N] [--rounds 2] [--no-baseline] [--self-check]
+//   --seconds N     length of every window in seconds (2…600; each window is N − interval/2, so it ends
+//                   between two ticks). Default: 120 s at 1 s and 30 s at 0.1 s, so that each holds 120 or
+//                   more samples: 30 samples at 1 s measure mostly a collector's start-up (its first
+//                   sample, V8 compiling, the memory reducer's GCs in the first seconds), not sampling
 //   --rounds N      rounds (default 2, 1…20); the figures printed last are the medians over rounds
 //   --no-baseline   skip the idle baselines (net CPU is then not printed)
 //   --self-check    only check the allocation meter on known allocations (see alloc-meter.mjs), then exit
@@ -59,8 +61,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const USAGE = 'usage: node bench/sample-cost/run.mjs [--seconds 30] [--rounds 2] [--no-baseline] [--self-check]';
+const USAGE = 'usage: node bench/sample-cost/run.mjs [--seconds N] [--rounds 2] [--no-baseline] [--self-check]';
 const INTERVALS = [1, 0.1];
+/** Default window per interval (seconds): at least 120 samples each. */
+const DEFAULT_WINDOW_SECONDS = { 1: 120, 0.1: 30 };
 const GOALS = {
   cpuRatio: { 1: 1.0, 0.1: 0.7 },
   retainedBytes: 1536,
@@ -74,7 +78,7 @@ function fail(message) {
 }
 
 function parseOptions(argv) {
-  const options = { seconds: 30, rounds: 2, baseline: true, selfCheck: false };
+  const options = { seconds: null, rounds: 2, baseline: true, selfCheck: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--no-baseline') options.baseline = false;
@@ -219,16 +223,18 @@ function describe(r) {
 }
 
 async function main() {
-  const { seconds, rounds, baseline } = options;
+  const { rounds, baseline } = options;
+  const secondsOf = (interval) => options.seconds ?? DEFAULT_WINDOW_SECONDS[interval];
   const probe = spawnSync('python3', ['--version'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     console.error(`sample-cost: python3 could not be run (${probe.error?.message ?? `exit ${probe.status}`}); it runs the Python side`);
     process.exit(1);
   }
   const windows = (baseline ? 2 : 1) * INTERVALS.length * rounds;
+  const totalSeconds = (baseline ? 2 : 1) * rounds * INTERVALS.reduce((sum, i) => sum + secondsOf(i) + 3, 0);
   console.log(
-    `sample-cost: ${rounds} round(s) of ${INTERVALS.map((i) => `${i} s`).join(' and ')} windows of ${seconds} s` +
-      ` (${windows} windows, ~${Math.ceil((windows * (seconds + 3)) / 60)} min), node ${process.version}, ${new Date().toISOString()}`,
+    `sample-cost: ${rounds} round(s) of ${INTERVALS.map((i) => `${i} s (windows of ${secondsOf(i)} s)`).join(' and ')}` +
+      ` (${windows} windows, ~${Math.ceil(totalSeconds / 60)} min), node ${process.version}, ${new Date().toISOString()}`,
   );
   const byRound = []; // byRound[r][interval] = { ours, python, 'python-dicts', 'ours-idle', 'python-idle' }
   const failures = [];
@@ -240,9 +246,9 @@ async function main() {
       interval,
       title: 'ours, python, python-dicts',
       specs: [
-        node(['--interval', String(interval), '--seconds', String(seconds), '--dir', dir]),
-        python(['--interval', String(interval), '--seconds', String(seconds), '--variant', 'reference']),
-        python(['--interval', String(interval), '--seconds', String(seconds), '--variant', 'dicts']),
+        node(['--interval', String(interval), '--seconds', String(secondsOf(interval)), '--dir', dir]),
+        python(['--interval', String(interval), '--seconds', String(secondsOf(interval)), '--variant', 'reference']),
+        python(['--interval', String(interval), '--seconds', String(secondsOf(interval)), '--variant', 'dicts']),
       ],
     }));
     if (baseline) {
@@ -251,14 +257,14 @@ async function main() {
           interval,
           title: 'idle baselines',
           specs: [
-            node(['--interval', String(interval), '--seconds', String(seconds), '--dir', dir, '--idle']),
-            python(['--interval', String(interval), '--seconds', String(seconds), '--idle']),
+            node(['--interval', String(interval), '--seconds', String(secondsOf(interval)), '--dir', dir, '--idle']),
+            python(['--interval', String(interval), '--seconds', String(secondsOf(interval)), '--idle']),
           ],
         });
       }
     }
     for (const w of windowsOfRound) {
-      process.stderr.write(`sample-cost: round ${round + 1}/${rounds}, ${w.title} at ${w.interval} s for ${seconds} s …\n`);
+      process.stderr.write(`sample-cost: round ${round + 1}/${rounds}, ${w.title} at ${w.interval} s for ${secondsOf(w.interval)} s …\n`);
       const outcomes = await runSideBySide(w.specs);
       console.log(`\nround ${round + 1}, ${w.interval} s, side by side (${w.title}):`);
       figures[w.interval] ??= {};
@@ -314,7 +320,8 @@ function report(byRound, rounds) {
   console.log('\nours, per tick (medians):');
   for (const interval of INTERVALS) {
     console.log(
-      `  at ${interval} s: allocated ${f(med(interval, 'ours', 'allocatedBytesPerTick'), 0)} B/tick,` +
+      `  at ${interval} s: allocated ${f(med(interval, 'ours', 'allocatedBytesPerTick'), 0)} B/tick` +
+        ` (the idle runtime's timer alone: ${f(med(interval, 'ours-idle', 'allocatedBytesPerTick'), 0)}; compiled code apart: ${f(med(interval, 'ours', 'compiledCodeBytesPerTick'), 0)}),` +
         ` ${f(med(interval, 'ours', 'scavengesPer100Ticks'), 1)} scavenges + ${f(med(interval, 'ours', 'markCompactsPer100Ticks'), 1)} mark-compacts per 100 ticks,` +
         ` journal ${f(med(interval, 'ours', 'journalBytesPerSample'), 0)} B/sample (2nd half ${f(med(interval, 'ours', 'journalBytesPerSampleSecondHalf'), 0)}),` +
         ` drift ${f(med(interval, 'ours', 'driftMs'), 1)} ms (python ${f(med(interval, 'python', 'driftMs'), 1)} ms)`,
@@ -391,6 +398,18 @@ function report(byRound, rounds) {
       '≤ 2 KB',
       verdict(a, GOALS.allocatedBytes),
     ]);
+    const idleAlloc = med(interval, 'ours-idle', 'allocatedBytesPerTick');
+    if (Number.isFinite(idleAlloc)) {
+      rows.push([
+        "… of which the idle runtime's drift-free timer alone (the idle baseline)",
+        `${interval} s`,
+        `${f(idleAlloc, 0)} B`,
+        '',
+        '',
+        '(informative)',
+        '',
+      ]);
+    }
   }
   for (const interval of [0.1, 1]) {
     const whole = med(interval, 'ours', 'journalBytesPerSample');
@@ -406,7 +425,7 @@ function report(byRound, rounds) {
     ]);
   }
   console.log(
-    `\n### sample-cost (${rounds} round(s) × ${options.seconds} s windows, medians; ${new Date().toISOString().slice(0, 16)}Z, node ${process.version})\n`,
+    `\n### sample-cost (${rounds} round(s); windows of ${INTERVALS.map((i) => `${options.seconds ?? DEFAULT_WINDOW_SECONDS[i]} s at ${i} s`).join(', ')}; medians; ${new Date().toISOString().slice(0, 16)}Z, node ${process.version})\n`,
   );
   console.log('| figure | interval | ours | python (mlpstorage way) | ours/python | goal | |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');

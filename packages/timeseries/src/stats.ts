@@ -67,7 +67,8 @@ export class StreamingStats {
    * write in unoptimized code, and `add` runs every tick.
    */
   private readonly acc = Float64Array.of(0, Infinity, -Infinity);
-  private rng = 0x9e3779b9;
+  /** The xorshift state, in a typed array: as a field, a value above 2^30 would be boxed on each write. */
+  private readonly rng = Uint32Array.of(0x9e3779b9);
 
   constructor(capacity: number = DEFAULT_RESERVOIR_SIZE) {
     this.reservoir = new Float64Array(Math.max(1, Math.floor(capacity)));
@@ -127,11 +128,12 @@ export class StreamingStats {
   }
 
   private nextRandom(): number {
-    let x = this.rng;
+    const state = this.rng;
+    let x = state[0] as number;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    this.rng = x >>> 0;
-    return this.rng;
+    state[0] = x;
+    return state[0] as number;
   }
 }
