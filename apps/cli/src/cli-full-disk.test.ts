@@ -13,6 +13,7 @@ import { parseTimeSeriesData, readJournalWithReport } from '@mlps/timeseries';
 import { runCliProcess, startCli } from './test-cli';
 import { describeWithTools, itWithTools } from '../../../scripts/test-tools.cjs';
 import { mountTestTmpfs, type TestTmpfs } from '../../../scripts/test-tmpfs.cjs';
+import { processGroupMembers } from '../../../scripts/test-processes.cjs';
 
 jest.setTimeout(90_000);
 
@@ -229,18 +230,3 @@ describeWithTools(['root'], 'a results disk full from the start', () => {
   });
 });
 
-/** Live (not zombie) processes of process group `pgid`, from /proc/<pid>/stat. */
-function processGroupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(name));
-    } catch {
-      // Gone while listed.
-    }
-  }
-  return members;
-}

@@ -10,6 +10,7 @@ import { parseTimeSeriesData, readJournalWithReport } from '@mlps/timeseries';
 import { Benchmark, type BenchmarkOptions } from './benchmark';
 import { describeWithTools } from '../../../scripts/test-tools.cjs';
 import { fillFileSystem, mountTestTmpfs, type TestTmpfs } from '../../../scripts/test-tmpfs.cjs';
+import { processGroupMembers } from '../../../scripts/test-processes.cjs';
 
 jest.setTimeout(60_000);
 
@@ -29,21 +30,6 @@ class FnBenchmark extends Benchmark {
   }
 }
 
-/** Processes of process group `pgid` now, from /proc/<pid>/stat (field 5). */
-function processGroupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(name));
-    } catch {
-      // Gone while listed.
-    }
-  }
-  return members;
-}
 
 function metadataIn(dir: string): Record<string, unknown> {
   const name = readdirSync(dir).find((n) => n.endsWith('_metadata.json'));
