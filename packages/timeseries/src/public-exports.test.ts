@@ -41,7 +41,7 @@ const ENTRIES: Array<[string, Record<string, unknown>, string[]]> = [
       'deviceFiguresLine', 'workloadIoLine', 'workloadShareLine',
       'chartDataFromSeries', 'findRunFiles', 'loadTimeSeriesRun', 'renderReportHtml',
       'renderReportHtmlFromChartData', 'renderReportJson', 'renderReportMarkdown', 'renderReportText',
-      'reportMetaFromMetadata', 'reportStat',
+      'reportMetaFromMetadata', 'reportStat', 'reportTimeSeriesFile', 'reportTimeSeriesRun', 'HostSeriesBuilder',
     ],
   ],
   [

@@ -77,6 +77,14 @@ export class DocumentScanner {
   /** Samples completed by the last {@link feed}; the caller drains it. */
   readonly ready: StreamedSample[] = [];
   readonly fields: Record<string, unknown> = {};
+  /** The keys of `samples_by_host` whose value is a list, in file order (hosts with no samples too). */
+  readonly sampleHosts: string[] = [];
+  /** True once `samples_by_host` was seen as an object. */
+  sawSamplesByHost = false;
+  /**
+   * Sample entries that could not be parsed or are not samples, and `samples_by_host` values that are not
+   * lists: skipped.
+   */
   badEntries = 0;
 
   /** Scans one chunk of text. Throws `INVALID_FORMAT` when the text is not a JSON object document. */
@@ -211,17 +219,24 @@ export class DocumentScanner {
     const root = this.stack[0];
     if (root === undefined) return;
     if (depth === 1) {
-      if (root.key !== 'samples_by_host' && root.key !== null) {
-        this.capture = { kind, depth, parts: [], start: at, target: 'field', name: root.key };
-      }
+      if (root.key === 'samples_by_host' && kind === 'object') this.sawSamplesByHost = true;
+      // `samples_by_host` of another kind is kept as a field, so a validator can name what it is.
+      else if (root.key !== null) this.capture = { kind, depth, parts: [], start: at, target: 'field', name: root.key };
       return;
     }
-    if (depth === 3 && kind === 'object' && root.key === 'samples_by_host') {
-      const hosts = this.stack[1];
+    if (root.key !== 'samples_by_host') return;
+    const hosts = this.stack[1];
+    if (hosts === undefined || hosts.isArray || hosts.key === null) return;
+    if (depth === 2) {
+      if (kind === 'array') this.sampleHosts.push(hosts.key);
+      else this.badEntries++;
+      return;
+    }
+    if (depth === 3) {
       const list = this.stack[2];
-      if (hosts !== undefined && !hosts.isArray && hosts.key !== null && list !== undefined && list.isArray) {
-        this.capture = { kind, depth, parts: [], start: at, target: 'sample', name: hosts.key };
-      }
+      if (list === undefined || !list.isArray) return;
+      if (kind === 'object') this.capture = { kind, depth, parts: [], start: at, target: 'sample', name: hosts.key };
+      else this.badEntries++;
     }
   }
 

@@ -187,7 +187,7 @@ export function activeInterfaces(series: HostSeries): Set<string> {
   return active;
 }
 
-function hostReport(data: TimeSeriesData, series: HostSeries): HostReport {
+function hostReport(data: ReportRunFields, series: HostSeries): HostReport {
   const { all, active } = activeDevices(series);
   const include = aggregateDevices(all);
   const totals = series.intervals.map((iv) => (iv.disks.length === 0 ? null : diskTotals(iv.disks, include)));
@@ -306,8 +306,26 @@ export function buildReport(data: TimeSeriesData, meta?: ReportMeta): RunReport 
   return buildReportFromSeries(data, all, meta);
 }
 
-/** {@link buildReport} from already derived host series (the HTML report reuses them for its charts). */
-export function buildReportFromSeries(data: TimeSeriesData, all: readonly HostSeries[], meta?: ReportMeta): RunReport {
+/**
+ * A run's top-level fields: a {@link TimeSeriesData} whose samples may be absent (a streamed report has
+ * the fields and the derived series, never the samples).
+ */
+export type ReportRunFields = Omit<TimeSeriesData, 'samples_by_host'> & { samples_by_host?: TimeSeriesData['samples_by_host'] };
+
+/** Options of {@link buildReportFromSeries}. */
+export interface ReportFromSeriesOptions {
+  /**
+   * The storage section, already built sample by sample (`StorageSummaryBuilder`); without it, it is
+   * built from `data.samples_by_host`.
+   */
+  storage?: readonly HostStorageSummary[];
+}
+
+/**
+ * {@link buildReport} from already derived host series (the HTML report reuses them for its charts).
+ * `data` needs its samples only when `options.storage` is not given.
+ */
+export function buildReportFromSeries(data: ReportRunFields, all: readonly HostSeries[], meta?: ReportMeta, options: ReportFromSeriesOptions = {}): RunReport {
   const m: ReportMeta = meta ?? {};
   // The exact `_ms` times when the document has them (the text is whole seconds).
   const start = fieldTimeMs(data.start_time, data.start_time_ms);
@@ -325,7 +343,10 @@ export function buildReportFromSeries(data: TimeSeriesData, all: readonly HostSe
     numSamples: data.num_samples,
     ticks: data.interval_stats?.ticks ?? null,
     skippedTicks: data.interval_stats?.skipped_ticks ?? null,
-    storage: buildStorageSummary(data, { ...(m.metadata !== undefined ? { metadata: m.metadata } : {}), devicesGlob: m.devicesGlob }),
+    storage:
+      options.storage !== undefined
+        ? [...options.storage]
+        : buildStorageSummary({ ...data, samples_by_host: data.samples_by_host ?? {} }, { ...(m.metadata !== undefined ? { metadata: m.metadata } : {}), devicesGlob: m.devicesGlob }),
     hosts: all.map((s) => hostReport(data, s)),
   };
 }

@@ -65,44 +65,64 @@ export function chartableDevice(name: string, all: ReadonlySet<string>): boolean
   return !VIRTUAL_DISK.test(name) && !isPartition(name, all);
 }
 
-/** Derives {@link HostSeries} from one host's samples (in time order). Never throws on odd samples. */
-export function buildHostSeries(host: string, samples: readonly TimeSeriesSample[], intervalSeconds: number): HostSeries {
-  const sampleMs: number[] = [];
-  const used: Array<number | null> = [];
-  const cached: Array<number | null> = [];
-  const intervals: IntervalValues[] = [];
-  const gaps: ReportGap[] = [];
-  let errorSamples = 0;
-  let prev: TimeSeriesSample | null = null;
-  let prevMs = NaN;
+/**
+ * Builds one host's {@link HostSeries} one sample at a time (in time order), keeping only the derived
+ * series and the previous sample: what a streamed report holds per host instead of the samples.
+ * Never throws on odd samples.
+ */
+export class HostSeriesBuilder {
+  private readonly sampleMs: number[] = [];
+  private readonly used: Array<number | null> = [];
+  private readonly cached: Array<number | null> = [];
+  private readonly intervals: IntervalValues[] = [];
+  private readonly gaps: ReportGap[] = [];
+  private readonly gapMs: number;
+  private hostname: string | null = null;
+  private errorSamples = 0;
+  private prev: TimeSeriesSample | null = null;
+  private prevMs = NaN;
+  private prevGood = false;
   // A host's outage (error samples: it did not answer) is a gap too, from its last good sample (or the
   // first error sample, when it never answered before) to the next good one (or its last error sample).
-  let outageFrom: TimeSeriesSample | null = null;
-  let outageFromMs = NaN;
-  let lastErrorSample: TimeSeriesSample | null = null;
-  let lastErrorMs = NaN;
-  const gapMs = intervalSeconds > 0 ? 1.5 * intervalSeconds * 1000 : Infinity;
-  for (const s of samples) {
+  // Only the times are kept, never the samples.
+  private outageFrom: string | null = null;
+  private outageFromMs = NaN;
+  private lastErrorTimestamp: string | null = null;
+  private lastErrorMs = NaN;
+
+  constructor(
+    /** The requested host name (key of `samples_by_host`). */
+    readonly host: string,
+    intervalSeconds: number,
+  ) {
+    this.gapMs = intervalSeconds > 0 ? 1.5 * intervalSeconds * 1000 : Infinity;
+  }
+
+  /** The host's next sample. */
+  add(s: TimeSeriesSample): void {
+    if (this.hostname === null && typeof s.hostname === 'string') this.hostname = s.hostname;
     const ms = sampleTimeMs(s) ?? NaN;
-    if (!Number.isFinite(ms)) continue;
-    if (s.errors !== undefined && s.errors !== null && Object.keys(s.errors).length > 0) errorSamples++;
+    if (!Number.isFinite(ms)) return;
+    if (s.errors !== undefined && s.errors !== null && Object.keys(s.errors).length > 0) this.errorSamples++;
     const good = isGoodSample(s);
+    const prev = this.prev;
     if (!good) {
-      if (outageFrom === null) {
-        outageFrom = prev !== null && isGoodSample(prev) ? prev : s;
-        outageFromMs = outageFrom === s ? ms : prevMs;
+      if (this.outageFrom === null) {
+        const fromPrev = prev !== null && this.prevGood;
+        this.outageFrom = fromPrev ? (prev as TimeSeriesSample).timestamp : s.timestamp;
+        this.outageFromMs = fromPrev ? this.prevMs : ms;
       }
-      lastErrorSample = s;
-      lastErrorMs = ms;
-    } else if (outageFrom !== null) {
-      gaps.push({ from: outageFrom.timestamp, to: s.timestamp, seconds: (ms - outageFromMs) / 1000 });
-      outageFrom = null;
-    } else if (prev !== null && ms - prevMs > gapMs) {
-      gaps.push({ from: prev.timestamp, to: s.timestamp, seconds: (ms - prevMs) / 1000 });
+      this.lastErrorTimestamp = s.timestamp;
+      this.lastErrorMs = ms;
+    } else if (this.outageFrom !== null) {
+      this.gaps.push({ from: this.outageFrom, to: s.timestamp, seconds: (ms - this.outageFromMs) / 1000 });
+      this.outageFrom = null;
+    } else if (prev !== null && ms - this.prevMs > this.gapMs) {
+      this.gaps.push({ from: prev.timestamp, to: s.timestamp, seconds: (ms - this.prevMs) / 1000 });
     }
-    sampleMs.push(ms);
-    used.push(memoryUsedBytes(s));
-    cached.push(memoryCachedBytes(s));
+    this.sampleMs.push(ms);
+    this.used.push(memoryUsedBytes(s));
+    this.cached.push(memoryCachedBytes(s));
     if (prev !== null) {
       let v: IntervalValues | null = null;
       try {
@@ -110,28 +130,41 @@ export function buildHostSeries(host: string, samples: readonly TimeSeriesSample
       } catch {
         v = null;
       }
-      if (v !== null) intervals.push(v);
+      if (v !== null) this.intervals.push(v);
     }
-    prev = s;
-    prevMs = ms;
+    this.prev = s;
+    this.prevMs = ms;
+    this.prevGood = good;
   }
-  if (outageFrom !== null && lastErrorSample !== null && lastErrorMs > outageFromMs) {
-    gaps.push({ from: outageFrom.timestamp, to: lastErrorSample.timestamp, seconds: (lastErrorMs - outageFromMs) / 1000 });
+
+  /** The series so far (the builder may go on; the arrays are shared, not copied). */
+  result(): HostSeries {
+    const gaps = [...this.gaps];
+    if (this.outageFrom !== null && this.lastErrorTimestamp !== null && this.lastErrorMs > this.outageFromMs) {
+      gaps.push({ from: this.outageFrom, to: this.lastErrorTimestamp, seconds: (this.lastErrorMs - this.outageFromMs) / 1000 });
+    }
+    const n = this.sampleMs.length;
+    return {
+      host: this.host,
+      hostname: this.hostname,
+      samples: n,
+      errorSamples: this.errorSamples,
+      firstMs: n > 0 ? (this.sampleMs[0] as number) : null,
+      lastMs: n > 0 ? (this.sampleMs[n - 1] as number) : null,
+      sampleMs: this.sampleMs,
+      memoryUsedBytes: this.used,
+      memoryCachedBytes: this.cached,
+      intervals: this.intervals,
+      gaps,
+    };
   }
-  const first = samples.find((s) => typeof s.hostname === 'string');
-  return {
-    host,
-    hostname: first?.hostname ?? null,
-    samples: sampleMs.length,
-    errorSamples,
-    firstMs: sampleMs[0] ?? null,
-    lastMs: sampleMs[sampleMs.length - 1] ?? null,
-    sampleMs,
-    memoryUsedBytes: used,
-    memoryCachedBytes: cached,
-    intervals,
-    gaps,
-  };
+}
+
+/** Derives {@link HostSeries} from one host's samples (in time order). Never throws on odd samples. */
+export function buildHostSeries(host: string, samples: readonly TimeSeriesSample[], intervalSeconds: number): HostSeries {
+  const builder = new HostSeriesBuilder(host, intervalSeconds);
+  for (const s of samples) builder.add(s);
+  return builder.result();
 }
 
 /** The host totals of one interval over the {@link aggregateDevices} set. */

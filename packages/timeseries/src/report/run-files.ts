@@ -8,7 +8,9 @@ import { MlpsError, isMlpsError } from '../errors';
 import { parseTimeSeriesData } from '../format';
 import { readJournalWithReport } from '../journal';
 import type { TimeSeriesData } from '../types';
-import type { ReportMeta } from './build-report';
+import type { ReportMeta, RunReport } from './build-report';
+import type { HostSeries } from './host-series';
+import { reportTimeSeriesFile } from './report-stream';
 
 /** The files of one run. */
 export interface RunFiles {
@@ -148,6 +150,64 @@ export function reportMetaFromMetadata(metadata: Record<string, unknown>, source
     metadata,
     ...(source !== undefined ? { source } : {}),
   };
+}
+
+/** A run reported as a stream (see {@link reportTimeSeriesRun}). */
+export interface ReportedRun {
+  report: RunReport;
+  /** Every host's derived series, for the HTML report's charts (`chartDataFromSeries`). */
+  series: HostSeries[];
+  /** The header context the report was built with (the metadata's, plus `devicesGlob`). */
+  meta: ReportMeta;
+  files: RunFiles;
+  /** The file the report was read from. */
+  source: string;
+  /** True when the document was missing and the journal was read. */
+  fromJournal: boolean;
+  /** When read from the journal: whether its last line was torn. */
+  tornLastLine?: boolean;
+}
+
+/** The run's metadata document, or null when absent or unreadable (the report does not depend on it). */
+function readRunMetadata(files: RunFiles): Record<string, unknown> | null {
+  if (files.metadata === null) return null;
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(files.metadata, 'utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The report of the run at `target` (see {@link findRunFiles}): the document when there is one, else the
+ * journal, read as a stream ({@link reportTimeSeriesFile}) so a document of any size (one that cannot be
+ * one string) is reported with memory for the derived series only. The same report as
+ * `buildReport((await loadTimeSeriesRun(target)).data, meta)`.
+ * @throws MlpsError `IO_ERROR` (nothing to read), `INVALID_FORMAT` (not a time-series file; the document's
+ *   errors name the file).
+ */
+export async function reportTimeSeriesRun(target: string, options: { devicesGlob?: string | undefined } = {}): Promise<ReportedRun> {
+  const files = findRunFiles(target);
+  const metadata = readRunMetadata(files);
+  const withGlob = (meta: ReportMeta): ReportMeta => (options.devicesGlob !== undefined ? { ...meta, devicesGlob: options.devicesGlob } : meta);
+  const explicitJournal = target.endsWith('.jsonl');
+  if (files.document !== null && !explicitJournal) {
+    const meta = withGlob(metadata !== null ? reportMetaFromMetadata(metadata, files.document) : { source: files.document });
+    let streamed;
+    try {
+      streamed = await reportTimeSeriesFile(files.document, { kind: 'document', meta });
+    } catch (err) {
+      // Name the file: "start_time: expected …" alone does not say which file was wrong.
+      if (isMlpsError(err) && err.code === 'INVALID_FORMAT') throw new MlpsError(err.code, `${files.document} is not a valid time-series document: ${err.message}`, { cause: err });
+      throw err;
+    }
+    return { report: streamed.report, series: streamed.series, meta, files, source: files.document, fromJournal: false };
+  }
+  if (files.journal === null) throw new MlpsError('IO_ERROR', `no time-series document or journal found for ${target}`);
+  const meta = withGlob(metadata !== null ? reportMetaFromMetadata(metadata, files.journal) : { source: files.journal });
+  const streamed = await reportTimeSeriesFile(files.journal, { kind: 'journal', meta });
+  return { report: streamed.report, series: streamed.series, meta, files, source: files.journal, fromJournal: true, tornLastLine: streamed.tornLastLine ?? false };
 }
 
 /**

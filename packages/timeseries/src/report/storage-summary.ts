@@ -47,19 +47,21 @@ export interface HostStorageSummary {
   nfsMounts?: Array<{ mountPoint: string; rates: NfsMountRates | null }>;
 }
 
-/** First and last `nfs` record of each wanted mount point of a host's samples. */
+/**
+ * First and last `nfs` record of each mount point of a host's samples. Every mount is kept (two records
+ * each) and the wanted ones are picked at result time: a streamed document names its storage under test
+ * only after its samples.
+ */
 class NfsMountAccumulator {
   private readonly marks = new Map<string, { first: { ms: number; m: NfsMountRecord }; last: { ms: number; m: NfsMountRecord } }>();
 
-  constructor(private readonly wanted: ReadonlySet<string>) {}
-
   add(sample: TimeSeriesSample): void {
-    if (this.wanted.size === 0 || !Array.isArray(sample.nfs)) return;
+    if (!Array.isArray(sample.nfs)) return;
     const ms =
       typeof sample.uptime_seconds === 'number' && Number.isFinite(sample.uptime_seconds) ? sample.uptime_seconds * 1000 : (sampleTimeMs(sample) ?? NaN);
     if (!Number.isFinite(ms)) return;
     for (const m of sample.nfs) {
-      if (m === null || typeof m !== 'object' || !this.wanted.has(m.mount_point)) continue;
+      if (m === null || typeof m !== 'object' || typeof m.mount_point !== 'string') continue;
       const mark = { ms, m };
       const known = this.marks.get(m.mount_point);
       if (known === undefined) this.marks.set(m.mount_point, { first: mark, last: mark });
@@ -67,8 +69,8 @@ class NfsMountAccumulator {
     }
   }
 
-  result(): Array<{ mountPoint: string; rates: NfsMountRates | null }> {
-    return [...this.wanted].map((mountPoint) => {
+  result(wanted: ReadonlySet<string>): Array<{ mountPoint: string; rates: NfsMountRates | null }> {
+    return [...wanted].map((mountPoint) => {
       const k = this.marks.get(mountPoint);
       const seconds = k === undefined ? 0 : (k.last.ms - k.first.ms) / 1000;
       return { mountPoint, rates: k === undefined || !(seconds > 0) ? null : nfsMountRates(k.first.m, k.last.m, seconds) };
@@ -142,13 +144,22 @@ export function storageUnderTestOf(data: Pick<TimeSeriesData, 'storage_under_tes
   return null;
 }
 
+interface HostStorageTrack {
+  devices: DeviceFiguresAccumulator;
+  workload: WorkloadIoAccumulator;
+  nfs: NfsMountAccumulator;
+}
+
 /**
  * Builds every host's {@link HostStorageSummary} from its samples, one at a time (hosts in any order,
- * each host's samples in time order). Keeps a few numbers per selected device and host.
+ * each host's samples in time order). Keeps a few numbers per device, mount and host. Every device is
+ * followed and the storage under test (or `--devices`) picks the ones shown at {@link result} time, so
+ * the storage map may arrive after the samples ({@link setStorage}): a document names it after
+ * `samples_by_host`.
  */
 export class StorageSummaryBuilder {
-  private readonly hosts = new Map<string, { devices: DeviceFiguresAccumulator; workload: WorkloadIoAccumulator; nfs: NfsMountAccumulator; selected: HostStorageSummary['selected'] }>();
-  private readonly storage: StorageUnderTestMap;
+  private readonly hosts = new Map<string, HostStorageTrack>();
+  private storage: StorageUnderTestMap;
   private readonly devicesGlob: string | null;
 
   constructor(options: { storage?: StorageUnderTestMap | null; devicesGlob?: string | undefined } = {}) {
@@ -156,12 +167,15 @@ export class StorageSummaryBuilder {
     this.devicesGlob = options.devicesGlob !== undefined && options.devicesGlob.trim() !== '' ? options.devicesGlob : null;
   }
 
-  private track(host: string): { devices: DeviceFiguresAccumulator; workload: WorkloadIoAccumulator; nfs: NfsMountAccumulator; selected: HostStorageSummary['selected'] } {
+  /** Sets the storage under test the summary is about (any time before {@link result}). */
+  setStorage(storage: StorageUnderTestMap | null | undefined): void {
+    this.storage = storage ?? {};
+  }
+
+  private track(host: string): HostStorageTrack {
     let t = this.hosts.get(host);
     if (t === undefined) {
-      const sel = storageDeviceSelector({ entries: this.storage[host], devicesGlob: this.devicesGlob ?? undefined });
-      const nfs = new NfsMountAccumulator(nfsMountPointsOf(this.storage[host]));
-      t = { devices: new DeviceFiguresAccumulator(sel.select), workload: new WorkloadIoAccumulator(), nfs, selected: sel.selected };
+      t = { devices: new DeviceFiguresAccumulator(() => true), workload: new WorkloadIoAccumulator(), nfs: new NfsMountAccumulator() };
       this.hosts.set(host, t);
     }
     return t;
@@ -177,19 +191,22 @@ export class StorageSummaryBuilder {
 
   /**
    * The summaries: hosts of the storage map first (its order), then other sampled hosts when `--devices`
-   * picked something on them. Hosts with nothing to say are left out.
+   * picked something on them (in `hostOrder`, else in the order their first sample came). Hosts with
+   * nothing to say are left out.
    */
-  result(): HostStorageSummary[] {
+  result(hostOrder: Iterable<string> = []): HostStorageSummary[] {
     const names = [...Object.keys(this.storage)];
+    for (const h of hostOrder) if (this.hosts.has(h) && !names.includes(h)) names.push(h);
     for (const h of this.hosts.keys()) if (!names.includes(h)) names.push(h);
     const out: HostStorageSummary[] = [];
     for (const host of names) {
       const t = this.track(host);
+      const sel = storageDeviceSelector({ entries: this.storage[host], devicesGlob: this.devicesGlob ?? undefined });
       const entries = Array.isArray(this.storage[host]) ? (this.storage[host] as StorageUnderTest[]) : [];
-      const devices = t.devices.result();
+      const devices = t.devices.result().filter((d) => sel.select(d.device));
       if (entries.length === 0 && devices.length === 0) continue;
-      const summary: HostStorageSummary = { host, entries, selected: t.selected, devicesGlob: this.devicesGlob, devices, workloadIo: t.workload.result() };
-      const nfsMounts = t.nfs.result();
+      const summary: HostStorageSummary = { host, entries, selected: sel.selected, devicesGlob: this.devicesGlob, devices, workloadIo: t.workload.result() };
+      const nfsMounts = t.nfs.result(nfsMountPointsOf(this.storage[host]));
       if (nfsMounts.length > 0) summary.nfsMounts = nfsMounts;
       out.push(summary);
     }

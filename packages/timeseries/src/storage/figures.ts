@@ -51,8 +51,8 @@ interface DeviceTrack {
   last: Mark;
 }
 
-function counters(record: Record<string, unknown>): Float64Array | null {
-  const out = new Float64Array(FIELDS.length);
+/** Reads a record's counters into `out`; false when a needed one is missing. */
+function readCounters(record: Record<string, unknown>, out: Float64Array): boolean {
   for (let i = 0; i < FIELDS.length; i++) {
     const v = record[FIELDS[i] as string];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
@@ -60,11 +60,11 @@ function counters(record: Record<string, unknown>): Float64Array | null {
         out[i] = NaN;
         continue;
       }
-      return null;
+      return false;
     }
     out[i] = v;
   }
-  return out;
+  return true;
 }
 
 /**
@@ -74,6 +74,7 @@ function counters(record: Record<string, unknown>): Float64Array | null {
 export class DeviceFiguresAccumulator {
   private readonly tracks = new Map<string, DeviceTrack>();
   private readonly picked = new Map<string, boolean>();
+  private readonly scratch = new Float64Array(FIELDS.length);
 
   constructor(private readonly select: (device: string) => boolean) {}
 
@@ -93,18 +94,28 @@ export class DeviceFiguresAccumulator {
         this.picked.set(name, pick);
       }
       if (!pick) continue;
-      const c = counters(record as unknown as Record<string, unknown>);
-      if (c === null) continue;
-      const mark: Mark = { uptimeMs: uptime, wallMs: wall, counters: c };
+      const c = this.scratch;
+      if (!readCounters(record as unknown as Record<string, unknown>, c)) continue;
       const track = this.tracks.get(name);
       if (track === undefined) {
+        const mark: Mark = { uptimeMs: uptime, wallMs: wall, counters: Float64Array.from(c) };
         this.tracks.set(name, { first: mark, last: mark });
         continue;
       }
       let reset = false;
       for (let i = 0; i < FIELDS.length; i++) if ((c[i] as number) < (track.last.counters[i] as number)) reset = true;
-      if (reset) track.first = mark;
-      track.last = mark;
+      if (reset) {
+        const mark: Mark = { uptimeMs: uptime, wallMs: wall, counters: Float64Array.from(c) };
+        track.first = mark;
+        track.last = mark;
+      } else if (track.last === track.first) {
+        track.last = { uptimeMs: uptime, wallMs: wall, counters: Float64Array.from(c) };
+      } else {
+        // The last mark is this track's own: overwrite it (no allocation per device and sample).
+        track.last.uptimeMs = uptime;
+        track.last.wallMs = wall;
+        track.last.counters.set(c);
+      }
     }
   }
 
