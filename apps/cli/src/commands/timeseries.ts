@@ -11,12 +11,12 @@ import {
 } from '@mlps/timeseries';
 import { EXPORT_FORMATS, exportTimeSeries, type ExportFormat } from '@mlps/timeseries/export';
 import {
-  buildReport,
-  loadTimeSeriesRun,
-  renderReportHtml,
+  chartDataFromSeries,
+  renderReportHtmlFromChartData,
   renderReportJson,
   renderReportMarkdown,
   renderReportText,
+  reportTimeSeriesRun,
 } from '@mlps/timeseries/report';
 import { CollectBenchmark } from '@mlps/benchmark';
 import { EXIT, type CliContext } from '../context';
@@ -109,20 +109,21 @@ export function registerTimeseriesCommands(program: Command, ctx: CliContext = p
     .option('--devices <glob>', 'devices the report leads with instead of the recorded storage under test (comma-separated globs: nvme*n1,dm-*)')
     .addHelpText('after', '\nExamples:\n  mlpstorage timeseries report results/training/unet3d/run/20260101_120000 --html report.html\n  mlpstorage timeseries report run_timeseries.json --format markdown\n')
     .action(async (target: string, p: ReportParsed) => {
-      const run = await loadTimeSeriesRun(target);
+      // Streamed: one sample per host at a time, only the derived series kept (a document too large
+      // for one string is reported all the same).
+      const run = await reportTimeSeriesRun(target, { devicesGlob: p.devices });
       const chosen = chosenRunNote(run.files, run.source);
       if (chosen !== null) ctx.stderr.write(chosen);
       if (run.fromJournal) {
         await assertTimeSeriesFile(run.source);
         ctx.stderr.write(`mlpstorage: no document for this run; read the journal ${run.source}${run.tornLastLine === true ? ' (last line torn, dropped)' : ''}\n`);
       }
-      const meta = p.devices !== undefined ? { ...run.meta, devicesGlob: p.devices } : run.meta;
-      const report = buildReport(run.data, meta);
+      const report = run.report;
       const text = p.format === 'json' ? renderReportJson(report) : p.format === 'markdown' ? renderReportMarkdown(report) : renderReportText(report);
       await write(ctx.stdout, text);
       if (p.html !== undefined) {
         const out = resolve(p.html);
-        await writeFileAtomic(out, renderReportHtml(run.data, meta)).catch((err: unknown) => {
+        await writeFileAtomic(out, renderReportHtmlFromChartData(chartDataFromSeries(report, run.series))).catch((err: unknown) => {
           throw new MlpsError('IO_ERROR', `cannot write ${out}: ${(err as Error).message}`, { cause: err });
         });
         ctx.stderr.write(`mlpstorage: HTML report written to ${out}\n`);
