@@ -43,7 +43,7 @@ export interface ReportFileOptions {
   wholeReadFallbackBytes?: number;
 }
 
-const READ_CHUNK_BYTES = 1 << 20;
+const READ_CHUNK_BYTES = 1 << 16;
 const DEFAULT_FALLBACK_BYTES = 64 * 1024 * 1024;
 
 /** Every host's series builder plus the storage section's, fed one sample at a time. */
