@@ -31,7 +31,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mlps-report-stream-'));
   journalPath = join(dir, 'training_20260101_000000_timeseries.jsonl');
   documentPath = join(dir, 'training_20260101_000000_timeseries.json');
-  const collector = new TimeSeriesCollector({ intervalSeconds: 0.05, journalPath, warn: () => undefined });
+  const collector = new TimeSeriesCollector({ intervalSeconds: 0.05, journalPath, logger: { warn: () => undefined } });
   collector.start();
   // Some real disk writes while sampling, so devices have figures.
   const scratch = join(dir, 'scratch.bin');
