@@ -127,7 +127,9 @@ describeWithTools(['root', 'sshd', 'ssh-keygen', 'ip'], 'multi-host collection a
     const results = join(root, 'r3');
     const first = hosts.hosts[0]?.address as string;
     const unused = (JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8')) as { unusedAddress: string }).unusedAddress;
-    const r = await runCliProcess(['exec', '-rd', results, '--hosts', first, unused, ...sshArgs(), '--ssh-timeout', '1', '--timeseries-interval', '0.2', '-q', '--', 'sleep', '1.5']);
+    // A generous connect timeout: a new sshd connection costs ~0.8 s of server CPU here, more on a loaded
+    // machine, and the reachable host must be connected in time; the unreachable one costs the whole timeout.
+    const r = await runCliProcess(['exec', '-rd', results, '--hosts', first, unused, ...sshArgs(), '--ssh-timeout', '6', '--timeseries-interval', '0.2', '-q', '--', 'sleep', '2']);
     expect(r.code).toBe(0);
     const { runDir, dt } = onlyDocument(results);
     const doc = parseTimeSeriesData(readFileSync(join(runDir, `training_${dt}_timeseries.json`), 'utf8'));
