@@ -64,6 +64,16 @@ veth_name() { echo "${PREFIX}${K}v$1"; }
 host_addr() { echo "$SUBNET_PREFIX.$((10 + $1))"; }
 loopback_port() { echo $((LOOPBACK_BASE_PORT + K * 256 + $1)); }
 
+case $cmd in
+  up|down|stop-sshd|start-sshd|status) ;;
+  *) die "unknown command '$cmd' (expected up, down, stop-sshd, start-sshd, status)" ;;
+esac
+# Only `up` makes the directory: any other command on a directory that is not there has nothing to act on
+# (and must not leave an empty one behind in /tmp).
+if [[ $cmd != up && ! -d $DIR ]]; then
+  [[ $cmd == down ]] && { say "no test hosts in $DIR"; exit 0; }
+  die "no test hosts in $DIR (run up first)"
+fi
 mkdir -p "$DIR" "$REGISTRY"
 DIR=$(cd "$DIR" && pwd)
 # One lock for all instances: allocation and teardown must not interleave.
