@@ -15,18 +15,10 @@ import {
 } from './format';
 import type { TimeSeriesSample } from './types';
 import { describeWithTools } from '../../../scripts/test-tools.cjs';
+import { errorOf } from './test-support';
 
 const FIXTURE = path.join(__dirname, '__fixtures__/formats/python-mlpstorage-timeseries.json');
 const pythonText = readFileSync(FIXTURE, 'utf8');
-
-function errorOf(fn: () => unknown): Error & { code?: string } {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a throw');
-}
 
 function pythonDoc(): Record<string, any> {
   return JSON.parse(pythonText);

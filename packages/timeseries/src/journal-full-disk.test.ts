@@ -11,6 +11,7 @@ import { JournalWriter, readJournalWithReport, type JournalHeader } from './jour
 import { formatReferenceTimestamp } from './timestamps';
 import { describeWithTools } from '../../../scripts/test-tools.cjs';
 import { fillFileSystem, mountTestTmpfs, type TestTmpfs } from '../../../scripts/test-tmpfs.cjs';
+import { errorOf } from './test-support';
 
 jest.setTimeout(60_000);
 
@@ -31,15 +32,6 @@ function rowValues(k: number): Float64Array {
   values[0] = T0 + k * 1000;
   for (let i = 1; i <= LEAVES; i++) values[i] = 1_000_000_000_000 + k * 1000 + i;
   return values;
-}
-
-function errorOf(fn: () => unknown): Error & { code?: string } {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a throw');
 }
 
 describeWithTools(['root'], 'journal on a full disk (real tmpfs)', () => {

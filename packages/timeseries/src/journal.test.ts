@@ -8,6 +8,7 @@ import { parseTimeSeriesData, serializeTimeSeriesData } from './format';
 import { JOURNAL_FORMAT, JOURNAL_FORMAT_VERSION, JournalWriter, readJournal, readJournalWithReport, type JournalHeader } from './journal';
 import { formatReferenceTimestamp } from './timestamps';
 import type { TimeSeriesSample } from './types';
+import { errorOf } from './test-support';
 
 const FIXTURE = path.join(__dirname, '__fixtures__/formats/python-mlpstorage-timeseries.json');
 // Real captures of this machine's /proc (see the fixture's generator), re-stamped per test.
@@ -48,15 +49,6 @@ function writeRun(target: string, ticks: number): TimeSeriesSample[] {
   }
   writer.close();
   return written;
-}
-
-function errorOf(fn: () => unknown): Error & { code?: string } {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a throw');
 }
 
 describe('JournalWriter', () => {
