@@ -218,15 +218,7 @@ export async function reportTimeSeriesRun(target: string, options: { devicesGlob
  */
 export async function loadTimeSeriesRun(target: string): Promise<LoadedRun> {
   const files = findRunFiles(target);
-  let metadata: Record<string, unknown> | null = null;
-  if (files.metadata !== null) {
-    try {
-      const parsed: unknown = JSON.parse(readFileSync(files.metadata, 'utf8'));
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) metadata = parsed as Record<string, unknown>;
-    } catch {
-      metadata = null;
-    }
-  }
+  const metadata = readRunMetadata(files);
   const explicitJournal = target.endsWith('.jsonl');
   if (files.document !== null && !explicitJournal) {
     let text: string;
