@@ -18,11 +18,16 @@ describe('timeseries report at scale', () => {
   let dir: string;
   let doc: string;
   const names = Array.from({ length: HOSTS }, (_, h) => `node${h}`);
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mlps-report-scale-'));
     doc = join(dir, 'training_20260124_120000_timeseries.json');
     const real: TimeSeriesSample[] = [];
-    for (let i = 0; i < 20; i++) real.push(collectTimeseriesSampleSync());
+    // 25 ms apart: /proc/stat counts in 10 ms ticks, so samples taken back to back can show no CPU time
+    // at all between them, and the report then has no CPU figures to check.
+    for (let i = 0; i < 20; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 25));
+      real.push(collectTimeseriesSampleSync());
+    }
     const t0 = Date.UTC(2026, 0, 24, 12);
     // Written sample by sample, as the benchmark writes it (never one string).
     const fd = openSync(doc, 'w');
