@@ -32,6 +32,7 @@ function numberArg(name, fallback) {
 const interval = numberArg('--interval', 1);
 const seconds = numberArg('--seconds', 30);
 const idle = process.argv.includes('--idle');
+const warmupSeconds = numberArg('--warmup-seconds', 1);
 const dirAt = process.argv.indexOf('--dir');
 const entry = process.env.MLPS_TIMESERIES_ENTRY ?? join(here, '..', '..', 'packages', 'timeseries', 'dist', 'index.js');
 const { TimeSeriesCollector } = await import(pathToFileURL(entry).href);
@@ -124,13 +125,46 @@ if (idle) {
 
 // Warm-up (the Python side takes 10 samples): a throwaway collector with a journal samples ~100 times at
 // 0.01 s, so the window measures the steady state of a long run, not V8 compiling the hot path (which
-// also allocates on the heap).
-{
-  const warm = new TimeSeriesCollector({ intervalSeconds: 0.01, journalPath: warmJournalPath, logger: { warn() {} } });
-  warm.start();
-  await sleep(1000);
-  await warm.stop();
-  rmSync(warmJournalPath, { force: true });
+// also allocates on the heap). The stopped warm-up collector stays referenced to the end (`warmUp`): V8
+// holds the hidden classes ("maps") of the hot path's objects only weakly, so when the last object of a
+// class died, the next full GC dropped its maps and deoptimized every function compiled against them
+// ("reason: weak objects" under --trace-deopt), and the window measured V8 compiling the hot path again
+// (~45-65 ms of CPU on its compiler threads). In a real run the collector lives to the end, so it never
+// recompiles.
+const warmUp = new TimeSeriesCollector({ intervalSeconds: 0.01, journalPath: warmJournalPath, logger: { warn() {} } });
+warmUp.start();
+await sleep(warmupSeconds * 1000);
+await warmUp.stop();
+rmSync(warmJournalPath, { force: true });
+
+/**
+ * Waits until V8's memory reducer has run after the forced GCs just done, at most `maxMs`. A full GC arms
+ * it: ~8 s later, if the program allocates little, it runs up to three more full GCs 0.5 s apart (a fresh
+ * CLI process runs the same ones ~8 s after its start, once). Started by the bench's own forced GC, they
+ * would land in the window; this returns once 10 s have passed and no full GC came for 2 s, with how many
+ * full GCs it waited for.
+ */
+async function settleAfterForcedGc(maxMs = 20_000) {
+  const { PerformanceObserver, constants } = await import('node:perf_hooks');
+  const t0 = performance.now();
+  let lastMajor = t0;
+  let majors = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        majors++;
+        lastMajor = performance.now();
+      }
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  while (performance.now() - t0 < maxMs) {
+    const now = performance.now();
+    if (now - t0 >= 10_000 && now - lastMajor >= 2_000) break;
+    await sleep(250);
+  }
+  observer.disconnect();
+  return { settleMs: performance.now() - t0, settleMajorGcs: majors };
 }
 
 const collector = new TimeSeriesCollector({
@@ -140,6 +174,7 @@ const collector = new TimeSeriesCollector({
   maxSamples: ticksInWindow + 16,
 });
 const baselineRetained = retainedNow();
+const settled = await settleAfterForcedGc();
 const rssStart = process.memoryUsage.rss();
 console.log('ready');
 await waitForGo();
@@ -149,6 +184,9 @@ let mid = null;
 const cpu0 = cpuMsNow();
 const wall0 = performance.now();
 collector.start();
+// The collector's one-time start (descriptors, its first sample, learning that read's byte templates):
+// inside the window and its figures, and printed apart too.
+const startCpuMs = cpuMsNow() - cpu0;
 setTimeout(() => {
   // Start of the steady-state second half: retained memory so far, then the allocation meter.
   const c0 = cpuMsNow();
@@ -171,6 +209,7 @@ const stats = collector.stats;
 const stopCpu0 = cpuMsNow();
 const kept = await collector.stop();
 const stopCpuMs = cpuMsNow() - stopCpu0;
+void warmUp; // referenced to the end on purpose (see the warm-up above)
 
 // Drift: the last sample of the window against the first plus whole intervals (skipped ticks included).
 const times = kept.slice(0, samples).map((s) => s.timestamp_ms);
@@ -209,5 +248,7 @@ console.log(
     driftMs,
     shapeChanges,
     stopCpuMs,
+    startCpuMs,
+    ...settled,
   }),
 );
