@@ -4,6 +4,7 @@
 //        node --expose-gc ours.mjs --self-check
 //   (default)    a real TimeSeriesCollector of the built package, with a journal file in DIR, as the CLI
 //                runs it; measured over a window of --seconds minus half an interval
+//   --warmup-seconds N  how long the warm-up collector samples at 0.01 s before the window (default 1)
 //   --idle       the baseline: this runtime with the package loaded, waking on the same drift-free
 //                schedule (tick k due at start + k × interval) and doing nothing
 //   --self-check checks the allocation meter on known allocations (alloc-meter.mjs) and exits
