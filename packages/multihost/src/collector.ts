@@ -278,20 +278,10 @@ export class MultiHostTimeSeriesCollector extends EngineCollector {
         sampleTimeoutMs: timeout * 1000,
         stopGraceMs: Math.min(STOP_GRACE_MS, timeout * 1000),
       }),
+      workload,
     );
     this.sessions = sessions;
     this.sampleTimeoutSeconds = timeout;
-    this.workload = workload;
-  }
-
-  private readonly workload: WorkloadIoTracker | undefined;
-
-  /**
-   * Adds a process of this machine (and its descendants, followed live) to the workload whose I/O the
-   * local host's samples carry; a no-op unless the collector was made with `workloadIo: true`.
-   */
-  override trackProcess(pid: number): void {
-    this.workload?.trackProcess(pid);
   }
 
   /** The requested host names, in order (keys of {@link samplesByHost}). */

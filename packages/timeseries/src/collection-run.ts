@@ -15,6 +15,7 @@ import { SampleStore, type CapReachedInfo, type OverflowPolicy } from './store';
 import { StreamingStats, type Summary } from './stats';
 import { TickScheduler, type TickInfo } from './schedule';
 import { formatReferenceTimestamp, toEpochMs } from './timestamps';
+import type { WorkloadIoTracker } from './proc/workload-io';
 import type { Clock, CollectionMethod, HostHealth, HostStatusRecord, IntervalStatsRecord, TimeSeriesSample } from './types';
 
 /** What a source is asked for: one sample of its host, for one tick (or the closing sample). */
@@ -714,9 +715,12 @@ export abstract class EngineCollector implements RunCollector {
   readonly journalPath: string | undefined;
   /** The engine running this collection. */
   protected readonly run: CollectionRun;
+  /** The workload whose I/O this machine's samples carry (`workloadIo: true`), else undefined. */
+  private readonly workload: WorkloadIoTracker | undefined;
 
-  protected constructor(run: CollectionRun) {
+  protected constructor(run: CollectionRun, workload?: WorkloadIoTracker) {
     this.run = run;
+    this.workload = workload;
     this.intervalSeconds = run.intervalSeconds;
     this.maxSamples = run.maxSamples;
     this.overflow = run.overflow;
@@ -743,9 +747,12 @@ export abstract class EngineCollector implements RunCollector {
     return this.run.progress();
   }
 
-  /** See {@link RunCollector.trackProcess}; collectors that sample this machine override it. */
-  trackProcess(_pid: number): void {
-    // Nothing of this machine is sampled here.
+  /**
+   * Adds a process of this machine (and its descendants, followed live) to the workload whose I/O this
+   * machine's samples carry; a no-op unless the collector was made with `workloadIo: true`.
+   */
+  trackProcess(pid: number): void {
+    this.workload?.trackProcess(pid);
   }
 
   /** Every host's health (the host-health rule): good and error samples, status, link state. */

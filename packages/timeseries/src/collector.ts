@@ -183,20 +183,10 @@ export class TimeSeriesCollector extends EngineCollector {
         sampleTimeoutMs: Infinity,
         stopGraceMs: Infinity,
       }),
+      workload,
     );
     this.procRoot = procRoot;
     this.hostName = hostName;
-    this.workload = workload;
-  }
-
-  private readonly workload: WorkloadIoTracker | undefined;
-
-  /**
-   * Adds a process (and its descendants, followed live) to the workload whose I/O is sampled; a no-op
-   * unless the collector was made with `workloadIo: true`.
-   */
-  override trackProcess(pid: number): void {
-    this.workload?.trackProcess(pid);
   }
 
   /**
