@@ -36,7 +36,7 @@ function parseCpuTimes(s: Scanner, t: number[]): boolean {
   return true;
 }
 
-// Two object literals rather than one keyed fill: each record is allocated in its final shape (faster).
+// An object literal rather than a keyed fill: the record is allocated in its final shape (faster).
 function cpuTimes(t: number[]): CpuTimes {
   return {
     user: t[0] as number,
@@ -53,19 +53,7 @@ function cpuTimes(t: number[]): CpuTimes {
 }
 
 function perCpuTimes(cpu: string, t: number[]): PerCpuTimes {
-  return {
-    cpu,
-    user: t[0] as number,
-    nice: t[1] as number,
-    system: t[2] as number,
-    idle: t[3] as number,
-    iowait: t[4] as number,
-    irq: t[5] as number,
-    softirq: t[6] as number,
-    steal: t[7] as number,
-    guest: t[8] as number,
-    guest_nice: t[9] as number,
-  };
+  return { cpu, ...cpuTimes(t) };
 }
 
 /**
