@@ -21,7 +21,7 @@
 import { GCProfiler, getHeapSpaceStatistics } from 'node:v8';
 
 /** Bytes in use in the heap, apart (`data`) from its code spaces (`code`: V8's compiled machine code). */
-function spaceUse() {
+export function spaceUse() {
   let data = 0;
   let code = 0;
   for (const space of getHeapSpaceStatistics()) {

@@ -38,7 +38,8 @@
 //                    (measured around it and subtracted).
 //   net              CPU/sample − the same runtime's idle CPU per tick (median over rounds): what sampling
 //                    adds to a process that merely wakes up (on this VM a wake-up alone costs ~ms)
-//   retained/sample  ours: heap + ArrayBuffer growth after forced GCs ÷ samples, over the window and over
+//   retained/sample  ours: heap (code spaces apart: V8's compiled code, printed apart in KB) + ArrayBuffer
+//                    growth after forced GCs ÷ samples, over the window and over
 //                    the second half (the steady-state slope, without the first layout); python: deep
 //                    sys.getsizeof of the samples list ÷ samples
 //   alloc/tick       ours: bytes allocated on the V8 heap per tick over the second half, from v8.GCProfiler:
@@ -206,7 +207,7 @@ function describe(r) {
   if (r.label === 'ours') {
     const e = r.startErrorMs;
     return (
-      `${head}  retained ${f(r.retainedBytesPerSample, 0)} B/sample (2nd half ${f(r.retainedBytesPerSampleSecondHalf, 0)})` +
+      `${head}  retained ${f(r.retainedBytesPerSample, 0)} B/sample (2nd half ${f(r.retainedBytesPerSampleSecondHalf, 0)}; compiled code apart ${f(r.retainedCodeBytes / 1024, 0)} KB)` +
       `  alloc ${f(r.allocatedBytesPerTick, 0)} B/tick, GCs/100 ticks ${f(r.scavengesPer100Ticks, 1)} scavenge + ${f(r.markCompactsPer100Ticks, 1)} mark-compact` +
       `  journal ${f(r.journalBytesPerSample, 0)} B/sample (2nd half ${f(r.journalBytesPerSampleSecondHalf, 0)})` +
       `  collector start ${f(r.startCpuMs, 1)} ms CPU` +
@@ -390,7 +391,7 @@ function report(byRound, rounds) {
     const whole = med(interval, 'ours', 'retainedBytesPerSample');
     const steady = med(interval, 'ours', 'retainedBytesPerSampleSecondHalf');
     rows.push([
-      'retained memory per sample while running (whole window; 2nd half)',
+      `retained memory per sample while running (whole window; 2nd half; V8's compiled code apart: ${f(med(interval, 'ours', 'retainedCodeBytes') / 1024, 0)} KB over the window)`,
       `${interval} s`,
       `${f(whole, 0)} B; ${f(steady, 0)} B`,
       `${f(med(interval, 'python', 'retainedBytesPerSample'), 0)} B`,
