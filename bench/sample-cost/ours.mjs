@@ -64,7 +64,7 @@ const cpuMsNow = () => {
  * Memory in use after two forced GCs: the heap without its code spaces, plus ArrayBuffer contents
  * (`bytes`), and V8's compiled code apart (`code`). Code is not what a sample keeps: it is the JIT's, and
  * after the bench's forced GCs (and the memory reducer's) V8 compiles part of the start-up path again
- * inside the window (~180 KB seen), which read as ~1.5 KB "per sample" over 120 samples.
+ * inside the window (30-36 KB per window in Dec 2026, up to ~180 KB in one diagnostic run).
  */
 function retainedNow() {
   global.gc();
