@@ -4,8 +4,8 @@ const bytesOf = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, '
 
 describe('markedText', () => {
   it('replaces each number token of ASCII text by its mark and keeps every other byte', () => {
-    const file = tokenize(bytesOf('sda 12 0 3.5\nnr_free 42\n'), 0, bytesOf('sda 12 0 3.5\nnr_free 42\n').length);
-    const text = markedText(file, 7);
+    const bytes = bytesOf('sda 12 0 3.5\nnr_free 42\n');
+    const text = markedText(tokenize(bytes, 0, bytes.length), 7);
     expect(text).toBe(`sda ${MARK_BASE + 7} ${MARK_BASE + 8} ${MARK_BASE + 9}\nnr_free ${MARK_BASE + 10}\n`);
   });
 

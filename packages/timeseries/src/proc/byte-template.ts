@@ -130,30 +130,22 @@ export function tokenize(bytes: Uint8Array, start: number, end: number): Tokeniz
  */
 export function markedText(file: TokenizedFile, firstId: number): string {
   const { bytes, tokens } = file;
-  let out = '';
-  let at = 0;
   // Plain ASCII (nearly every /proc file): byte offsets are string offsets, so the text is decoded once and
   // sliced, instead of one subarray and decode per token (a collector's start marks ~1000 tokens).
-  if (isAscii(bytes)) {
-    const text = latin1Text(bytes);
-    for (let i = 0; i < tokens.length; i++) {
-      const token = tokens[i] as Token;
-      if (token.literal === true) continue;
-      out += text.slice(at, token.start);
-      out += String(MARK_BASE + firstId + i);
-      at = token.end;
-    }
-    return out + text.slice(at);
-  }
+  const text = isAscii(bytes) ? latin1Text(bytes) : null;
   const decoder = new TextDecoder();
+  const piece = (from: number, to: number): string =>
+    text !== null ? text.slice(from, to) : decoder.decode(bytes.subarray(from, to));
+  let out = '';
+  let at = 0;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as Token;
     if (token.literal === true) continue;
-    out += decoder.decode(bytes.subarray(at, token.start));
+    out += piece(at, token.start);
     out += String(MARK_BASE + firstId + i);
     at = token.end;
   }
-  return out + decoder.decode(bytes.subarray(at));
+  return out + piece(at, bytes.length);
 }
 
 function isAscii(bytes: Uint8Array): boolean {
