@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { AllocationMeter, selfCheck, spaceUse } from './alloc-meter.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -132,12 +133,11 @@ if (idle) {
 
 // Warm-up (the Python side takes 10 samples): a throwaway collector with a journal samples ~100 times at
 // 0.01 s, so the window measures the steady state of a long run, not V8 compiling the hot path (which
-// also allocates on the heap). The stopped warm-up collector stays referenced to the end (`warmUp`): V8
-// holds the hidden classes ("maps") of the hot path's objects only weakly, so when the last object of a
-// class died, the next full GC dropped its maps and deoptimized every function compiled against them
-// ("reason: weak objects" under --trace-deopt), and the window measured V8 compiling the hot path again
-// (~45-65 ms of CPU on its compiler threads). In a real run the collector lives to the end, so it never
-// recompiles.
+// also allocates on the heap). The stopped warm-up collector stays referenced to the end (`warmUp`): the
+// hot path's optimized code depends weakly on objects of the collector it ran for, so once that collector
+// died, the next full GC deoptimized it ("reason: weak objects" under --trace-deopt: scan, appendRow,
+// encodeValues, ...), and the window measured V8 compiling the hot path again (~45-65 ms of CPU on its
+// compiler threads). In a real run the collector lives to the end, so it never recompiles.
 const warmUp = new TimeSeriesCollector({ intervalSeconds: 0.01, journalPath: warmJournalPath, logger: { warn() {} } });
 warmUp.start();
 await sleep(warmupSeconds * 1000);
@@ -152,7 +152,6 @@ rmSync(warmJournalPath, { force: true });
  * full GCs it waited for.
  */
 async function settleAfterForcedGc(maxMs = 20_000) {
-  const { PerformanceObserver, constants } = await import('node:perf_hooks');
   const t0 = performance.now();
   let lastMajor = t0;
   let majors = 0;
