@@ -76,8 +76,10 @@ describe('reference parsers (mirrors of mlpstorage_py/cluster_collector.py)', ()
     for (const disk of disks) expect(Object.keys(disk)[0]).toBe('device_name');
     const netdev = read('/proc/net/dev');
     expect(parseNetDevReference(netdev)).toEqual(parseProcNetDev(netdev));
-    const load = parseProcLoadavg(read('/proc/loadavg'));
-    expect(parseLoadavgReference(read('/proc/loadavg'))).toEqual([load?.load_1min, load?.load_5min, load?.load_15min, load?.running_processes, load?.total_processes]);
+    // One read for both parsers: the running-process count changes from one read to the next.
+    const loadavg = read('/proc/loadavg');
+    const load = parseProcLoadavg(loadavg);
+    expect(parseLoadavgReference(loadavg)).toEqual([load?.load_1min, load?.load_5min, load?.load_15min, load?.running_processes, load?.total_processes]);
   });
 
   it('cpuinfo: physical cores from (physical id, core id) pairs, sockets, architecture from flags', () => {
